@@ -1,0 +1,23 @@
+"""Request logging: one line per request with method, path (no query string: it can carry tokens), status."""
+
+import logging
+import time
+
+logger = logging.getLogger("integration_app.requests")
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        logger.info(
+            "%s %s %s %.0fms",
+            request.method,
+            request.path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
+        return response
