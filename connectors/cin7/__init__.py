@@ -1,0 +1,47 @@
+"""Cin7 Core REST API v2 connector: a paced, retrying client and typed records (`sandbox`: a fake server)."""
+
+from .client import DEFAULT_BASE_URL, Cin7Client, Cin7Stats, RetryPolicy
+from .errors import Cin7CredentialsError, Cin7Error, Cin7RecordError, Cin7ResponseError, Cin7UnavailableError
+from .pacing import MemoryPacer, Pacer
+from .records import (
+    Address,
+    Contact,
+    Customer,
+    Me,
+    PriceTier,
+    Product,
+    ProductPrice,
+    TaxRule,
+    parse_customer,
+    parse_me,
+    parse_price_tier,
+    parse_product,
+    parse_tax_rule,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "Address",
+    "Cin7Client",
+    "Cin7CredentialsError",
+    "Cin7Error",
+    "Cin7RecordError",
+    "Cin7ResponseError",
+    "Cin7Stats",
+    "Cin7UnavailableError",
+    "Contact",
+    "Customer",
+    "Me",
+    "MemoryPacer",
+    "Pacer",
+    "PriceTier",
+    "Product",
+    "ProductPrice",
+    "RetryPolicy",
+    "TaxRule",
+    "parse_customer",
+    "parse_me",
+    "parse_price_tier",
+    "parse_product",
+    "parse_tax_rule",
+]
