@@ -1,0 +1,274 @@
+"""Named Admin API operations the syncs need, over `GraphQLClient` (contract §3 lists every one)."""
+
+import json
+import logging
+from collections.abc import Iterable, Iterator
+
+import requests
+
+from .client import GraphQLClient
+from .documents import customers_by_email_document, document
+from .errors import ShopifyQueryError, ShopifyUnavailableError, excerpt_of
+from .records import (
+    CustomerResult,
+    MetafieldRef,
+    MetafieldWrite,
+    ShopFacts,
+    ShopifyCustomer,
+    UserError,
+    Variant,
+)
+
+logger = logging.getLogger(__name__)
+
+METAFIELDS_PER_CALL = 25  # metafieldsSet accepts at most 25 inputs (FACTS §4)
+EMAILS_PER_LOOKUP = 50
+NODES_PER_QUERY = 250
+SKUS_PER_SEARCH = 50
+VARIANT_PAGE = 250  # Shopify's largest page
+BULK_POLL_MAX_DELAY = 10.0
+BULK_TIMEOUT_SECONDS = 1800.0
+
+
+class ShopifyAdmin:
+    """One shop's Admin API, as the app uses it."""
+
+    def __init__(self, client: GraphQLClient):
+        self.client = client
+
+    # Shop ---------------------------------------------------------------------------------------------
+    def shop_facts(self) -> ShopFacts:
+        shop = self.client.execute(document("shop_facts"))["shop"]
+        accounts = shop.get("customerAccountsV2") or {}
+        return ShopFacts(
+            id=shop["id"],
+            name=shop.get("name") or "",
+            email=shop.get("email") or shop.get("contactEmail") or "",
+            domain=shop.get("myshopifyDomain") or self.client.shop,
+            currency=shop.get("currencyCode") or "",
+            country_code=(shop.get("billingAddress") or {}).get("countryCodeV2") or "",
+            customer_accounts_version=accounts.get("customerAccountsVersion") or "",
+            customer_accounts_url=accounts.get("url") or "",
+        )
+
+    def register_webhook(self, topic: str, callback_url: str) -> tuple[UserError, ...]:
+        data = self.client.execute(
+            document("register_webhook"), {"topic": topic, "callbackUrl": callback_url}
+        )
+        return _user_errors(data["webhookSubscriptionCreate"])
+
+    # Customers ----------------------------------------------------------------------------------------
+    def customers_by_email(self, emails: Iterable[str]) -> dict[str, ShopifyCustomer]:
+        """Existing customers keyed by lower-cased email, looked up exactly, 50 emails per query."""
+        unique = sorted({e.strip().lower() for e in emails if e and e.strip()})
+        found: dict[str, ShopifyCustomer] = {}
+        for start in range(0, len(unique), EMAILS_PER_LOOKUP):
+            batch = unique[start : start + EMAILS_PER_LOOKUP]
+            data = self.client.execute(
+                customers_by_email_document(len(batch)),
+                {f"e{i}": email for i, email in enumerate(batch)},
+                name="CustomersByEmail",
+            )
+            for i, email in enumerate(batch):
+                node = data.get(f"c{i}")
+                # Compare exactly anyway: an identifier lookup should be exact, but adopting the wrong
+                # customer is the one mistake this app must never make.
+                if node and (node.get("email") or "").strip().lower() == email:
+                    found[email] = _customer(node)
+        return found
+
+    def customer(self, customer_id: str) -> ShopifyCustomer | None:
+        node = self.client.execute(document("customer"), {"id": customer_id}).get("customer")
+        return _customer(node) if node else None
+
+    def create_customer(self, customer_input: dict) -> CustomerResult:
+        payload = self.client.execute(document("customer_create"), {"input": customer_input})[
+            "customerCreate"
+        ]
+        return _customer_result(payload)
+
+    def update_customer(self, customer_input: dict) -> CustomerResult:
+        payload = self.client.execute(document("customer_update"), {"input": customer_input})[
+            "customerUpdate"
+        ]
+        return _customer_result(payload)
+
+    def add_tags(self, owner_id: str, tags: list[str]) -> tuple[UserError, ...]:
+        data = self.client.execute(document("tags_add"), {"id": owner_id, "tags": tags})
+        return _user_errors(data["tagsAdd"])
+
+    def remove_tags(self, owner_id: str, tags: list[str]) -> tuple[UserError, ...]:
+        data = self.client.execute(document("tags_remove"), {"id": owner_id, "tags": tags})
+        return _user_errors(data["tagsRemove"])
+
+    def send_invite(self, customer_id: str) -> CustomerResult:
+        data = self.client.execute(document("customer_invite"), {"customerId": customer_id})
+        return _customer_result(data["customerSendAccountInviteEmail"])
+
+    def customer_states(self, customer_ids: Iterable[str]) -> dict[str, str]:
+        """`state` (ENABLED, INVITED, DISABLED, DECLINED) of each customer that still exists."""
+        ids = list(dict.fromkeys(customer_ids))
+        states: dict[str, str] = {}
+        for start in range(0, len(ids), NODES_PER_QUERY):
+            data = self.client.execute(
+                document("customer_states"), {"ids": ids[start : start + NODES_PER_QUERY]}
+            )
+            states.update({n["id"]: n["state"] for n in data.get("nodes") or [] if n and n.get("id")})
+        return states
+
+    # Metafields ---------------------------------------------------------------------------------------
+    def set_metafields(self, writes: list[MetafieldWrite]) -> dict[int, tuple[UserError, ...]]:
+        """Write `writes` in calls of 25; return the errors of the inputs Shopify refused, by index.
+
+        `metafieldsSet` is atomic per call, so one bad input would sink 24 good ones: a refused call is
+        re-sent without the inputs its errors point at (or input by input when they point at none).
+        """
+        failures: dict[int, tuple[UserError, ...]] = {}
+        for start in range(0, len(writes), METAFIELDS_PER_CALL):
+            self._set_batch(
+                list(range(start, min(start + METAFIELDS_PER_CALL, len(writes)))), writes, failures
+            )
+        return failures
+
+    def _set_batch(self, indexes: list[int], writes: list[MetafieldWrite], failures: dict) -> None:
+        if not indexes:
+            return
+        data = self.client.execute(
+            document("metafields_set"), {"metafields": [writes[i].as_input() for i in indexes]}
+        )
+        errors = _user_errors(data["metafieldsSet"])
+        if not errors:
+            return
+        if len(indexes) == 1:
+            failures[indexes[0]] = errors
+            return
+        blamed = {e.index for e in errors if e.index is not None and 0 <= e.index < len(indexes)}
+        if not blamed:
+            for index in indexes:
+                self._set_batch([index], writes, failures)
+            return
+        for position in blamed:
+            failures[indexes[position]] = tuple(e for e in errors if e.index == position)
+        self._set_batch([i for p, i in enumerate(indexes) if p not in blamed], writes, failures)
+
+    def delete_metafields(self, refs: list[MetafieldRef]) -> tuple[UserError, ...]:
+        errors: list[UserError] = []
+        for start in range(0, len(refs), METAFIELDS_PER_CALL):
+            batch = [ref.as_input() for ref in refs[start : start + METAFIELDS_PER_CALL]]
+            data = self.client.execute(document("metafields_delete"), {"metafields": batch})
+            errors.extend(_user_errors(data["metafieldsDelete"]))
+        return tuple(errors)
+
+    def metafield_definitions(self, owner_type: str, namespace: str) -> dict[str, str]:
+        """Existing definitions of `namespace` on `owner_type`: key -> type name."""
+        data = self.client.execute(
+            document("metafield_definitions"), {"ownerType": owner_type, "namespace": namespace}
+        )
+        return {n["key"]: n["type"]["name"] for n in data["metafieldDefinitions"]["nodes"]}
+
+    def create_metafield_definition(self, definition: dict) -> tuple[UserError, ...]:
+        data = self.client.execute(document("metafield_definition_create"), {"definition": definition})
+        return _user_errors(data["metafieldDefinitionCreate"])
+
+    # Variants -----------------------------------------------------------------------------------------
+    def variants_by_sku(self, skus: Iterable[str]) -> dict[str, list[Variant]]:
+        """Variants whose SKU equals one of `skus` exactly (case-sensitive), 50 SKUs per search."""
+        wanted = sorted({s for s in skus if s})
+        found: dict[str, list[Variant]] = {}
+        for start in range(0, len(wanted), SKUS_PER_SEARCH):
+            batch = wanted[start : start + SKUS_PER_SEARCH]
+            query = " OR ".join(f"sku:{json.dumps(sku)}" for sku in batch)
+            for variant in self._variant_pages(query):
+                if variant.sku in batch:  # the search is case-insensitive and may be fuzzy; SKUs are not
+                    found.setdefault(variant.sku, []).append(variant)
+        return found
+
+    def all_variants(self) -> Iterator[Variant]:
+        """Every variant with a SKU: one page when the catalog fits in it, else a bulk export."""
+        data = self.client.execute(document("product_variants"), {"first": VARIANT_PAGE})
+        connection = data["productVariants"]
+        if not connection["pageInfo"]["hasNextPage"]:
+            yield from (_variant(n) for n in connection["nodes"] if n.get("sku"))
+            return
+        try:
+            lines = self._bulk_export(document("bulk_variants"))
+        except (ShopifyQueryError, ShopifyUnavailableError) as exc:
+            logger.warning("Bulk export of variants failed (%s); paging instead", exc)
+            yield from self._variant_pages(None)
+            return
+        for line in lines:
+            if line.get("id", "").startswith("gid://shopify/ProductVariant/") and line.get("sku"):
+                yield Variant(id=line["id"], sku=line["sku"])
+
+    def _variant_pages(self, query: str | None) -> Iterator[Variant]:
+        after = None
+        while True:
+            variables = {"first": VARIANT_PAGE, "after": after, "query": query}
+            connection = self.client.execute(document("product_variants"), variables)["productVariants"]
+            yield from (_variant(n) for n in connection["nodes"] if n.get("sku"))
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def _bulk_export(self, query: str) -> list[dict]:
+        """Run a bulk query, wait for it, and return its JSONL lines (FACTS §5 "Bulk operations")."""
+        data = self.client.execute(document("bulk_run_query"), {"query": query})
+        errors = _user_errors(data["bulkOperationRunQuery"])
+        if errors:
+            raise ShopifyQueryError(f"Shopify refused the bulk export: {'; '.join(map(str, errors))}")
+        waited, delay = 0.0, 0.5
+        while True:
+            operation = (
+                self.client.execute(document("current_bulk_operation")).get("currentBulkOperation") or {}
+            )
+            status = operation.get("status")
+            if status == "COMPLETED":
+                break
+            if status not in ("CREATED", "RUNNING") or waited > BULK_TIMEOUT_SECONDS:
+                raise ShopifyUnavailableError(
+                    f"The bulk export ended as {status} ({operation.get('errorCode') or 'no error code'})."
+                )
+            self.client.wait(delay)
+            waited += delay
+            delay = min(delay * 2, BULK_POLL_MAX_DELAY)
+        if not operation.get("url"):
+            return []  # a completed export with no objects has no file
+        try:
+            response = requests.get(operation["url"], timeout=self.client.timeout * 4)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise ShopifyUnavailableError(
+                f"The bulk export file could not be downloaded ({type(exc).__name__}).",
+                excerpt=excerpt_of(getattr(getattr(exc, "response", None), "text", "") or ""),
+            ) from None
+        return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+
+def _customer(node: dict) -> ShopifyCustomer:
+    return ShopifyCustomer(
+        id=node["id"],
+        email=node.get("email") or "",
+        state=node.get("state") or "",
+        tags=tuple(node.get("tags") or ()),
+    )
+
+
+def _customer_result(payload: dict) -> CustomerResult:
+    node = payload.get("customer")
+    return CustomerResult(customer=_customer(node) if node else None, errors=_user_errors(payload))
+
+
+def _variant(node: dict) -> Variant:
+    return Variant(id=node["id"], sku=node.get("sku") or "")
+
+
+def _user_errors(payload: dict | None) -> tuple[UserError, ...]:
+    return tuple(
+        UserError(
+            field=tuple(str(f) for f in (e.get("field") or ())),
+            message=e.get("message") or "",
+            code=e.get("code") or "",
+            index=e.get("elementIndex"),
+        )
+        for e in (payload or {}).get("userErrors") or ()
+    )

@@ -1,0 +1,254 @@
+"""Admin GraphQL transport for one shop: timeouts, cost-aware pacing, retries by failure class.
+
+Pacing follows `extensions.cost.throttleStatus` (FACTS §5): the client keeps Shopify's last reported
+bucket, lets it refill at `restoreRate`, and waits before a request whose expected cost exceeds what is
+available, instead of sending it to be refused. THROTTLED arrives with HTTP 200 and is retried after the
+computed wait; 429 and 5xx are retried with backoff; 401 raises `ShopifyAuthError`. `userErrors` are data
+and are returned, never raised.
+"""
+
+import json
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+
+from ..clock import SYSTEM_CLOCK, SystemClock
+from .errors import ShopifyAuthError, ShopifyQueryError, ShopifyUnavailableError, excerpt_of
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RetryPolicy:
+    """How many times and how long to retry each failure class."""
+
+    max_throttle_retries: int = 20
+    max_transient_retries: int = 5
+    backoff_base: float = 1.0
+    backoff_cap: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Capped exponential backoff with full jitter (attempt 1 -> up to 1 s, 2 -> 2 s, ...)."""
+        return random.uniform(0, min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+
+
+@dataclass
+class ShopifyStats:
+    """What this client spent: requests, cost as requested and as charged, time waiting."""
+
+    requests: int = 0
+    mutations: int = 0
+    requested_cost: int = 0
+    actual_cost: int = 0
+    throttled: int = 0
+    retries: int = 0
+    wait_seconds: float = 0.0
+    by_operation: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "shopify_requests": self.requests,
+            "shopify_mutations": self.mutations,
+            "shopify_requested_cost": self.requested_cost,
+            "shopify_cost": self.actual_cost,
+            "shopify_throttled": self.throttled,
+            "shopify_retries": self.retries,
+            "shopify_wait_seconds": round(self.wait_seconds, 3),
+        }
+
+
+@dataclass
+class _Bucket:
+    """Shopify's last reported leaky bucket, projected forward in time."""
+
+    maximum: float = 0.0
+    available: float = 0.0
+    restore_rate: float = 0.0
+    at: float = 0.0
+
+    def available_at(self, now: float) -> float:
+        if not self.restore_rate:
+            return float("inf")
+        return min(self.maximum, self.available + (now - self.at) * self.restore_rate)
+
+
+class GraphQLClient:
+    """POSTs documents to `{admin}/api/{version}/graphql.json` of one shop and returns `data`."""
+
+    def __init__(
+        self,
+        shop: str,
+        access_token: Callable[[], str],
+        *,
+        admin_url_template: str,
+        api_version: str,
+        timeout: float = 30.0,
+        clock: SystemClock = SYSTEM_CLOCK,
+        retry: RetryPolicy | None = None,
+        on_auth_error: Callable[[], None] | None = None,
+        session: requests.Session | None = None,
+    ):
+        self.shop = shop
+        self.url = f"{admin_url_template.format(shop=shop).rstrip('/')}/api/{api_version}/graphql.json"
+        self._access_token = access_token
+        self.timeout = timeout
+        self.clock = clock
+        self.retry = retry or RetryPolicy()
+        self.on_auth_error = on_auth_error
+        self.session = session or requests.Session()
+        self.stats = ShopifyStats()
+        self._bucket = _Bucket()
+        self._expected_cost: dict[str, int] = {}
+
+    def execute(self, document: str, variables: dict | None = None, *, name: str = "") -> dict:
+        """Run one document and return its `data`; see the module docstring for the failure classes."""
+        name = name or _operation_name(document)
+        call = f"GraphQL {name} on {self.shop}"
+        payload = json.dumps({"query": document, "variables": variables or {}})
+        throttles = transients = 0
+        while True:
+            self._wait_for_budget(document)
+            try:
+                response = self.session.post(
+                    self.url,
+                    data=payload,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Accept": "application/json",
+                        "X-Shopify-Access-Token": self._access_token(),
+                    },
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                transients += 1
+                self._retry_or_raise(transients, call, f"{type(exc).__name__} talking to Shopify", 0)
+                continue
+            self.stats.requests += 1
+            status = response.status_code
+            if status == 401:
+                if self.on_auth_error:
+                    self.on_auth_error()
+                raise ShopifyAuthError(
+                    "Shopify rejected the app's access token; "
+                    "the merchant must open the app to re-authorise it.",
+                    call=call,
+                    status=status,
+                )
+            if status == 429 or status >= 500:
+                transients += 1
+                wait = _retry_after(response) if status == 429 else None
+                self._retry_or_raise(
+                    transients, call, f"HTTP {status}", status, wait=wait, body=response.text
+                )
+                continue
+            body = _json_or_none(response)
+            if status != 200 or not isinstance(body, dict):
+                raise ShopifyQueryError(
+                    "Shopify answered with something other than GraphQL JSON.",
+                    call=call,
+                    status=status,
+                    excerpt=excerpt_of(response.text),
+                )
+            cost = (body.get("extensions") or {}).get("cost") or {}
+            self._record_cost(document, name, cost)
+            errors = body.get("errors") or []
+            if any(
+                (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors if isinstance(e, dict)
+            ):
+                throttles += 1
+                self.stats.throttled += 1
+                if throttles > self.retry.max_throttle_retries:
+                    raise ShopifyUnavailableError(
+                        "Shopify kept throttling the app.", call=call, status=status
+                    )
+                self.wait(self._throttle_wait(cost))
+                continue
+            if errors:
+                raise ShopifyQueryError(
+                    "Shopify refused the query.",
+                    call=call,
+                    status=status,
+                    excerpt=excerpt_of(_messages(errors)),
+                )
+            if document.lstrip().startswith("mutation"):
+                self.stats.mutations += 1
+            return body.get("data") or {}
+
+    def _wait_for_budget(self, document: str) -> None:
+        expected = self._expected_cost.get(document)
+        if expected is None or not self._bucket.restore_rate:
+            return
+        shortfall = expected - self._bucket.available_at(self.clock.now())
+        if shortfall > 0:
+            self.wait(shortfall / self._bucket.restore_rate)
+
+    def _throttle_wait(self, cost: dict) -> float:
+        requested = cost.get("requestedQueryCost") or 0
+        status = cost.get("throttleStatus") or {}
+        rate = status.get("restoreRate") or 50
+        available = status.get("currentlyAvailable") or 0
+        return max(0.1, (requested - available) / rate)
+
+    def _record_cost(self, document: str, name: str, cost: dict) -> None:
+        requested = cost.get("requestedQueryCost")
+        if requested is not None:
+            self._expected_cost[document] = int(requested)
+        actual = cost.get("actualQueryCost")
+        if actual is not None:
+            self.stats.requested_cost += int(requested or 0)
+            self.stats.actual_cost += int(actual)
+            entry = self.stats.by_operation.setdefault(name, {"requests": 0, "cost": 0})
+            entry["requests"] += 1
+            entry["cost"] += int(actual)
+        status = cost.get("throttleStatus")
+        if status:
+            self._bucket = _Bucket(
+                maximum=float(status.get("maximumAvailable") or 0),
+                available=float(status.get("currentlyAvailable") or 0),
+                restore_rate=float(status.get("restoreRate") or 0),
+                at=self.clock.now(),
+            )
+
+    def _retry_or_raise(self, attempt, call, what, status, *, wait=None, body="") -> None:
+        if attempt > self.retry.max_transient_retries:
+            raise ShopifyUnavailableError(
+                f"Shopify kept failing ({what}) after {attempt - 1} retries.",
+                call=call,
+                status=status,
+                excerpt=excerpt_of(body),
+            )
+        self.stats.retries += 1
+        delay = wait if wait is not None else self.retry.backoff(attempt)
+        logger.info("%s failed (%s); retry %s in %.1fs", call, what, attempt, delay)
+        self.wait(delay)
+
+    def wait(self, seconds: float) -> None:
+        """Sleep on the client's clock, counted in `stats.wait_seconds`."""
+        self.stats.wait_seconds += seconds
+        self.clock.sleep(seconds)
+
+
+def _operation_name(document: str) -> str:
+    head = document.lstrip().split("(", 1)[0].split("{", 1)[0].split()
+    return head[1] if len(head) > 1 else (head[0] if head else "anonymous")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
+
+
+def _json_or_none(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _messages(errors: list) -> str:
+    return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)

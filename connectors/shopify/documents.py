@@ -1,0 +1,35 @@
+"""The GraphQL documents the app sends: one `.graphql` file each, plus the batched email lookup.
+
+Every document, including generated ones, is validated against the Admin schema by the test suite.
+"""
+
+import functools
+from pathlib import Path
+
+DOCUMENTS_DIR = Path(__file__).with_name("graphql")
+
+CUSTOMER_FIELDS = "id email state tags"
+
+
+@functools.cache
+def document(name: str) -> str:
+    """The text of `graphql/<name>.graphql`."""
+    return (DOCUMENTS_DIR / f"{name}.graphql").read_text()
+
+
+def all_document_names() -> list[str]:
+    return sorted(path.stem for path in DOCUMENTS_DIR.glob("*.graphql"))
+
+
+@functools.cache
+def customers_by_email_document(count: int) -> str:
+    """One query looking up `count` emails exactly, each by `customerByIdentifier` under its own alias.
+
+    Exact by construction (FACTS §4 "Finding a customer by email"): no search tokenisation involved.
+    """
+    variables = ", ".join(f"$e{i}: String!" for i in range(count))
+    fields = "\n".join(
+        f"  c{i}: customerByIdentifier(identifier: {{emailAddress: $e{i}}}) {{ {CUSTOMER_FIELDS} }}"
+        for i in range(count)
+    )
+    return f"query CustomersByEmail({variables}) {{\n{fields}\n}}\n"
