@@ -183,13 +183,18 @@ class ShopifyAdmin:
                     found.setdefault(variant.sku, []).append(variant)
         return found
 
-    def all_variants(self) -> Iterator[Variant]:
-        """Every variant with a SKU: one page when the catalog fits in it, else a bulk export."""
-        data = self.client.execute(document("product_variants"), {"first": VARIANT_PAGE})
-        connection = data["productVariants"]
-        if not connection["pageInfo"]["hasNextPage"]:
-            yield from (_variant(n) for n in connection["nodes"] if n.get("sku"))
-            return
+    def all_variants(self, *, expected: int | None = None) -> Iterator[Variant]:
+        """Every variant with a SKU: one page when the catalog fits in it, else a bulk export.
+
+        `expected` (e.g. the number of Cin7 SKUs) skips the probing page when it cannot be enough: a full
+        page costs about 252 points, a bulk export about 10 plus a few cheap polls, whatever its size.
+        """
+        if expected is None or expected <= VARIANT_PAGE:
+            data = self.client.execute(document("product_variants"), {"first": VARIANT_PAGE})
+            connection = data["productVariants"]
+            if not connection["pageInfo"]["hasNextPage"]:
+                yield from (_variant(n) for n in connection["nodes"] if n.get("sku"))
+                return
         try:
             lines = self._bulk_export(document("bulk_variants"))
         except (ShopifyQueryError, ShopifyUnavailableError) as exc:

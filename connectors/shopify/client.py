@@ -4,9 +4,11 @@ Pacing follows `extensions.cost.throttleStatus` (FACTS §5): the client keeps Sh
 bucket, lets it refill at `restoreRate`, and waits before a request whose expected cost exceeds what is
 available, instead of sending it to be refused. THROTTLED arrives with HTTP 200 and is retried after the
 computed wait; 429 and 5xx are retried with backoff; 401 raises `ShopifyAuthError`. `userErrors` are data
-and are returned, never raised.
+and are returned, never raised. Each distinct document is validated against the Admin schema once per
+process, so an invalid document never reaches Shopify.
 """
 
+import functools
 import json
 import logging
 import random
@@ -14,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
+from graphql import GraphQLError, parse, validate
 
 from ..clock import SYSTEM_CLOCK, SystemClock
 from .errors import ShopifyAuthError, ShopifyQueryError, ShopifyUnavailableError, excerpt_of
+from .schema import admin_schema
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +94,7 @@ class GraphQLClient:
         retry: RetryPolicy | None = None,
         on_auth_error: Callable[[], None] | None = None,
         session: requests.Session | None = None,
+        validate: bool = True,
     ):
         self.shop = shop
         self.url = f"{admin_url_template.format(shop=shop).rstrip('/')}/api/{api_version}/graphql.json"
@@ -99,6 +104,7 @@ class GraphQLClient:
         self.retry = retry or RetryPolicy()
         self.on_auth_error = on_auth_error
         self.session = session or requests.Session()
+        self.validate = validate
         self.stats = ShopifyStats()
         self._bucket = _Bucket()
         self._expected_cost: dict[str, int] = {}
@@ -107,6 +113,8 @@ class GraphQLClient:
         """Run one document and return its `data`; see the module docstring for the failure classes."""
         name = name or _operation_name(document)
         call = f"GraphQL {name} on {self.shop}"
+        if self.validate:
+            check_document(document, call)
         payload = json.dumps({"query": document, "variables": variables or {}})
         throttles = transients = 0
         while True:
@@ -229,6 +237,23 @@ class GraphQLClient:
         """Sleep on the client's clock, counted in `stats.wait_seconds`."""
         self.stats.wait_seconds += seconds
         self.clock.sleep(seconds)
+
+
+@functools.lru_cache(maxsize=256)
+def _document_errors(document: str) -> tuple[str, ...]:
+    try:
+        return tuple(error.message for error in validate(admin_schema(), parse(document)))
+    except GraphQLError as exc:
+        return (exc.message,)
+
+
+def check_document(document: str, call: str = "GraphQL") -> None:
+    """Raise `ShopifyQueryError` for a document the Admin schema rejects, before it is ever sent."""
+    errors = _document_errors(document)
+    if errors:
+        raise ShopifyQueryError(
+            "The app built an invalid GraphQL document.", call=call, excerpt="; ".join(errors)
+        )
 
 
 def _operation_name(document: str) -> str:
