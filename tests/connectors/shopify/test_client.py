@@ -136,7 +136,7 @@ def test_all_variants_one_page_or_bulk_export(sandbox, clock, shop):
     assert [c.operation_name for c in sandbox.calls][:2] == ["ProductVariants", "BulkRunQuery"]
     sandbox.reset_calls()
     assert {v.sku for v in api.all_variants(expected=301)} == skus
-    assert [c.operation_name for c in sandbox.calls][0] == "BulkRunQuery"
+    assert sandbox.calls[0].operation_name == "BulkRunQuery"
     assert sum(c.actual_cost or 0 for c in sandbox.calls) < 30  # versus 2 x 252 for two pages
 
 
