@@ -1,0 +1,191 @@
+"""The JSON API behind the settings page (contract §2 "JSON API"). Every view needs a session token."""
+
+import json
+import logging
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_q.tasks import async_task
+
+from connectors.cin7.errors import Cin7Error
+
+from . import scheduling
+from .auth.session_tokens import session_token_required
+from .cin7_api import cin7_client
+from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from .presenters import invite_payload, run_payload, settings_payload, status_payload
+from .settings_form import clean_settings
+from .sync_control import RunInProgress, release_invites, start_run
+
+logger = logging.getLogger(__name__)
+
+
+def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse({"error": message, "fields": fields or {}}, status=status)
+
+
+def _body(request) -> dict | None:
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@require_http_methods(["GET", "PUT"])
+@session_token_required
+def settings_view(request):
+    shop = request.shop
+    sync_settings, _ = SyncSettings.objects.get_or_create(shop=shop)
+    if request.method == "GET":
+        return JsonResponse(settings_payload(shop))
+    data = _body(request)
+    if data is None:
+        return _error("Send the settings as a JSON object.")
+    current = settings_payload(shop)
+    cleaned, errors = clean_settings(data, current)
+    if errors:
+        return _error("Some settings need your attention.", fields=errors)
+    with transaction.atomic():
+        _save_cin7(shop, cleaned)
+        for name, value in cleaned.items():
+            if not name.startswith("cin7_"):
+                setattr(sync_settings, name, value)
+        sync_settings.save()
+    shop.refresh_from_db()
+    scheduling.update_schedules(shop)
+    return JsonResponse(settings_payload(shop))
+
+
+def _save_cin7(shop, cleaned: dict) -> None:
+    account_id, api_key = cleaned.get("cin7_account_id"), cleaned.get("cin7_api_key")
+    if account_id is None and not api_key:
+        return
+    connection = Cin7Connection.objects.filter(shop=shop).first()
+    if account_id == "" and connection is not None:
+        connection.delete()
+        return
+    if connection is None:
+        connection = Cin7Connection(shop=shop)
+    changed = (account_id is not None and account_id != connection.account_id) or bool(api_key)
+    if account_id is not None:
+        connection.account_id = account_id
+    if api_key:
+        connection.api_key = api_key
+    if changed:
+        connection.verified_at = None
+    connection.save()
+
+
+@require_POST
+@session_token_required
+def test_connection_view(request):
+    data = _body(request)
+    if data is None:
+        return _error("Send the credentials as a JSON object.")
+    stored = Cin7Connection.objects.filter(shop=request.shop).first()
+    account_id = (data.get("cin7_account_id") or "").strip() or (stored.account_id if stored else "")
+    api_key = (data.get("cin7_api_key") or "").strip()
+    if not api_key and stored and stored.account_id == account_id:
+        api_key = stored.api_key
+    if not account_id or not api_key:
+        return JsonResponse({"ok": False, "error": "Enter the Cin7 Account ID and API key first."})
+    try:
+        me = cin7_client(account_id, api_key).me()
+    except Cin7Error as exc:
+        return JsonResponse({"ok": False, "error": str(exc)})
+    if stored and stored.account_id == account_id:
+        stored.company, stored.currency = me.company, me.currency
+        stored.save(update_fields=["company", "currency", "updated_at"])
+    return JsonResponse({"ok": True, "company": me.company, "currency": me.currency})
+
+
+@require_GET
+@session_token_required
+def cin7_options_view(request):
+    stored = Cin7Connection.objects.filter(shop=request.shop).first()
+    if stored is None:
+        return _error("Connect Cin7 first: save the Account ID and API key.", status=409)
+    client = cin7_client(stored.account_id, stored.api_key)
+    try:
+        tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
+        price_tiers = [tier.name for tier in client.price_tiers()]
+    except Cin7Error as exc:
+        return _error(str(exc), status=502)
+    return JsonResponse({"tax_rules": tax_rules, "price_tiers": price_tiers})
+
+
+@require_POST
+@session_token_required
+def sync_view(request):
+    data = _body(request)
+    if data is None:
+        return _error("Send a JSON object.")
+    kind = data.get("kind", RunKind.ALL)
+    full, dry_run = data.get("full", False), data.get("dry_run", False)
+    errors = {}
+    if kind not in RunKind.values:
+        errors["kind"] = "Choose all, customers or pricing."
+    for name, value in (("full", full), ("dry_run", dry_run)):
+        if not isinstance(value, bool):
+            errors[name] = "Must be true or false."
+    if errors:
+        return _error("The sync request is not valid.", fields=errors)
+    if not hasattr(request.shop, "cin7"):
+        return _error("Connect Cin7 first: save the Account ID and API key.", status=409)
+    trigger = RunTrigger.PREVIEW if dry_run else RunTrigger.MANUAL
+    try:
+        run = start_run(request.shop, kind=kind, full=full, dry_run=dry_run, trigger=trigger)
+    except RunInProgress as exc:
+        return JsonResponse(
+            {"error": "A sync is already in progress for this shop.", "fields": {}, "run_id": exc.run_id},
+            status=409,
+        )
+    async_task("integration_app.tasks.execute_run", run.pk, task_name=f"sync {request.shop.domain} {run.pk}")
+    return JsonResponse({"run_id": run.pk}, status=202)
+
+
+@require_GET
+@session_token_required
+def runs_view(request):
+    try:
+        limit = min(max(int(request.GET.get("limit", 20)), 1), 100)
+        offset = max(int(request.GET.get("offset", 0)), 0)
+    except ValueError:
+        return _error("limit and offset must be whole numbers.")
+    runs = SyncRun.objects.filter(shop=request.shop).order_by("-created_at", "-id")
+    page = list(runs[offset : offset + limit])
+    return JsonResponse({"runs": [run_payload(run) for run in page], "total": runs.count()})
+
+
+@require_GET
+@session_token_required
+def run_detail_view(request, run_id: int):
+    run = SyncRun.objects.filter(shop=request.shop, pk=run_id).first()
+    if run is None:
+        return _error("No such run.", status=404)
+    return JsonResponse(run_payload(run, issues=True, code=request.GET.get("code") or None))
+
+
+@require_GET
+@session_token_required
+def status_view(request):
+    return JsonResponse(status_payload(request.shop))
+
+
+@require_GET
+@session_token_required
+def invites_view(request):
+    links = request.shop.customer_links.exclude(invite_status=InviteStatus.NONE).order_by("email")
+    return JsonResponse({"invites": [invite_payload(link) for link in links]})
+
+
+@require_POST
+@session_token_required
+def send_invites_view(request):
+    data = _body(request)
+    if data is None or not (data.get("all") is True or isinstance(data.get("cin7_ids"), list)):
+        return _error('Send {"all": true} or {"cin7_ids": [...]}.')
+    released = release_invites(request.shop, None if data.get("all") is True else data["cin7_ids"])
+    return JsonResponse({"released": released})

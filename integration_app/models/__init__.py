@@ -1,0 +1,39 @@
+from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
+from .platform import Cin7Pace, OAuthState, WebhookDelivery
+from .runs import (
+    ACTIVE_STATUSES,
+    COUNT_KEYS,
+    OpenProblem,
+    RunKind,
+    RunStatus,
+    RunTrigger,
+    SyncIssue,
+    SyncRun,
+    empty_counts,
+)
+from .shops import Cin7Connection, CustomerAccountsVersion, OnUntag, Shop, ShopSyncState, SyncSettings
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "COUNT_KEYS",
+    "MAX_INVITE_ATTEMPTS",
+    "Cin7Connection",
+    "Cin7Pace",
+    "CustomerAccountsVersion",
+    "CustomerLink",
+    "InviteStatus",
+    "OAuthState",
+    "OnUntag",
+    "OpenProblem",
+    "RunKind",
+    "RunStatus",
+    "RunTrigger",
+    "Shop",
+    "ShopSyncState",
+    "SyncIssue",
+    "SyncRun",
+    "SyncSettings",
+    "VariantPrice",
+    "WebhookDelivery",
+    "empty_counts",
+]

@@ -1,0 +1,122 @@
+"""JSON shapes of the API (contract §2). The Cin7 API key is never part of any of them."""
+
+from django.db.models import Count
+
+from syncs.issues import FIXES, Code
+
+from . import scheduling
+from .models import Cin7Connection, InviteStatus, RunKind, RunStatus, Shop, SyncRun, SyncSettings
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def settings_payload(shop: Shop) -> dict:
+    sync_settings, _ = SyncSettings.objects.get_or_create(shop=shop)
+    connection = Cin7Connection.objects.filter(shop=shop).first()
+    return {
+        "cin7_account_id": connection.account_id if connection else "",
+        "cin7_api_key_set": bool(connection and connection.api_key),
+        "cin7_company": connection.company if connection else "",
+        "customer_tags": sync_settings.customer_tags,
+        "group_mappings": sync_settings.group_mappings,
+        "tax_exempt_rules": sync_settings.tax_exempt_rules,
+        "sync_enabled": sync_settings.sync_enabled,
+        "sync_interval_minutes": sync_settings.sync_interval_minutes,
+        "full_sync_interval_hours": sync_settings.full_sync_interval_hours,
+        "send_invites": sync_settings.send_invites,
+        "on_untag": sync_settings.on_untag,
+        "test_emails": sync_settings.test_emails,
+        "notification_emails": sync_settings.notification_emails,
+        "shop_email": shop.email,
+    }
+
+
+def issue_payload(issue) -> dict:
+    try:
+        fix = FIXES[Code(issue.code)]
+    except ValueError:
+        fix = ""
+    return {
+        "code": issue.code,
+        "message": issue.message,
+        "cin7_id": issue.cin7_id,
+        "email": issue.email,
+        "sku": issue.sku,
+        "fix": fix,
+    }
+
+
+def run_payload(run: SyncRun, *, issues: bool = False, code: str | None = None) -> dict:
+    data = {
+        "id": run.pk,
+        "kind": run.kind,
+        "trigger": run.trigger,
+        "full": run.full,
+        "dry_run": run.dry_run,
+        "status": run.status,
+        "created_at": _iso(run.created_at),
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "duration_seconds": run.duration_seconds,
+        "counts": run.counts,
+        "stats": run.stats,
+        "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
+        "issue_count": run.issues.count(),
+    }
+    if issues:
+        rows = run.issues.all()
+        data["issue_codes"] = dict(rows.values_list("code").annotate(n=Count("id")).order_by("code"))
+        if code:
+            rows = rows.filter(code=code)
+        data["issues"] = [issue_payload(issue) for issue in rows[:1000]]
+        data["plan"] = run.plan
+    return data
+
+
+def invite_payload(link) -> dict:
+    return {
+        "cin7_id": link.cin7_id,
+        "email": link.email,
+        "shopify_id": link.shopify_id,
+        "status": link.invite_status,
+        "attempts": link.invite_attempts,
+        "error": link.invite_error,
+        "invited_at": _iso(link.invited_at),
+    }
+
+
+def status_payload(shop: Shop) -> dict:
+    """The page's summary: last good sync per kind, next runs, invite counts, the active run."""
+    last = {}
+    for kind in RunKind.values:
+        run = (
+            SyncRun.objects.filter(
+                shop=shop,
+                kind=kind,
+                dry_run=False,
+                status__in=[RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ISSUES],
+            )
+            .order_by("-finished_at")
+            .first()
+        )
+        last[kind] = _iso(run.finished_at) if run else None
+    invites = dict(
+        shop.customer_links.exclude(invite_status=InviteStatus.NONE)
+        .values_list("invite_status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    active = SyncRun.objects.filter(shop=shop, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+    return {
+        "shop": {"domain": shop.domain, "name": shop.name, "email": shop.email, "currency": shop.currency},
+        "installed": shop.is_installed,
+        "needs_reauthorization": shop.token_invalid_at is not None,
+        "cin7_connected": hasattr(shop, "cin7"),
+        "last_success": last,
+        "next_runs": {k: _iso(v) for k, v in scheduling.next_runs(shop).items()},
+        "invites": {status: invites.get(status, 0) for status in InviteStatus.values if status},
+        "active_run": run_payload(active) if active else None,
+        "open_problems": shop.open_problems.count(),
+    }

@@ -1,0 +1,98 @@
+"""django-q2 task entry points (dotted paths are what schedules and `async_task` store)."""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from syncs.invites import send_due_invites
+from syncs.runner import execute
+
+from .models import CustomerLink, OpenProblem, RunKind, RunTrigger, Shop, SyncIssue
+from .notifications import send_customer_data_report
+from .shopify_api import admin_api
+from .sync_control import RunInProgress, claim_run, start_run
+
+logger = logging.getLogger(__name__)
+
+
+def _customer_gid(payload: dict) -> str:
+    customer_id = (payload.get("customer") or {}).get("id")
+    return f"gid://shopify/Customer/{customer_id}" if customer_id else ""
+
+
+def _customer_links(shop: Shop, payload: dict):
+    customer = payload.get("customer") or {}
+    email = (customer.get("email") or "").strip().lower()
+    match = Q(shopify_id=_customer_gid(payload)) if _customer_gid(payload) else Q(pk__in=[])
+    if email:
+        match |= Q(email=email)
+    return CustomerLink.objects.filter(shop=shop).filter(match), email
+
+
+def customer_data_request(domain: str, payload: dict) -> None:
+    """customers/data_request: email the merchant what the app holds about the customer."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is None:
+        return
+    links, email = _customer_links(shop, payload)
+    send_customer_data_report(shop, email or _customer_gid(payload), list(links))
+
+
+def redact_customer(domain: str, payload: dict) -> None:
+    """customers/redact: delete the app's records of one customer (link, open problems, issue rows)."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is None:
+        return
+    links, email = _customer_links(shop, payload)
+    cin7_ids = list(links.values_list("cin7_id", flat=True))
+    deleted = links.delete()[0]
+    about_customer = Q(cin7_id__in=cin7_ids) | (Q(email=email) if email else Q(pk__in=[]))
+    OpenProblem.objects.filter(shop=shop).filter(about_customer).delete()
+    SyncIssue.objects.filter(run__shop=shop).filter(about_customer).delete()
+    logger.info("Redacted customer data on %s (%s links)", domain, deleted)
+
+
+def redact_shop(domain: str) -> None:
+    """shop/redact: delete everything the app holds about the shop."""
+    deleted, _ = Shop.objects.filter(domain=domain).delete()
+    logger.info("Redacted shop %s (%s rows)", domain, deleted)
+
+
+def execute_run(run_id: int) -> None:
+    """Run a queued `SyncRun` (queued by the API or a schedule)."""
+    run = claim_run(run_id)
+    if run is None:
+        logger.info("Run %s is no longer queued; skipped", run_id)
+        return
+    execute(run)
+
+
+def scheduled_sync(domain: str, full: bool) -> None:
+    """A schedule tick: an incremental run becomes full when the shop's full sync is due."""
+    shop = Shop.objects.filter(domain=domain).select_related("sync_settings", "sync_state").first()
+    if shop is None or not shop.is_installed:
+        return
+    if not full and _full_sync_due(shop):
+        full = True
+    try:
+        run = start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE)
+    except RunInProgress as exc:
+        logger.info("Scheduled sync of %s skipped: run %s in progress", domain, exc.run_id)
+        return
+    execute_run(run.pk)
+
+
+def _full_sync_due(shop: Shop) -> bool:
+    state = getattr(shop, "sync_state", None)
+    last = state.last_full_customers_at if state else None
+    hours = shop.sync_settings.full_sync_interval_hours
+    return last is None or last < timezone.now() - timedelta(hours=hours)
+
+
+def send_invites(domain: str) -> None:
+    """Send released invites now, outside a run (each send is claimed, so a run cannot double it)."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is not None and shop.is_installed:
+        send_due_invites(shop, admin_api(shop))

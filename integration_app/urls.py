@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import api, embedded, health, webhooks
+from .auth import oauth
+
+urlpatterns = [
+    path("", embedded.app_home, name="app_home"),
+    path("auth/session-token", embedded.bounce, name="bounce"),
+    path("auth/install", oauth.install, name="install"),
+    path("auth/callback", oauth.callback, name="callback"),
+    path("webhooks/shopify", webhooks.shopify_webhook, name="shopify_webhook"),
+    path("healthz", health.healthz, name="healthz"),
+    path("api/settings", api.settings_view, name="api_settings"),
+    path("api/settings/test-connection", api.test_connection_view, name="api_test_connection"),
+    path("api/cin7/options", api.cin7_options_view, name="api_cin7_options"),
+    path("api/sync", api.sync_view, name="api_sync"),
+    path("api/runs", api.runs_view, name="api_runs"),
+    path("api/runs/<int:run_id>", api.run_detail_view, name="api_run"),
+    path("api/status", api.status_view, name="api_status"),
+    path("api/invites", api.invites_view, name="api_invites"),
+    path("api/invites/send", api.send_invites_view, name="api_send_invites"),
+]

@@ -1,0 +1,51 @@
+"""`POST /webhooks/shopify`: verify, de-duplicate, hand off, answer 200 (contract §2 "Webhooks")."""
+
+import json
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .auth.signatures import webhook_hmac_is_valid
+from .models import WebhookDelivery
+from .shop_domains import clean_shop_domain
+from .webhook_handlers import HANDLED_TOPICS, dispatch
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt  # Shopify signs the body instead; the HMAC is checked before anything else.
+@require_POST
+def shopify_webhook(request):
+    body = request.body
+    if not webhook_hmac_is_valid(
+        body, request.headers.get("X-Shopify-Hmac-Sha256", ""), settings.SHOPIFY_API_SECRET
+    ):
+        logger.warning("Webhook refused: bad HMAC (topic %s)", request.headers.get("X-Shopify-Topic", "?"))
+        return HttpResponse("Invalid HMAC", status=401, content_type="text/plain")
+    topic = request.headers.get("X-Shopify-Topic", "")
+    domain = clean_shop_domain(request.headers.get("X-Shopify-Shop-Domain"))
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        logger.warning("Webhook %s refused: body is not JSON", topic)
+        return JsonResponse({"error": "Body must be JSON."}, status=400)
+    if domain is None or not isinstance(payload, dict):
+        logger.warning("Webhook %s refused: missing shop domain or non-object body", topic)
+        return JsonResponse({"error": "Missing shop domain or JSON object."}, status=400)
+    if topic not in HANDLED_TOPICS:
+        logger.info("Webhook %s for %s ignored: topic not handled", topic, domain)
+        return HttpResponse(status=200)
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
+    if webhook_id:
+        try:
+            with transaction.atomic():
+                WebhookDelivery.objects.create(webhook_id=webhook_id, topic=topic, shop_domain=domain)
+        except IntegrityError:
+            logger.info("Webhook %s %s for %s already handled", topic, webhook_id, domain)
+            return HttpResponse(status=200)
+    dispatch(topic, domain, payload)
+    return HttpResponse(status=200)

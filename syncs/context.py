@@ -1,0 +1,108 @@
+"""What one run carries through its jobs: clients, settings, counts, issues, plan, progress, heartbeat."""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from connectors.cin7.client import Cin7Client
+from connectors.clock import SYSTEM_CLOCK
+from connectors.shopify.admin import ShopifyAdmin
+from integration_app.models import COUNT_KEYS, Shop, ShopSyncState, SyncRun, SyncSettings
+
+from .issues import Code, Issue
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = timedelta(seconds=15)
+PLAN_SAMPLE = 200
+
+
+class Progress:
+    """Progress reporting; the default reports nothing (the command line shows bars)."""
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, n: int = 1, **postfix) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class WriteLimitReached(BaseException):
+    """Raised by a test hook after N writes, to stop a run as abruptly as a killed worker would.
+
+    A BaseException so no `except Exception` in the jobs can swallow it, exactly like a SIGKILL.
+    """
+
+
+@dataclass
+class RunContext:
+    run: SyncRun
+    shop: Shop
+    settings: SyncSettings
+    state: ShopSyncState
+    cin7: Cin7Client
+    shopify: ShopifyAdmin
+    clock: object = SYSTEM_CLOCK
+    progress: Progress = field(default_factory=Progress)
+    write_limit: int | None = None
+    counts: Counter = field(default_factory=Counter)
+    issues: list[Issue] = field(default_factory=list)
+    evaluated_subjects: set[str] = field(default_factory=set)
+    evaluated_prefixes: set[str] = field(default_factory=set)
+    plan: list[dict] = field(default_factory=list)
+    tiers: list = field(default_factory=list)
+    shop_country: str | None = None
+    writes: int = 0
+    _last_heartbeat: datetime | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run.dry_run
+
+    @property
+    def full(self) -> bool:
+        return self.run.full
+
+    def count(self, key: str, n: int = 1) -> None:
+        if key in COUNT_KEYS:
+            self.counts[key] += n
+
+    def report(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def report_bad_records(self) -> None:
+        """Records Cin7 sent in a shape the client could not read: reported, skipped, retried next run."""
+        for record_id, message in self.cin7.bad_records:
+            self.report(
+                Issue(Code.INVALID_RECORD, message, cin7_id=record_id or "", subject=f"record:{record_id}")
+            )
+            self.count("skipped")
+        self.cin7.bad_records.clear()
+
+    def evaluated(self, subject: str) -> None:
+        """`subject` was re-checked by this run: its old open problems are replaced by today's."""
+        self.evaluated_subjects.add(subject)
+
+    def planned(self, entry: dict) -> None:
+        if len(self.plan) < PLAN_SAMPLE:
+            self.plan.append(entry)
+
+    def before_write(self) -> None:
+        """Called before every Shopify write (only the test hook and the heartbeat use it)."""
+        if self.write_limit is not None and self.writes >= self.write_limit:
+            raise WriteLimitReached(f"stopped after {self.writes} writes")
+        self.writes += 1
+        self.heartbeat()
+
+    def heartbeat(self) -> None:
+        """Tell other processes this run is alive (the one-run-per-shop lease expires without it)."""
+        now = timezone.now()
+        if self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
+            SyncRun.objects.filter(pk=self.run.pk).update(heartbeat_at=now)
+            self._last_heartbeat = now

@@ -1,0 +1,236 @@
+"""Pure mapping of one Cin7 customer to the Shopify customer it should be (contract §3 "Customers").
+
+No I/O. `map_customer` never raises on a parsed `Customer`: every problem becomes an `Issue`.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from connectors.cin7.records import Address, Contact, Customer
+
+from .addresses import country_code, province_code, uses_provinces
+from .issues import Code, Issue
+from .money import format_amount, positive_amount
+from .phones import to_e164
+from .state import JSON_LIMIT_BYTES, KEEP, DesiredCustomer, Metafield
+
+ADDRESS_PREFERENCE = ("Shipping", "Billing", "Business")
+
+
+@dataclass(frozen=True)
+class MappingSettings:
+    """The merchant's choices that shape the mapping, normalised once per run."""
+
+    customer_tags: tuple[str, ...] = ()
+    group_mappings: tuple[tuple[str, str], ...] = ()
+    tax_exempt_rules: frozenset[str] = frozenset()
+    test_emails: frozenset[str] = frozenset()
+    shop_country: str | None = None
+
+    @classmethod
+    def build(
+        cls, *, customer_tags=(), group_mappings=(), tax_exempt_rules=(), test_emails=(), shop_country=None
+    ):
+        return cls(
+            customer_tags=tuple(t.strip() for t in customer_tags if t and t.strip()),
+            group_mappings=tuple((m["tag"].strip(), m["group"].strip()) for m in group_mappings),
+            tax_exempt_rules=frozenset(r.strip().casefold() for r in tax_exempt_rules if r),
+            test_emails=frozenset(e.strip().lower() for e in test_emails if e),
+            shop_country=shop_country,
+        )
+
+    def managed_tags(self) -> dict[str, str]:
+        """Every tag the app manages, by case-folded form, in the casing the merchant configured."""
+        tags = {t.casefold(): t for t in self.customer_tags}
+        for tag, _group in self.group_mappings:
+            tags.setdefault(tag.casefold(), tag)
+        return tags
+
+
+def normalized_email(customer: Customer) -> str:
+    contact = customer.default_contact
+    return (contact.email or "").strip().lower() if contact else ""
+
+
+def in_scope(customer: Customer, settings: MappingSettings) -> bool:
+    """Active and carrying at least one of the B2B tags (case-insensitive, trimmed)."""
+    if customer.is_deprecated:
+        return False
+    wanted = {t.casefold() for t in settings.customer_tags}
+    return any(tag.strip().casefold() in wanted for tag in customer.tags)
+
+
+def selected_by_test_filter(customer: Customer, settings: MappingSettings) -> bool:
+    """With test emails set, only those customers are synced; everyone else is left alone."""
+    return not settings.test_emails or normalized_email(customer) in settings.test_emails
+
+
+def map_customer(customer: Customer, settings: MappingSettings) -> tuple[DesiredCustomer | None, list[Issue]]:
+    """The desired Shopify customer, or None (skipped) — plus the issues found either way."""
+    email = normalized_email(customer)
+    base = {"cin7_id": customer.id, "email": email, "subject": f"customer:{customer.id}"}
+    if not email or "@" not in email:
+        return None, [
+            Issue(
+                Code.NO_EMAIL,
+                f"Cin7 customer “{customer.name}” has no default contact with an email address, so it cannot "
+                "be matched to a Shopify customer.",
+                **base,
+            )
+        ]
+    issues: list[Issue] = []
+    contact = customer.default_contact
+    first_name, last_name = _names(contact, customer)
+    address_record = _pick_address(customer.addresses)
+    address, country = None, None
+    if address_record is not None:
+        country = country_code(address_record.country)
+        if country is None:
+            issues.append(
+                Issue(
+                    Code.UNKNOWN_COUNTRY,
+                    f"Unknown country “{address_record.country}” on the address of “{customer.name}”; the "
+                    "address was left out.",
+                    **base,
+                )
+            )
+    phone, phone_raw = _phone(contact, country or settings.shop_country)
+    if phone_raw and phone is None:
+        issues.append(
+            Issue(
+                Code.INVALID_PHONE, f"Phone “{phone_raw}” of “{customer.name}” is not a valid number.", **base
+            )
+        )
+    if country is not None:
+        address, province_issue = _address(address_record, country, customer, first_name, last_name, phone)
+        if province_issue:
+            issues.append(Issue(Code.UNKNOWN_PROVINCE, province_issue, **base))
+    metafields, too_large = _metafields(customer, settings)
+    if too_large:
+        issues.append(Issue(Code.METAFIELD_TOO_LARGE, too_large, **base))
+    fields = {
+        "email": email,
+        "firstName": first_name,
+        "lastName": last_name,
+        "taxExempt": (customer.tax_rule or "").strip().casefold() in settings.tax_exempt_rules,
+    }
+    if phone or not phone_raw:
+        fields["phone"] = phone  # a valid number, or None to clear; an invalid one is left out
+    if address is not None:
+        fields["address"] = address
+    desired = DesiredCustomer(
+        cin7_id=customer.id,
+        email=email,
+        fields=fields,
+        tags=_app_tags(customer.tags, settings),
+        metafields=metafields,
+    )
+    return desired, issues
+
+
+def _names(contact: Contact | None, customer: Customer) -> tuple[str | None, str | None]:
+    words = (contact.name or "").split() if contact else []
+    if not words:
+        return None, (customer.name or "").strip() or None
+    return words[0], " ".join(words[1:]) or None
+
+
+def _phone(contact: Contact | None, region: str | None) -> tuple[str | None, str]:
+    """The first valid of Phone, MobilePhone as E.164, and the raw value that was tried first."""
+    candidates = [
+        p.strip() for p in ((contact.phone, contact.mobile_phone) if contact else ()) if p and p.strip()
+    ]
+    for raw in candidates:
+        phone = to_e164(raw, region)
+        if phone:
+            return phone, raw
+    return None, candidates[0] if candidates else ""
+
+
+def _pick_address(addresses: Iterable[Address]) -> Address | None:
+    addresses = list(addresses)
+    for kind in ADDRESS_PREFERENCE:
+        for address in addresses:
+            if address.type == kind and address.default_for_type:
+                return address
+    return addresses[0] if addresses else None
+
+
+def _address(record: Address, country: str, customer: Customer, first, last, phone) -> tuple[dict, str]:
+    province = province_code(country, record.state)
+    problem = ""
+    if province is None and uses_provinces(country) and (record.state or "").strip():
+        problem = f"Unknown state “{record.state}” in {country} on the address of “{customer.name}”."
+    address = {
+        "address1": (record.line1 or "").strip() or None,
+        "address2": (record.line2 or "").strip() or None,
+        "city": (record.city or "").strip() or None,
+        "zip": (record.postcode or "").strip() or None,
+        "countryCode": country,
+        "provinceCode": province,
+        "company": (customer.name or "").strip() or None,
+        "firstName": first,
+        "lastName": last,
+        "phone": phone,
+    }
+    return {k: v for k, v in address.items() if v is not None}, problem
+
+
+def _app_tags(tags: Iterable[str], settings: MappingSettings) -> tuple[str, ...]:
+    managed = settings.managed_tags()
+    present = {t.strip().casefold() for t in tags}
+    return tuple(sorted({managed[key] for key in present if key in managed}, key=str.casefold))
+
+
+def _customer_group(tags: Iterable[str], settings: MappingSettings) -> str | None:
+    present = {t.strip().casefold() for t in tags}
+    return next((group for tag, group in settings.group_mappings if tag.casefold() in present), None)
+
+
+def _text(value: str | None) -> Metafield:
+    text = " ".join((value or "").split())
+    return Metafield("single_line_text_field", text or None)
+
+
+def _decimal(value) -> Metafield:
+    return Metafield("number_decimal", format_amount(value) if value is not None else None)
+
+
+def customer_prices_value(customer: Customer) -> str | None:
+    """`{"SKU": "12.50", …}` from the customer-specific prices (price above 0), sorted; None when none."""
+    prices = {}
+    for price in customer.product_prices:
+        amount = positive_amount(price.price)
+        if price.sku and amount is not None:
+            prices[price.sku] = format_amount(amount)
+    return (
+        json.dumps(dict(sorted(prices.items())), ensure_ascii=False, separators=(",", ":"))
+        if prices
+        else None
+    )
+
+
+def _metafields(customer: Customer, settings: MappingSettings) -> tuple[dict[str, Metafield], str]:
+    prices = customer_prices_value(customer)
+    too_large = ""
+    prices_field = Metafield("json", prices)
+    if prices is not None and len(prices.encode()) > JSON_LIMIT_BYTES:
+        too_large = (
+            f"The customer-specific prices of “{customer.name}” ({len(customer.product_prices)} prices, "
+            f"{len(prices.encode()) // 1024} KB) exceed Shopify's 128 KB metafield limit; "
+            "the last value that "
+            "fitted was kept."
+        )
+        prices_field = KEEP
+    return {
+        "company_name": _text(customer.name),
+        "customer_group": _text(_customer_group(customer.tags, settings)),
+        "credit_limit": _decimal(customer.credit_limit),
+        "on_hold": Metafield("boolean", "true" if customer.is_on_credit_hold else "false"),
+        "price_tier": _text(customer.price_tier),
+        "payment_term": _text(customer.payment_term),
+        "discount": _decimal(customer.discount),
+        "customer_prices": prices_field,
+        "cin7_id": _text(customer.id),
+    }, too_large

@@ -1,0 +1,372 @@
+"""The Shopify writes of the customer sync, batch by batch, with the link bookkeeping that makes them safe.
+
+Crash safety: before a batch's `customerCreate`s are sent, each link row records `create_started_at`;
+after Shopify confirms, the batch's links are saved. A run killed in between leaves links without a
+Shopify ID but with the marker: the rerun looks the email up, finds the customer and adopts it as one the
+app created (so its invite is still sent once). Nothing is ever created twice.
+"""
+
+import logging
+
+from django.utils import timezone
+
+from connectors.shopify.records import CustomerResult, MetafieldRef, MetafieldWrite, ShopifyCustomer
+from integration_app.models import CustomerLink, InviteStatus
+
+from .issues import Code, Issue
+from .state import NAMESPACE, CustomerChanges, DesiredCustomer, apply_changes, diff_customer, snapshot_of
+
+logger = logging.getLogger(__name__)
+
+PRICES_ONLY = frozenset({"customer_prices"})
+DROPPABLE = {"phone": "phone", "addresses": "address"}  # input key -> desired field, retried without it
+LINK_FIELDS = [
+    "email",
+    "shopify_id",
+    "written",
+    "in_scope",
+    "created_by_app",
+    "create_started_at",
+    "refused",
+    "invite_status",
+    "synced_at",
+]
+
+
+class CustomerWriter:
+    def __init__(self, ctx, links: dict[str, CustomerLink], *, prices_only: bool = False):
+        self.ctx = ctx
+        self.links = links
+        self.api = ctx.shopify
+        self.components = PRICES_ONLY if prices_only else None
+        self.prices_only = prices_only
+        self._dirty: dict[str, CustomerLink] = {}
+
+    # Linked customers ---------------------------------------------------------------------------------
+    def update_batch(self, states: list[DesiredCustomer]) -> None:
+        metafield_only = []
+        for state in states:
+            self.ctx.progress.advance()
+            link = self.links[state.cin7_id]
+            if self._refused_again(link, state):
+                continue
+            changes = diff_customer(state, link.written, components=self.components)
+            if not self.prices_only and not link.in_scope:
+                link.in_scope = True
+                self._dirty[link.cin7_id] = link
+            if changes.empty:
+                self.ctx.count("unchanged")
+                self._clear_refused(link)
+                continue
+            if self.ctx.dry_run:
+                self.ctx.count("updated")
+                self._plan("update", state, changes)
+            elif changes.fields:
+                self._update(link, state, changes)
+            else:
+                metafield_only.append((link, state, changes))
+        if metafield_only:
+            self._write_metafield_changes(metafield_only)
+        self._save()
+
+    def _update(self, link: CustomerLink, state: DesiredCustomer, changes: CustomerChanges) -> None:
+        result, dropped, issues = self._write_with_drops(
+            self.api.update_customer, changes.update_input(link.shopify_id, with_metafields=True), state
+        )
+        if result.errors and any(e.field[:1] == ("id",) for e in result.errors):
+            # The Shopify customer was deleted by the merchant: link again by email (adopt or create).
+            logger.info("Shopify customer %s of Cin7 %s is gone; relinking", link.shopify_id, link.cin7_id)
+            link.shopify_id, link.written = "", {}
+            self._dirty[link.cin7_id] = link
+            self.link_batch([state])
+            return
+        if result.errors:
+            self._refuse(link, state, issues)
+            return
+        for key in dropped:
+            changes.fields.pop(key, None)
+        link.written = apply_changes(link.written, changes, fields=True, tags=False, metafields=True)
+        self._finish_tags_and_deletes(link, state, changes, issues)
+
+    def _finish_tags_and_deletes(
+        self, link, state, changes: CustomerChanges, issues: list[Issue], outcome: str = "updated"
+    ) -> None:
+        for add, tags, call in (
+            (True, changes.tags_add, self.api.add_tags),
+            (False, changes.tags_remove, self.api.remove_tags),
+        ):
+            if not tags:
+                continue
+            self.ctx.before_write()
+            errors = call(link.shopify_id, tags)
+            if errors:
+                issues.append(self._user_error(state, f"tags {'added' if add else 'removed'}", errors))
+            else:
+                done = CustomerChanges(tags_add=tags if add else [], tags_remove=[] if add else tags)
+                link.written = apply_changes(link.written, done, fields=False, tags=True, metafields=False)
+        if changes.metafields_delete:
+            self.ctx.before_write()
+            refs = [MetafieldRef(link.shopify_id, NAMESPACE, key) for key in changes.metafields_delete]
+            errors = self.api.delete_metafields(refs)
+            if errors:
+                issues.append(self._user_error(state, "metafields deleted", errors))
+            else:
+                done = CustomerChanges(metafields_delete=changes.metafields_delete)
+                link.written = apply_changes(link.written, done, fields=False, tags=False, metafields=True)
+        self._settle(link, state, issues, outcome)
+
+    def _write_metafield_changes(self, jobs: list) -> None:
+        """Metafield-only changes of many customers, 25 per `metafieldsSet` instead of one call each."""
+        writes, owners = [], []
+        for position, (link, _state, changes) in enumerate(jobs):
+            for key, mf in sorted(changes.metafields_set.items()):
+                writes.append(MetafieldWrite(link.shopify_id, NAMESPACE, key, mf.type, mf.value))
+                owners.append(position)
+        failures = {}
+        for start in range(0, len(writes), 25):
+            self.ctx.before_write()
+            chunk = self.api.set_metafields(writes[start : start + 25])
+            failures.update({start + index: errors for index, errors in chunk.items()})
+        failed_by_job: dict[int, list] = {}
+        for index, errors in failures.items():
+            failed_by_job.setdefault(owners[index], []).append((writes[index].key, errors))
+        for position, (link, state, changes) in enumerate(jobs):
+            issues = []
+            done = CustomerChanges(metafields_set=dict(changes.metafields_set))
+            for key, errors in failed_by_job.get(position, ()):
+                done.metafields_set.pop(key, None)
+                issues.append(self._user_error(state, f"metafield {NAMESPACE}.{key}", errors))
+            link.written = apply_changes(link.written, done, fields=False, tags=False, metafields=True)
+            self._finish_tags_and_deletes(link, state, changes, issues)
+
+    # Unlinked customers -------------------------------------------------------------------------------
+    def link_batch(self, states: list[DesiredCustomer]) -> None:
+        """Adopt the Shopify customers that already have these emails; create the others."""
+        found = self.api.customers_by_email(s.email for s in states)
+        owners = {link.shopify_id: cin7_id for cin7_id, link in self.links.items() if link.shopify_id}
+        to_create = []
+        for state in states:
+            existing = found.get(state.email)
+            owner = owners.get(existing.id) if existing else None
+            if existing and owner and owner != state.cin7_id:
+                self.ctx.progress.advance()
+                self.ctx.count("skipped")
+                self.ctx.report(
+                    Issue(
+                        Code.DUPLICATE_EMAIL,
+                        f"The Shopify customer with {state.email} is already linked to Cin7 customer "
+                        f"{owner}.",
+                        cin7_id=state.cin7_id,
+                        email=state.email,
+                        subject=f"customer:{state.cin7_id}",
+                    )
+                )
+            elif existing:
+                self.ctx.progress.advance()
+                self._adopt(state, existing)
+            else:
+                to_create.append(state)
+        if to_create and not self.ctx.dry_run:
+            self._mark_creates_started(to_create)
+        for state in to_create:
+            self.ctx.progress.advance()
+            self._create(state)
+        self._save()
+
+    def _link(self, state: DesiredCustomer) -> CustomerLink:
+        link = self.links.get(state.cin7_id)
+        if link is None:
+            link = CustomerLink(shop=self.ctx.shop, cin7_id=state.cin7_id)
+            self.links[state.cin7_id] = link
+        link.email, link.in_scope = state.email, True
+        self._dirty[state.cin7_id] = link
+        return link
+
+    def _mark_creates_started(self, states: list[DesiredCustomer]) -> None:
+        now = timezone.now()
+        new = []
+        for state in states:
+            link = self._link(state)
+            link.create_started_at = now
+            if link.pk is None:
+                new.append(link)
+        CustomerLink.objects.bulk_create(new)
+        self._save()
+
+    def _adopt(self, state: DesiredCustomer, existing: ShopifyCustomer) -> None:
+        link = self._link(state)
+        link.shopify_id, link.written = existing.id, {}
+        if link.create_started_at is not None:
+            # Found after a crash: the app created this customer in an earlier, interrupted run.
+            self._mark_created(link, invite=existing.state != "ENABLED")
+        changes = diff_customer(state, {})
+        if self.ctx.dry_run:
+            self.ctx.count("updated")
+            self._plan("adopt", state, changes)
+            return
+        self._update(link, state, changes)
+
+    def _create(self, state: DesiredCustomer) -> None:
+        if self._refused_again(self.links.get(state.cin7_id), state):
+            return
+        if self.ctx.dry_run:
+            self.ctx.count("created")
+            self._plan("create", state, diff_customer(state, {}))
+            return
+        link = self._link(state)
+        result, dropped, issues = self._write_with_drops(
+            self.api.create_customer, state.create_input(), state
+        )
+        if result.errors and any(
+            e.field[:1] == ("email",) and "taken" in e.message.lower() for e in result.errors
+        ):
+            existing = self.api.customers_by_email([state.email]).get(state.email)
+            if existing is not None:  # created meanwhile (or the search index lagged): adopt it
+                self._adopt(state, existing)
+                return
+        if result.errors or result.customer is None:
+            self._refuse(link, state, issues)
+            return
+        link.shopify_id = result.customer.id
+        link.written = snapshot_of(state)
+        for key in dropped:
+            link.written["fields"].pop(key, None)
+        self._mark_created(link, invite=True)
+        self._settle(link, state, issues, "created")
+
+    def _mark_created(self, link: CustomerLink, *, invite: bool) -> None:
+        link.created_by_app, link.create_started_at = True, None
+        if invite and self.ctx.settings.send_invites and link.invite_status == InviteStatus.NONE:
+            first_import = self.ctx.full and not self.ctx.state.first_full_customer_sync_done
+            link.invite_status = InviteStatus.HELD if first_import else InviteStatus.PENDING
+
+    # Leaving the scope --------------------------------------------------------------------------------
+    def strip(self, link: CustomerLink) -> None:
+        """`on_untag: strip`: remove the app's tags and every `cin7` metafield it wrote; keep the customer."""
+        changes = CustomerChanges(
+            tags_remove=list(link.written.get("tags") or ()),
+            metafields_delete=sorted((link.written.get("metafields") or {}).keys()),
+        )
+        state = DesiredCustomer(link.cin7_id, link.email, {}, (), {})
+        link.in_scope = False
+        self._dirty[link.cin7_id] = link
+        if changes.empty:
+            self._save()
+            return
+        if self.ctx.dry_run:
+            self.ctx.count("updated")
+            self._plan("strip", state, changes)
+            return
+        self._finish_tags_and_deletes(link, state, changes, [])
+        self._save()
+
+    # Shared -------------------------------------------------------------------------------------------
+    def _write_with_drops(self, call, customer_input: dict, state: DesiredCustomer):
+        """Send a create/update; when Shopify refuses only the phone or the address, send it again without
+        them (contract: "phone taken -> retry once without the phone and report")."""
+        issues: list[Issue] = []
+        dropped: list[str] = []
+        while True:
+            self.ctx.before_write()
+            result: CustomerResult = call(customer_input)
+            if not result.errors:
+                return result, dropped, issues
+            blamed = {e.field[0] for e in result.errors if e.field}
+            droppable = {key for key in blamed if key in DROPPABLE and key in customer_input}
+            if not droppable or blamed - droppable or any(not e.field for e in result.errors):
+                issues.append(self._user_error(state, "customer", result.errors))
+                return result, dropped, issues
+            for key in droppable:
+                value = customer_input.pop(key)
+                dropped.append(DROPPABLE[key])
+                refused = [str(e) for e in result.errors if e.field and e.field[0] == key]
+                issues.append(
+                    Issue(
+                        Code.SHOPIFY_USER_ERROR,
+                        f"Shopify refused the {DROPPABLE[key]} {_describe(value)} of {state.email}: "
+                        f"{'; '.join(refused)}. The customer was saved without it.",
+                        cin7_id=state.cin7_id,
+                        email=state.email,
+                        subject=f"customer:{state.cin7_id}",
+                    )
+                )
+
+    def _user_error(self, state: DesiredCustomer, what: str, errors) -> Issue:
+        return Issue(
+            Code.SHOPIFY_USER_ERROR,
+            f"Shopify refused the {what} of {state.email}: {'; '.join(str(e) for e in errors)}.",
+            cin7_id=state.cin7_id,
+            email=state.email,
+            subject=f"customer:{state.cin7_id}",
+        )
+
+    def _settle(self, link: CustomerLink, state: DesiredCustomer, issues: list[Issue], outcome: str) -> None:
+        """Record the outcome of one customer's writes: refused parts are remembered, the rest saved."""
+        self.ctx.count(outcome)
+        link.synced_at = timezone.now()
+        link.email = state.email
+        self._dirty[link.cin7_id] = link
+        if issues:
+            self._refuse(link, state, issues, partial=True)
+        else:
+            link.refused = None
+
+    def _refuse(
+        self, link: CustomerLink | None, state: DesiredCustomer, issues: list[Issue], *, partial=False
+    ):
+        for issue in issues:
+            self.ctx.report(issue)
+        if not partial:
+            self.ctx.count("failed")
+        if link is not None:
+            link.refused = {"hash": state.state_hash, "issues": [[i.code, i.message] for i in issues]}
+            self._dirty[link.cin7_id] = link
+
+    def _refused_again(self, link: CustomerLink | None, state: DesiredCustomer) -> bool:
+        """Incremental runs do not resend a state Shopify already refused; they report it again. Full runs
+        (and any change in Cin7) retry it."""
+        if self.ctx.full or link is None or not link.refused or link.refused.get("hash") != state.state_hash:
+            return False
+        for code, message in link.refused["issues"]:
+            self.ctx.report(
+                Issue(
+                    Code(code),
+                    message,
+                    cin7_id=state.cin7_id,
+                    email=state.email,
+                    subject=f"customer:{state.cin7_id}",
+                )
+            )
+        self.ctx.count("skipped")
+        return True
+
+    def _clear_refused(self, link: CustomerLink) -> None:
+        if link.refused:
+            link.refused = None
+            self._dirty[link.cin7_id] = link
+
+    def _plan(self, action: str, state: DesiredCustomer, changes: CustomerChanges) -> None:
+        self.ctx.planned(
+            {"action": action, "cin7_id": state.cin7_id, "email": state.email, "changes": changes.preview()}
+        )
+
+    def _save(self) -> None:
+        if self.ctx.dry_run or not self._dirty:
+            self._dirty.clear()
+            return
+        links = list(self._dirty.values())
+        self._dirty.clear()
+        new = [link for link in links if link.pk is None]
+        existing = [link for link in links if link.pk is not None]
+        if new:
+            CustomerLink.objects.bulk_create(new)
+        if existing:
+            CustomerLink.objects.bulk_update(existing, LINK_FIELDS)
+
+
+def _describe(value) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        address = value[0]
+        parts = (str(address[k]) for k in ("city", "provinceCode", "countryCode") if address.get(k))
+        return f"({', '.join(parts)})"
+    return str(value)

@@ -1,0 +1,130 @@
+"""Customer sync: Cin7 customers in scope -> Shopify customers, writing only differences (contract §3-4).
+
+Order of work per run: map every record (pure), drop ambiguous emails, update linked customers, then look
+up the unlinked ones by email in batches and adopt or create them, then apply `on_untag` to customers
+that left the scope. Links are saved right after Shopify confirms each batch, so a killed run resumes
+without duplicates: a create that may have happened is found by email on the rerun.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+
+from connectors.cin7.records import Customer
+from integration_app.models import CustomerLink, OnUntag
+
+from .customer_mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
+from .customer_writes import CustomerWriter
+from .issues import Code, Issue
+
+logger = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+def mapping_settings(ctx) -> MappingSettings:
+    s = ctx.settings
+    return MappingSettings.build(
+        customer_tags=s.customer_tags,
+        group_mappings=s.group_mappings,
+        tax_exempt_rules=s.tax_exempt_rules,
+        test_emails=s.test_emails,
+        shop_country=ctx.shop_country,
+    )
+
+
+class CustomerJob:
+    """One pass over Cin7 customers. `prices_only` writes just `cin7.customer_prices` of linked customers
+    (the pricing kind); otherwise the whole customer."""
+
+    def __init__(self, ctx, *, prices_only: bool = False):
+        self.ctx = ctx
+        self.prices_only = prices_only
+        self.settings = mapping_settings(ctx)
+        self.links: dict[str, CustomerLink] = {
+            link.cin7_id: link for link in CustomerLink.objects.filter(shop=ctx.shop)
+        }
+        self.writer = CustomerWriter(ctx, self.links, prices_only=prices_only)
+
+    def run(self, customers: Iterable[Customer], *, complete: bool) -> None:
+        """`complete`: `customers` is everything Cin7 has (a full read), so absence means gone."""
+        desired, leaving, seen = {}, [], set()
+        self.ctx.progress.phase("Mapping customers")
+        for customer in customers:
+            seen.add(customer.id)
+            self.ctx.count("read")
+            self.ctx.progress.advance()
+            if not selected_by_test_filter(customer, self.settings):
+                continue
+            link = self.links.get(customer.id)
+            if not in_scope(customer, self.settings):
+                if link is not None and link.in_scope and not self.prices_only:
+                    leaving.append(link)
+                    self.ctx.evaluated(f"customer:{customer.id}")
+                continue
+            self.ctx.evaluated(f"customer:{customer.id}")
+            state, issues = map_customer(customer, self.settings)
+            for issue in issues:
+                self.ctx.report(issue)
+            if state is None:
+                self.ctx.count("skipped")
+            else:
+                desired[customer.id] = state
+        self._drop_duplicate_emails(desired, complete)
+        if complete and not self.settings.test_emails and not self.prices_only:
+            leaving += [link for link in self.links.values() if link.in_scope and link.cin7_id not in seen]
+
+        linked, unlinked = [], []
+        for state in desired.values():
+            link = self.links.get(state.cin7_id)
+            if link is not None and link.shopify_id:
+                linked.append(state)
+            elif not self.prices_only:
+                unlinked.append(state)
+        self.ctx.progress.phase("Writing customers", len(linked) + len(unlinked) + len(leaving))
+        for start in range(0, len(linked), BATCH):
+            self.writer.update_batch(linked[start : start + BATCH])
+        for start in range(0, len(unlinked), BATCH):
+            self.writer.link_batch(unlinked[start : start + BATCH])
+        if leaving:
+            self._leave_scope(leaving)
+
+    def _drop_duplicate_emails(self, desired: dict, complete: bool) -> None:
+        """Cin7 customers sharing one default email are skipped, never guessed between (contract §3)."""
+        by_email = defaultdict(list)
+        for state in desired.values():
+            by_email[state.email].append(state.cin7_id)
+        if not complete:
+            # An incremental read holds only changed customers: compare with the linked ones too.
+            for link in self.links.values():
+                if link.in_scope and link.email in by_email and link.cin7_id not in desired:
+                    by_email[link.email].append(link.cin7_id)
+        for email, cin7_ids in by_email.items():
+            if len(cin7_ids) < 2:
+                continue
+            for cin7_id in cin7_ids:
+                if cin7_id not in desired:
+                    continue
+                others = ", ".join(sorted(i for i in cin7_ids if i != cin7_id))
+                self.ctx.report(
+                    Issue(
+                        Code.DUPLICATE_EMAIL,
+                        f"The email {email} belongs to the default contact of several Cin7 customers "
+                        f"(also {others}); none of them is synced until it is unique.",
+                        cin7_id=cin7_id,
+                        email=email,
+                        subject=f"customer:{cin7_id}",
+                    )
+                )
+                self.ctx.count("skipped")
+                del desired[cin7_id]
+
+    def _leave_scope(self, links: list[CustomerLink]) -> None:
+        strip = self.ctx.settings.on_untag == OnUntag.STRIP
+        for link in links:
+            self.ctx.progress.advance()
+            if strip and link.shopify_id:
+                self.writer.strip(link)
+            elif not self.ctx.dry_run:
+                link.in_scope = False
+                link.save(update_fields=["in_scope"])

@@ -1,0 +1,87 @@
+"""Issue codes (stable; merchants filter by them), what each asks the merchant to do, and `Issue`."""
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    NO_EMAIL = "no_email"
+    DUPLICATE_EMAIL = "duplicate_email"
+    INVALID_PHONE = "invalid_phone"
+    UNKNOWN_COUNTRY = "unknown_country"
+    UNKNOWN_PROVINCE = "unknown_province"
+    INVALID_RECORD = "invalid_record"
+    SHOPIFY_USER_ERROR = "shopify_user_error"
+    METAFIELD_TOO_LARGE = "metafield_too_large"
+    SKU_NOT_FOUND = "sku_not_found"
+    DUPLICATE_SKU = "duplicate_sku"
+    DUPLICATE_TIER_NAME = "duplicate_tier_name"
+    INVITE_FAILED = "invite_failed"
+    CIN7_CREDENTIALS = "cin7_credentials"
+    CIN7_UNAVAILABLE = "cin7_unavailable"
+    SHOPIFY_ACCESS_REVOKED = "shopify_access_revoked"
+    SHOPIFY_UNAVAILABLE = "shopify_unavailable"
+    NOT_CONFIGURED = "not_configured"
+    WORKER_LOST = "worker_lost"
+    INTERNAL_ERROR = "internal_error"
+
+
+FIXES = {
+    Code.NO_EMAIL: "In Cin7, open the customer, mark one contact as Default and give it an email address.",
+    Code.DUPLICATE_EMAIL: "Give each of these Cin7 customers' default contacts its own email address; "
+    "the app will not guess which one the Shopify customer belongs to.",
+    Code.INVALID_PHONE: "Correct the default contact's phone in Cin7 (include the country code if the "
+    "number is not from the address country). The customer was synced without a phone.",
+    Code.UNKNOWN_COUNTRY: "Use the full English country name (for example “United States”) on the "
+    "customer's address in Cin7. The customer was synced without an address.",
+    Code.UNKNOWN_PROVINCE: "Use the full state or province name (or its official code) on the address "
+    "in Cin7. The address was synced without a state.",
+    Code.INVALID_RECORD: "Cin7 returned this record in a shape the app cannot read; open and re-save it "
+    "in Cin7. If it persists, contact support with the Cin7 ID.",
+    Code.SHOPIFY_USER_ERROR: "Shopify refused the change for the reason shown. Fix the data in Cin7 (or "
+    "the conflicting customer in Shopify); the next sync retries.",
+    Code.METAFIELD_TOO_LARGE: "This customer has too many customer-specific prices for one Shopify "
+    "metafield (128 KB). Remove unused prices in Cin7; the last value that fitted stays in Shopify.",
+    Code.SKU_NOT_FOUND: "Create these products in Shopify with the same SKU as in Cin7 (exact, "
+    "case-sensitive), or ignore this if you do not sell them online.",
+    Code.DUPLICATE_SKU: "Several Shopify variants share this SKU; all of them got the Cin7 prices. Give "
+    "each variant its own SKU if they are different products.",
+    Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers have the same name; rename one in Cin7 (Settings > "
+    "General > Price tiers). Until then the app tells them apart by adding the tier number.",
+    Code.INVITE_FAILED: "The account invite could not be sent after several tries. Check the customer's "
+    "email address, then release the invite again from the app.",
+    Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key. In Cin7 open Integrations > API, "
+    "copy the Account ID and Key of this app's API application, and save them in the app's settings.",
+    Code.CIN7_UNAVAILABLE: "Cin7 could not be reached or kept refusing requests. Nothing is lost; the "
+    "next scheduled sync tries again. If this lasts, check Cin7's status page or your API limit.",
+    Code.SHOPIFY_ACCESS_REVOKED: "Shopify no longer accepts the app's access. Open the app from your "
+    "Shopify admin (Apps > Cin7 Sync) to authorise it again.",
+    Code.SHOPIFY_UNAVAILABLE: "Shopify kept failing or throttling. Nothing is lost; the next sync retries.",
+    Code.NOT_CONFIGURED: "Finish the settings: Cin7 Account ID and API key, and at least one B2B tag.",
+    Code.WORKER_LOST: "The worker running this sync stopped. The next sync resumes where it left off.",
+    Code.INTERNAL_ERROR: "An unexpected error stopped the sync. It has been logged; the next sync retries.",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem with one record or one run. `subject` is what a later run re-checks to clear it."""
+
+    code: Code
+    message: str
+    cin7_id: str = ""
+    email: str = ""
+    sku: str = ""
+    subject: str = ""
+    items: tuple[str, ...] = ()  # one run-level issue about many SKUs: each stays an open problem alone
+
+    @property
+    def fix(self) -> str:
+        return FIXES[self.code]
+
+    @property
+    def fingerprint(self) -> str:
+        """Same problem, same fingerprint: what emails de-duplicate on."""
+        detail = hashlib.sha256(f"{self.message}|{self.email}|{self.sku}".encode()).hexdigest()[:16]
+        return f"{self.code}:{self.subject or self.cin7_id}:{detail}"

@@ -1,0 +1,167 @@
+"""Runs one `SyncRun` end to end: clients, jobs by kind, watermarks, history, open problems, emails."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.cin7.errors import Cin7CredentialsError, Cin7Error
+from connectors.clock import SYSTEM_CLOCK
+from connectors.shopify.errors import ShopifyAuthError, ShopifyError
+from integration_app.cin7_api import cin7_client
+from integration_app.models import RunKind, RunStatus, ShopSyncState, SyncIssue, SyncRun, SyncSettings
+from integration_app.notifications import notify_after_run
+from integration_app.shop_setup import refresh_shop_facts
+from integration_app.shopify_api import admin_api
+
+from . import invites
+from .context import Progress, RunContext
+from .customers import CustomerJob
+from .definitions import ensure_definitions
+from .issues import Code, Issue
+from .price_mapping import tier_display_names, tier_names_value
+from .pricing import OVERLAP, PricingJob, value_hash
+from .problems import RUN_SUBJECT, reconcile
+
+logger = logging.getLogger(__name__)
+
+
+class NotConfigured(Exception):
+    pass
+
+
+def execute(
+    run: SyncRun, *, clock=SYSTEM_CLOCK, progress: Progress | None = None, write_limit=None
+) -> SyncRun:
+    """Run `run` (already claimed: status running) to its end; never raises for sync failures."""
+    shop = run.shop
+    started = timezone.now()
+    ctx = None
+    try:
+        ctx = _context(run, clock, progress or Progress(), write_limit)
+        _run_jobs(ctx, started)
+        status = RunStatus.COMPLETED_WITH_ISSUES if ctx.issues else RunStatus.SUCCEEDED
+        _finish(run, ctx, status)
+    except Exception as exc:  # every failure ends the run with a reason; nothing escapes a worker
+        code, message = _failure(exc)
+        if code == Code.INTERNAL_ERROR:
+            logger.exception("Sync run %s of %s failed", run.pk, shop.domain)
+        else:
+            logger.warning("Sync run %s of %s failed: %s", run.pk, shop.domain, message)
+        _finish(run, ctx, RunStatus.FAILED, Issue(code, message, subject=RUN_SUBJECT))
+    if not run.dry_run:
+        notify_after_run(shop, run)
+    return run
+
+
+def _context(run: SyncRun, clock, progress, write_limit) -> RunContext:
+    shop = run.shop
+    settings = SyncSettings.objects.filter(shop=shop).first()
+    connection = getattr(shop, "cin7", None)
+    if settings is None or connection is None or not settings.customer_tags:
+        raise NotConfigured("The app is not set up yet: save the Cin7 credentials and at least one B2B tag.")
+    if not shop.is_installed:
+        raise ShopifyAuthError("The app is not installed on this shop (no access token).")
+    state, _ = ShopSyncState.objects.get_or_create(shop=shop)
+    if not shop.shop_gid:
+        refresh_shop_facts(shop)
+    return RunContext(
+        run=run,
+        shop=shop,
+        settings=settings,
+        state=state,
+        cin7=cin7_client(connection.account_id, connection.api_key, clock=clock),
+        shopify=admin_api(shop, clock=clock),
+        clock=clock,
+        progress=progress,
+        write_limit=write_limit,
+        shop_country=shop.country_code or None,
+    )
+
+
+def _run_jobs(ctx: RunContext, started) -> None:
+    run, state = ctx.run, ctx.state
+    kind = run.kind
+    ctx.tiers = ctx.cin7.price_tiers()
+    names_changed = value_hash(tier_names_value(tier_display_names(ctx.tiers))) != state.price_tier_names_hash
+    if not ctx.dry_run:
+        ensure_definitions(ctx)
+    # Tier renames change customers' price_tier and every variant's keys, though no record was modified.
+    full_customers = (
+        run.full or state.customers_watermark is None or (names_changed and bool(state.price_tier_names_hash))
+    )
+    since = None if full_customers else state.customers_watermark - OVERLAP
+    ctx.progress.phase("Reading Cin7 customers")
+    customers = list(
+        ctx.cin7.iter_customers(modified_since=since, include_prices=True, include_deprecated=True)
+    )
+    ctx.report_bad_records()
+    if kind in (RunKind.ALL, RunKind.CUSTOMERS):
+        CustomerJob(ctx).run(customers, complete=full_customers)
+    else:
+        CustomerJob(ctx, prices_only=True).run(customers, complete=full_customers)
+    del customers
+    if kind in (RunKind.ALL, RunKind.PRICING):
+        PricingJob(ctx).run(full=run.full)
+    if kind in (RunKind.ALL, RunKind.CUSTOMERS) and not ctx.dry_run:
+        ctx.progress.phase("Sending invites")
+        ctx.count("invited", invites.send_due_invites(ctx.shop, ctx.shopify, ctx.report, ctx.before_write))
+        if run.full:
+            invites.record_acceptances(ctx.shop, ctx.shopify)
+    if ctx.dry_run:
+        return
+    with transaction.atomic():
+        state.customers_watermark = started
+        if full_customers:
+            state.last_full_customers_at = started
+        if run.full and kind in (RunKind.ALL, RunKind.CUSTOMERS):
+            state.first_full_customer_sync_done = True
+        if kind in (RunKind.ALL, RunKind.PRICING):
+            state.products_watermark = started
+            if run.full:
+                state.last_full_pricing_at = started
+        state.save()
+
+
+def _failure(exc: Exception) -> tuple[Code, str]:
+    if isinstance(exc, NotConfigured):
+        return Code.NOT_CONFIGURED, str(exc)
+    if isinstance(exc, Cin7CredentialsError):
+        return Code.CIN7_CREDENTIALS, str(exc)
+    if isinstance(exc, Cin7Error):
+        return Code.CIN7_UNAVAILABLE, str(exc)
+    if isinstance(exc, ShopifyAuthError):
+        return Code.SHOPIFY_ACCESS_REVOKED, str(exc)
+    if isinstance(exc, ShopifyError):
+        return Code.SHOPIFY_UNAVAILABLE, str(exc)
+    return (
+        Code.INTERNAL_ERROR,
+        f"Unexpected error ({type(exc).__name__}); the team has the details in the logs.",
+    )
+
+
+def _finish(run: SyncRun, ctx: RunContext | None, status: str, failure: Issue | None = None) -> None:
+    issues = list(ctx.issues) if ctx else []
+    if failure is not None:
+        issues.append(failure)
+    run.status = status
+    run.finished_at = timezone.now()
+    if ctx is not None:
+        run.counts = {**run.counts, **dict(ctx.counts)}
+        run.stats = {**ctx.cin7.stats.as_dict(), **ctx.shopify.client.stats.as_dict(), "writes": ctx.writes}
+        run.plan = ctx.plan
+    if failure is not None:
+        run.error_code, run.error_message = failure.code, failure.message
+    with transaction.atomic():
+        run.save()
+        SyncIssue.objects.bulk_create(
+            [
+                SyncIssue(
+                    run=run, code=i.code, message=i.message, cin7_id=i.cin7_id, email=i.email, sku=i.sku
+                )
+                for i in issues
+            ]
+        )
+    if not run.dry_run:
+        evaluated = ctx.evaluated_subjects if ctx and failure is None else set()
+        reconcile(run.shop, issues, evaluated)

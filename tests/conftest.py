@@ -1,0 +1,78 @@
+"""Shared fixtures: the two sandbox servers on free loopback ports, the app pointed at them, shops."""
+
+import pytest
+from django.conf import settings
+
+from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
+from connectors.shopify.sandbox import ShopifySandbox
+
+SHOP = "acme-supply.myshopify.com"
+CIN7_ACCOUNT = "7c1b5e0a-2f4d-4c1e-9a55-0d3c2b1a0f99"
+CIN7_KEY = "0342a546-e0c2-0dff-f0be-6a5e17154033"
+
+
+@pytest.fixture
+def cin7_store():
+    return Cin7Store(seed=1)
+
+
+@pytest.fixture
+def cin7_account(cin7_store):
+    account = cin7_store.add_account(account_id=CIN7_ACCOUNT, api_key=CIN7_KEY, company="Acme Wholesale")
+    account.add_tax_rule("Tax Exempt")
+    account.add_tax_rule("Sales Tax", percent=8)
+    return account
+
+
+@pytest.fixture
+def cin7_server(cin7_store, cin7_account):
+    """The Cin7 sandbox without a rate limit (tests of pacing set their own)."""
+    with Cin7Sandbox(cin7_store, throttle=ThrottleConfig(limit=None)) as server:
+        yield server
+
+
+@pytest.fixture
+def shopify_sandbox():
+    with ShopifySandbox(
+        api_key=settings.SHOPIFY_API_KEY, api_secret=settings.SHOPIFY_API_SECRET, app_url=settings.APP_URL
+    ) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sandbox_shop(shopify_sandbox):
+    return shopify_sandbox.add_shop(
+        SHOP,
+        name="Acme Supply",
+        email="owner@acme-supply.example",
+        currency="USD",
+        customer_accounts="CLASSIC",
+        customer_accounts_url="https://shopify.com/acme-supply/account",
+    )
+
+
+@pytest.fixture
+def sandboxes(settings, cin7_server, shopify_sandbox, sandbox_shop):
+    """The app configured to reach both sandboxes, as the demo and production configure it by env."""
+    settings.SHOPIFY_ADMIN_URL = shopify_sandbox.admin_url_template
+    settings.CIN7_API_URL = cin7_server.base_url
+    settings.CIN7_CALLS_PER_MINUTE = 1000
+    return cin7_server, shopify_sandbox
+
+
+@pytest.fixture
+def installed_shop(db, sandboxes, shopify_sandbox):
+    """A shop with a (non-expiring) token, its facts read, Cin7 connected and `b2b` customers in scope."""
+    from integration_app.models import Cin7Connection, Shop, SyncSettings
+    from integration_app.shop_setup import after_install
+
+    shop = Shop.objects.create(domain=SHOP, access_token=shopify_sandbox.issue_token(SHOP))
+    assert after_install(shop)
+    shop.refresh_from_db()
+    Cin7Connection.objects.create(shop=shop, account_id=CIN7_ACCOUNT, api_key=CIN7_KEY)
+    SyncSettings.objects.filter(shop=shop).update(
+        customer_tags=["b2b"],
+        group_mappings=[{"tag": "VIP", "group": "VIP"}],
+        tax_exempt_rules=["Tax Exempt"],
+    )
+    return Shop.objects.get(pk=shop.pk)

@@ -1,0 +1,36 @@
+"""Small helpers shared by the integration tests."""
+
+from integration_app.sync_control import claim_run, start_run
+from syncs.runner import execute
+
+
+def run_sync(shop, *, kind="all", full=True, dry_run=False, trigger="command", **options):
+    """Start, claim and execute one run in the foreground, as `manage.py sync` does."""
+    run = start_run(shop, kind=kind, full=full, dry_run=dry_run, trigger=trigger)
+    return execute(claim_run(run.pk), **options)
+
+
+def b2b_customer(
+    name, email, *, tags="b2b", phone="(415) 555-0100", country="United States", state="California", **extra
+):
+    """A Cin7 customer as the sandbox takes it (contact default, one shipping address)."""
+    return {
+        "Name": f"{name} Trading",
+        "Tags": tags,
+        "TaxRule": "Sales Tax",
+        "PriceTier": 1,
+        "CreditLimit": 1000,
+        "Contacts": [{"Name": name, "Email": email, "Phone": phone, "Default": True}],
+        "Addresses": [
+            {
+                "Line1": "1 Market St",
+                "City": "San Francisco",
+                "State": state,
+                "Postcode": "94105",
+                "Country": country,
+                "Type": "Shipping",
+                "DefaultForType": True,
+            }
+        ],
+        **extra,
+    }
