@@ -41,6 +41,7 @@ class CustomerWriter:
         self.components = PRICES_ONLY if prices_only else None
         self.prices_only = prices_only
         self._dirty: dict[str, CustomerLink] = {}
+        self._relink: list[DesiredCustomer] = []
 
     # Linked customers ---------------------------------------------------------------------------------
     def update_batch(self, states: list[DesiredCustomer]) -> None:
@@ -68,17 +69,16 @@ class CustomerWriter:
         if metafield_only:
             self._write_metafield_changes(metafield_only)
         self._save()
+        if self._relink:
+            states, self._relink = self._relink, []
+            self.link_batch(states)
 
     def _update(self, link: CustomerLink, state: DesiredCustomer, changes: CustomerChanges) -> None:
         result, dropped, issues = self._write_with_drops(
             self.api.update_customer, changes.update_input(link.shopify_id, with_metafields=True), state
         )
-        if result.errors and any(e.field[:1] == ("id",) for e in result.errors):
-            # The Shopify customer was deleted by the merchant: link again by email (adopt or create).
-            logger.info("Shopify customer %s of Cin7 %s is gone; relinking", link.shopify_id, link.cin7_id)
-            link.shopify_id, link.written = "", {}
-            self._dirty[link.cin7_id] = link
-            self.link_batch([state])
+        if _customer_gone(result.errors):
+            self._queue_relink(link, state)
             return
         if result.errors:
             self._refuse(link, state, issues)
@@ -99,6 +99,9 @@ class CustomerWriter:
                 continue
             self.ctx.before_write()
             errors = call(link.shopify_id, tags)
+            if _customer_gone(errors):
+                self._queue_relink(link, state)
+                return
             if errors:
                 issues.append(self._user_error(state, f"tags {'added' if add else 'removed'}", errors))
             else:
@@ -131,6 +134,9 @@ class CustomerWriter:
         for index, errors in failures.items():
             failed_by_job.setdefault(owners[index], []).append((writes[index].key, errors))
         for position, (link, state, changes) in enumerate(jobs):
+            if any(_customer_gone(errors) for _key, errors in failed_by_job.get(position, ())):
+                self._queue_relink(link, state)
+                continue
             issues = []
             done = CustomerChanges(metafields_set=dict(changes.metafields_set))
             for key, errors in failed_by_job.get(position, ()):
@@ -279,22 +285,29 @@ class CustomerWriter:
             for key in droppable:
                 value = customer_input.pop(key)
                 dropped.append(DROPPABLE[key])
-                refused = [str(e) for e in result.errors if e.field and e.field[0] == key]
+                refused = [e for e in result.errors if e.field and e.field[0] == key]
                 issues.append(
                     Issue(
                         Code.SHOPIFY_USER_ERROR,
                         f"Shopify refused the {DROPPABLE[key]} {_describe(value)} of {state.email}: "
-                        f"{'; '.join(refused)}. The customer was saved without it.",
+                        f"{_joined(refused)}. The customer was saved without it.",
                         cin7_id=state.cin7_id,
                         email=state.email,
                         subject=f"customer:{state.cin7_id}",
                     )
                 )
 
+    def _queue_relink(self, link: CustomerLink, state: DesiredCustomer) -> None:
+        """The merchant deleted the Shopify customer: link again by email (adopt or create) this run."""
+        logger.info("Shopify customer %s of Cin7 %s is gone; relinking", link.shopify_id, link.cin7_id)
+        link.shopify_id, link.written = "", {}
+        self._dirty[link.cin7_id] = link
+        self._relink.append(state)
+
     def _user_error(self, state: DesiredCustomer, what: str, errors) -> Issue:
         return Issue(
             Code.SHOPIFY_USER_ERROR,
-            f"Shopify refused the {what} of {state.email}: {'; '.join(str(e) for e in errors)}.",
+            f"Shopify refused the {what} of {state.email}: {_joined(errors)}.",
             cin7_id=state.cin7_id,
             email=state.email,
             subject=f"customer:{state.cin7_id}",
@@ -362,6 +375,17 @@ class CustomerWriter:
             CustomerLink.objects.bulk_create(new)
         if existing:
             CustomerLink.objects.bulk_update(existing, LINK_FIELDS)
+
+
+def _customer_gone(errors) -> bool:
+    """Shopify says the customer (the ID, or the metafields' owner) does not exist any more."""
+    return any(
+        e.field and e.field[-1] in ("id", "ownerId") and "not exist" in e.message for e in errors or ()
+    )
+
+
+def _joined(errors) -> str:
+    return "; ".join(str(e).rstrip(".") for e in errors)
 
 
 def _describe(value) -> str:

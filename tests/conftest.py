@@ -1,5 +1,7 @@
 """Shared fixtures: the two sandbox servers on free loopback ports, the app pointed at them, shops."""
 
+import socket
+
 import pytest
 from django.conf import settings
 
@@ -76,3 +78,46 @@ def installed_shop(db, sandboxes, shopify_sandbox):
         tax_exempt_rules=["Tax Exempt"],
     )
     return Shop.objects.get(pk=shop.pk)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Mailbox:
+    """Messages received by the loopback SMTP server, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback (aiosmtpd); Django sends through it. Yields the mailbox."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = _Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def run_tasks_inline(monkeypatch):
+    """django-q2 tasks queued with async_task run at once, in the caller (as a worker would run them)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)

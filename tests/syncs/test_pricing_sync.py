@@ -1,0 +1,163 @@
+"""Pricing sync against both sandboxes (contract §3 "Prices", `customer_prices`, §4)."""
+
+import json
+
+import pytest
+
+from integration_app.models import VariantPrice
+from tests.helpers import b2b_customer, run_sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def tiers_of(sandbox_shop, variant_id):
+    metafield = sandbox_shop.metafield(variant_id, "cin7", "price_tiers")
+    return json.loads(metafield["value"]) if metafield else None
+
+
+@pytest.fixture
+def catalog(cin7_account, sandbox_shop):
+    """Cin7 products and the Shopify variants they should land on (with the awkward cases)."""
+    cin7_account.rename_tier(1, "Wholesale")
+    cin7_account.rename_tier(2, "Distributor")
+    ids = {
+        "A-1": cin7_account.add_product(
+            {"SKU": "A-1", "Name": "A", "PriceTier1": "12.5", "PriceTier2": "11.1234"}
+        ),
+        "B-2": cin7_account.add_product(
+            {"SKU": "B-2", "Name": "B", "PriceTier1": 20, "PriceTier2": 0, "PriceTier10": 25}
+        ),
+        "C-3": cin7_account.add_product({"SKU": "C-3", "Name": "C", "PriceTier1": 5}),
+        "NOPE-1": cin7_account.add_product({"SKU": "NOPE-1", "Name": "Not online", "PriceTier1": 1}),
+        "NOPE-2": cin7_account.add_product({"SKU": "NOPE-2", "Name": "Not online", "PriceTier1": 1}),
+        "ZERO": cin7_account.add_product({"SKU": "ZERO", "Name": "Unpriced"}),
+    }
+    sandbox_shop.add_product("A", variants=[{"sku": "A-1"}, {"sku": "a-1"}])
+    sandbox_shop.add_product("B", variants=[{"sku": "B-2"}])
+    sandbox_shop.add_product("B again", variants=[{"sku": "B-2"}])
+    sandbox_shop.add_product("C", variants=[{"sku": "C-3"}, {"sku": ""}])
+    sandbox_shop.add_product("Zero", variants=[{"sku": "ZERO"}])
+    variants = {}
+    for variant_id, variant in sandbox_shop.variants.items():
+        variants.setdefault(variant["sku"], []).append(variant_id)
+    return ids, variants
+
+
+def test_first_full_run_writes_tiers_by_code_name_exactly(
+    installed_shop, catalog, sandbox_shop, cin7_account
+):
+    _ids, variants = catalog
+    run = run_sync(installed_shop, kind="pricing")
+    assert tiers_of(sandbox_shop, variants["A-1"][0]) == {"Wholesale": "12.50", "Distributor": "11.1234"}
+    assert list(tiers_of(sandbox_shop, variants["A-1"][0])) == ["Wholesale", "Distributor"]
+    for b in variants["B-2"]:
+        assert tiers_of(sandbox_shop, b) == {"Wholesale": "20.00", "Tier 10": "25.00"}
+    assert tiers_of(sandbox_shop, variants["a-1"][0]) is None  # SKUs match case-sensitively
+    assert tiers_of(sandbox_shop, variants["ZERO"][0]) is None  # no tier priced above 0
+    names = json.loads(sandbox_shop.shop_metafields[("cin7", "price_tier_names")].value)
+    assert names == ["Wholesale", "Distributor"] + [f"Tier {n}" for n in range(3, 11)]
+    assert run.counts["variants_updated"] == 4
+    issues = {code: (sku, message) for code, sku, message in run.issues.values_list("code", "sku", "message")}
+    assert set(issues) == {"sku_not_found", "duplicate_sku"}
+    assert issues["sku_not_found"][0] == "NOPE-1, NOPE-2" and "2 Cin7 SKUs" in issues["sku_not_found"][1]
+    assert issues["duplicate_sku"][0] == "B-2"
+    # One problem per SKU stays open, so a new missing SKU is news and the same two are not.
+    assert set(installed_shop.open_problems.filter(code="sku_not_found").values_list("sku", flat=True)) == {
+        "NOPE-1",
+        "NOPE-2",
+    }
+
+
+def test_rerun_without_change_writes_nothing(installed_shop, catalog, shopify_sandbox):
+    run_sync(installed_shop, kind="pricing")
+    writes = shopify_sandbox.writes()
+    for full in (True, False):
+        run = run_sync(installed_shop, kind="pricing", full=full)
+        assert shopify_sandbox.writes() == writes and run.counts["variants_updated"] == 0
+
+
+def test_one_price_change_rewrites_exactly_that_variant(
+    installed_shop, catalog, sandbox_shop, shopify_sandbox, cin7_account
+):
+    ids, variants = catalog
+    run_sync(installed_shop, kind="pricing")
+    shopify_sandbox.reset_calls()
+    cin7_account.update_product(ids["C-3"], PriceTier1="5.0001")
+    run = run_sync(installed_shop, kind="pricing", full=False)
+    assert run.counts["variants_updated"] == 1
+    writes = [c for c in shopify_sandbox.calls if c.mutation]
+    assert [c.operation_name for c in writes] == ["MetafieldsSet"]
+    assert tiers_of(sandbox_shop, variants["C-3"][0]) == {"Wholesale": "5.0001"}
+    assert run.counts["read"] <= 6  # only products modified since the watermark (with the overlap)
+
+
+def test_tier_rename_rewrites_names_everywhere(installed_shop, catalog, sandbox_shop, cin7_account):
+    _ids, variants = catalog
+    cin7_account.add_customer(b2b_customer("Tier Buyer", "tier@example.com", PriceTier=1))
+    run_sync(installed_shop)
+    cin7_account.rename_tier(1, "Trade")
+    run = run_sync(installed_shop, full=False)  # incremental: nothing was modified, only renamed
+    assert tiers_of(sandbox_shop, variants["A-1"][0]) == {"Trade": "12.50", "Distributor": "11.1234"}
+    names = json.loads(sandbox_shop.shop_metafields[("cin7", "price_tier_names")].value)
+    assert names[0] == "Trade"
+    buyer = next(c for c in sandbox_shop.customers.values() if c.email == "tier@example.com")
+    assert buyer.metafields[("cin7", "price_tier")].value == "Trade"
+    assert run.counts["variants_updated"] == 4
+
+
+def test_duplicate_tier_names_are_told_apart_and_reported(
+    installed_shop, catalog, sandbox_shop, cin7_account
+):
+    _ids, variants = catalog
+    cin7_account.rename_tier(2, "Wholesale")
+    run = run_sync(installed_shop, kind="pricing")
+    assert tiers_of(sandbox_shop, variants["A-1"][0]) == {
+        "Wholesale (Tier 1)": "12.50",
+        "Wholesale (Tier 2)": "11.1234",
+    }
+    assert "duplicate_tier_name" in set(run.issues.values_list("code", flat=True))
+
+
+def test_deprecated_product_loses_its_metafield(installed_shop, catalog, sandbox_shop, cin7_account):
+    ids, variants = catalog
+    run_sync(installed_shop, kind="pricing")
+    cin7_account.deprecate_product(ids["C-3"])
+    run = run_sync(installed_shop, kind="pricing", full=False)
+    assert tiers_of(sandbox_shop, variants["C-3"][0]) is None
+    assert run.counts["variants_updated"] == 1
+    assert not VariantPrice.objects.filter(sku="C-3").exists()
+
+
+def test_customer_specific_prices_change_is_caught_by_full_runs(
+    installed_shop, catalog, sandbox_shop, cin7_account, shopify_sandbox
+):
+    cin7_id = cin7_account.add_customer(
+        b2b_customer("Custom", "custom@example.com", LastModifiedOn="2026-01-05T10:00:00.000Z")
+    )
+    cin7_account.set_customer_price(cin7_id, "A-1", "10.0000")
+    run_sync(installed_shop)
+    customer = next(c for c in sandbox_shop.customers.values() if c.email == "custom@example.com")
+    assert customer.metafields[("cin7", "customer_prices")].value == '{"A-1":"10.00"}'
+    cin7_account.set_customer_price(cin7_id, "B-2", "19.99")  # Cin7 does not date this change
+    run_sync(installed_shop, kind="pricing", full=False)
+    assert customer.metafields[("cin7", "customer_prices")].value == '{"A-1":"10.00"}'
+    shopify_sandbox.reset_calls()
+    run = run_sync(installed_shop, kind="pricing", full=True)
+    assert customer.metafields[("cin7", "customer_prices")].value == '{"A-1":"10.00","B-2":"19.99"}'
+    assert [c.operation_name for c in shopify_sandbox.calls if c.mutation] == ["MetafieldsSet"]
+    assert run.counts["updated"] == 1
+
+
+def test_large_catalog_is_read_with_one_bulk_export(
+    installed_shop, cin7_account, sandbox_shop, shopify_sandbox
+):
+    for n in range(300):
+        sku = f"BULK-{n:04d}"
+        cin7_account.add_product({"SKU": sku, "Name": sku, "PriceTier1": f"{n + 1}.25"})
+        sandbox_shop.add_product(sku, variants=[{"sku": sku}])
+    run = run_sync(installed_shop, kind="pricing")
+    reads = [c.operation_name for c in shopify_sandbox.calls if not c.mutation]
+    assert "ProductVariants" not in reads and "CurrentBulkOperation" in reads
+    assert run.counts["variants_updated"] == 300
+    sets = [c for c in shopify_sandbox.calls if c.operation_name == "MetafieldsSet"]
+    assert len(sets) == 12 + 1  # 300 variants in calls of 25, plus the tier names
