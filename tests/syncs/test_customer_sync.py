@@ -6,7 +6,6 @@ import pytest
 
 from integration_app.models import CustomerLink, OnUntag, SyncSettings
 from syncs.context import WriteLimitReached
-from tests.conftest import CIN7_ACCOUNT
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
