@@ -82,13 +82,22 @@ def country_code(name: str | None) -> str | None:
     return None
 
 
+# ISO names carry words people leave out: "Greater Wellington Region" is typed "Wellington".
+GENERIC_WORDS = ("region", "state", "province", "territory", "greater", "autonomous community of")
+
+
+def _short_name(key: str) -> str:
+    words = [w for w in key.replace("autonomous community of", "").split() if w not in GENERIC_WORDS]
+    return " ".join(words)
+
+
 @functools.cache
 def _subdivisions(country: str) -> dict[str, str]:
     table: dict[str, str] = {}
     for sub in pycountry.subdivisions.get(country_code=country) or ():
         suffix = sub.code.split("-", 1)[1]
-        table.setdefault(_key(sub.name), suffix)
-        table.setdefault(_key(suffix), suffix)
+        for key in (_key(sub.name), _key(suffix), _short_name(_key(sub.name))):
+            table.setdefault(key, suffix)
     return table
 
 

@@ -92,9 +92,12 @@ def _run_jobs(ctx: RunContext, started) -> None:
     )
     since = None if full_customers else state.customers_watermark - OVERLAP
     ctx.progress.phase("Reading Cin7 customers")
-    customers = list(
-        ctx.cin7.iter_customers(modified_since=since, include_prices=True, include_deprecated=True)
-    )
+    customers = []
+    for customer in ctx.cin7.iter_customers(
+        modified_since=since, include_prices=True, include_deprecated=True
+    ):
+        customers.append(customer)
+        ctx.progress.advance()
     ctx.report_bad_records()
     if kind in (RunKind.ALL, RunKind.CUSTOMERS):
         CustomerJob(ctx).run(customers, complete=full_customers)
