@@ -42,3 +42,23 @@ class VirtualClock(SystemClock):
 
 
 SYSTEM_CLOCK = SystemClock()
+
+
+class SharedVirtualClock(SystemClock):
+    """A `VirtualClock` whose offset lives in shared memory (a `multiprocessing.Value('d')`), so a
+    sandbox running in another process sees the same modelled time as the client that sleeps."""
+
+    def __init__(self, offset):
+        self._offset = offset
+
+    @property
+    def slept(self) -> float:
+        return self._offset.value
+
+    def now(self) -> float:
+        return time.time() + self._offset.value
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._offset.get_lock():
+                self._offset.value += seconds

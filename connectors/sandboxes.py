@@ -65,3 +65,89 @@ def start_sandboxes(
     data.load_shopify(shop)
     shopify.start(port=shopify_port)
     return RunningSandboxes(cin7=cin7, shopify=shopify, account=account, shop=shop, data=data)
+
+
+class SandboxProcess:
+    """Both sandboxes in a child process (the benchmark measures the app's CPU and memory alone).
+
+    The child shares the parent's modelled time through `clock` (a `SharedVirtualClock`), and answers a
+    few commands over a pipe: a token for the shop, changes to Cin7 data, Shopify write counts.
+    """
+
+    def __init__(self, *, customers: int, products: int, seed: int, api_key: str, api_secret: str, clock):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._pipe, child_end = context.Pipe()
+        self._process = context.Process(
+            target=_serve_sandboxes,
+            args=(child_end, customers, products, seed, api_key, api_secret, clock),
+            name="sandboxes",
+            daemon=True,
+        )
+        self._process.start()
+        self.info = self._pipe.recv()
+
+    def call(self, command: str, *args):
+        self._pipe.send((command, args))
+        return self._pipe.recv()
+
+    def stop(self) -> None:
+        self.call("stop")
+        self._process.join(timeout=10)
+
+
+def _serve_sandboxes(pipe, customers, products, seed, api_key, api_secret, clock) -> None:
+    import random
+
+    from .sample_data import generate
+
+    sandboxes = start_sandboxes(
+        generate(customers, products, seed=seed), api_key=api_key, api_secret=api_secret, clock=clock
+    )
+    account, shopify = sandboxes.account, sandboxes.shopify
+    pipe.send(
+        {
+            "cin7_url": sandboxes.cin7.base_url,
+            "admin_url_template": shopify.admin_url_template,
+            "shop": sandboxes.shop.domain,
+            "account_id": account.account_id,
+            "api_key": account.api_key,
+            "summary": sandboxes.data.summary(),
+        }
+    )
+    rng = random.Random(seed)
+    while True:
+        command, args = pipe.recv()
+        if command == "token":
+            pipe.send(shopify.issue_token(sandboxes.shop.domain))
+        elif command == "writes":
+            pipe.send(data_writes(shopify))
+        elif command == "change":
+            pipe.send(_change_share(account, rng, *args))
+        elif command == "stop":
+            sandboxes.stop()
+            pipe.send(None)
+            return
+
+
+def data_writes(shopify: ShopifySandbox) -> int:
+    """Executed mutations that change shop data: a bulk export is a mutation in GraphQL but writes nothing."""
+    return sum(
+        len(call.root_fields)
+        for call in shopify.calls
+        if call.mutation and call.actual_cost is not None and "bulkOperationRunQuery" not in call.root_fields
+    )
+
+
+def _change_share(account, rng, share: float) -> dict:
+    """Change `share` of the active customers (credit limit) and of the products (a tier price)."""
+    customers = [c for c in account.customers.values() if c.get("Status") == "Active"]
+    products = [p for p in account.products.values() if p.get("Status") == "Active"]
+    changed_customers = rng.sample(customers, max(1, round(len(customers) * share)))
+    changed_products = rng.sample(products, max(1, round(len(products) * share)))
+    for customer in changed_customers:
+        account.update_customer(customer["ID"], CreditLimit=customer.get("CreditLimit", 0) + 250)
+    for product in changed_products:
+        account.update_product(product["ID"], PriceTier1=(product.get("PriceTier1") or 0) + 1)
+    return {"customers": len(changed_customers), "products": len(changed_products)}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from connectors.cin7.client import Cin7Client
 from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.admin import ShopifyAdmin
-from integration_app.models import COUNT_KEYS, Shop, ShopSyncState, SyncRun, SyncSettings
+from integration_app.models import COUNT_KEYS, RunTrigger, Shop, ShopSyncState, SyncRun, SyncSettings
 
 from .issues import Code, Issue
 
@@ -68,6 +68,11 @@ class RunContext:
     @property
     def full(self) -> bool:
         return self.run.full
+
+    @property
+    def retry_refused(self) -> bool:
+        """Full runs started by a person (Sync now, the command line) resend what Shopify refused before."""
+        return self.run.full and self.run.trigger in (RunTrigger.MANUAL, RunTrigger.COMMAND)
 
     def count(self, key: str, n: int = 1) -> None:
         if key in COUNT_KEYS:

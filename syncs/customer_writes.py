@@ -11,6 +11,7 @@ import logging
 from django.utils import timezone
 
 from connectors.shopify.records import CustomerResult, MetafieldRef, MetafieldWrite, ShopifyCustomer
+from integration_app.bulk import bulk_save
 from integration_app.models import CustomerLink, InviteStatus
 
 from .issues import Code, Issue
@@ -149,7 +150,12 @@ class CustomerWriter:
     def link_batch(self, states: list[DesiredCustomer]) -> None:
         """Adopt the Shopify customers that already have these emails; create the others."""
         found = self.api.customers_by_email(s.email for s in states)
-        owners = {link.shopify_id: cin7_id for cin7_id, link in self.links.items() if link.shopify_id}
+        owners = dict(
+            CustomerLink.objects.filter(
+                shop=self.ctx.shop, shopify_id__in=[customer.id for customer in found.values()]
+            ).values_list("shopify_id", "cin7_id")
+        )
+        owners.update({link.shopify_id: cin7_id for cin7_id, link in self._dirty.items() if link.shopify_id})
         to_create = []
         for state in states:
             existing = found.get(state.email)
@@ -282,7 +288,7 @@ class CustomerWriter:
             if not droppable or blamed - droppable or any(not e.field for e in result.errors):
                 issues.append(self._user_error(state, "customer", result.errors))
                 return result, dropped, issues
-            for key in droppable:
+            for key in sorted(droppable):
                 value = customer_input.pop(key)
                 dropped.append(DROPPABLE[key])
                 refused = [e for e in result.errors if e.field and e.field[0] == key]
@@ -296,6 +302,8 @@ class CustomerWriter:
                         subject=f"customer:{state.cin7_id}",
                     )
                 )
+            if set(customer_input) <= {"id"}:
+                return CustomerResult(customer=None), dropped, issues  # nothing else to send
 
     def _queue_relink(self, link: CustomerLink, state: DesiredCustomer) -> None:
         """The merchant deleted the Shopify customer: link again by email (adopt or create) this run."""
@@ -336,9 +344,14 @@ class CustomerWriter:
             self._dirty[link.cin7_id] = link
 
     def _refused_again(self, link: CustomerLink | None, state: DesiredCustomer) -> bool:
-        """Incremental runs do not resend a state Shopify already refused; they report it again. Full runs
-        (and any change in Cin7) retry it."""
-        if self.ctx.full or link is None or not link.refused or link.refused.get("hash") != state.state_hash:
+        """A state Shopify already refused is not sent again (a rerun without change writes nothing); its
+        issues are reported again. A change in Cin7, or a full run the merchant asks for, retries it."""
+        if (
+            self.ctx.retry_refused
+            or link is None
+            or not link.refused
+            or link.refused.get("hash") != state.state_hash
+        ):
             return False
         for code, message in link.refused["issues"]:
             self.ctx.report(
@@ -373,8 +386,7 @@ class CustomerWriter:
         existing = [link for link in links if link.pk is not None]
         if new:
             CustomerLink.objects.bulk_create(new)
-        if existing:
-            CustomerLink.objects.bulk_update(existing, LINK_FIELDS)
+        bulk_save(existing, LINK_FIELDS)
 
 
 def _customer_gone(errors) -> bool:

@@ -20,6 +20,7 @@ from .issues import Code, Issue
 logger = logging.getLogger(__name__)
 
 BATCH = 50
+CHUNK = 900  # ids per IN (...) query, under SQLite's variable limit
 
 
 def mapping_settings(ctx) -> MappingSettings:
@@ -41,13 +42,12 @@ class CustomerJob:
         self.ctx = ctx
         self.prices_only = prices_only
         self.settings = mapping_settings(ctx)
-        self.links: dict[str, CustomerLink] = {
-            link.cin7_id: link for link in CustomerLink.objects.filter(shop=ctx.shop)
-        }
-        self.writer = CustomerWriter(ctx, self.links, prices_only=prices_only)
+        self.links: dict[str, CustomerLink] = {}
 
-    def run(self, customers: Iterable[Customer], *, complete: bool) -> None:
+    def run(self, customers: list[Customer], *, complete: bool) -> None:
         """`complete`: `customers` is everything Cin7 has (a full read), so absence means gone."""
+        self.links = self._load_links(customers, complete)
+        self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
         desired, leaving, seen = {}, [], set()
         self.ctx.progress.phase("Mapping customers")
         for customer in customers:
@@ -96,9 +96,14 @@ class CustomerJob:
             by_email[state.email].append(state.cin7_id)
         if not complete:
             # An incremental read holds only changed customers: compare with the linked ones too.
-            for link in self.links.values():
-                if link.in_scope and link.email in by_email and link.cin7_id not in desired:
-                    by_email[link.email].append(link.cin7_id)
+            emails = list(by_email)
+            for start in range(0, len(emails), CHUNK):
+                others = CustomerLink.objects.filter(
+                    shop=self.ctx.shop, in_scope=True, email__in=emails[start : start + CHUNK]
+                ).values_list("email", "cin7_id")
+                for email, cin7_id in others:
+                    if cin7_id not in desired:
+                        by_email[email].append(cin7_id)
         for email, cin7_ids in by_email.items():
             if len(cin7_ids) < 2:
                 continue
@@ -118,6 +123,20 @@ class CustomerJob:
                 )
                 self.ctx.count("skipped")
                 del desired[cin7_id]
+
+    def _load_links(self, customers: list[Customer], complete: bool) -> dict[str, CustomerLink]:
+        """Every link on full runs (absence from Cin7 matters); only the read customers' otherwise, so an
+        incremental run costs what changed, not what the shop has."""
+        links = CustomerLink.objects.filter(shop=self.ctx.shop)
+        if complete:
+            return {link.cin7_id: link for link in links}
+        ids = [customer.id for customer in customers]
+        found = {}
+        for start in range(0, len(ids), CHUNK):
+            found.update(
+                {link.cin7_id: link for link in links.filter(cin7_id__in=ids[start : start + CHUNK])}
+            )
+        return found
 
     def _leave_scope(self, links: list[CustomerLink]) -> None:
         strip = self.ctx.settings.on_untag == OnUntag.STRIP

@@ -39,8 +39,9 @@ FIXES = {
     "in Cin7. The address was synced without a state.",
     Code.INVALID_RECORD: "Cin7 returned this record in a shape the app cannot read; open and re-save it "
     "in Cin7. If it persists, contact support with the Cin7 ID.",
-    Code.SHOPIFY_USER_ERROR: "Shopify refused the change for the reason shown. Fix the data in Cin7 (or "
-    "the conflicting customer in Shopify); the next sync retries.",
+    Code.SHOPIFY_USER_ERROR: "Shopify refused the change for the reason shown. Fix the data in Cin7 (the "
+    "next sync retries the changed record), or fix the conflicting customer in Shopify and click Sync now "
+    "with a full sync.",
     Code.METAFIELD_TOO_LARGE: "This customer has too many customer-specific prices for one Shopify "
     "metafield (128 KB). Remove unused prices in Cin7; the last value that fitted stays in Shopify.",
     Code.SKU_NOT_FOUND: "Create these products in Shopify with the same SKU as in Cin7 (exact, "

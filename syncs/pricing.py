@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from connectors.shopify.records import MetafieldRef, MetafieldWrite
+from integration_app.bulk import bulk_save
 from integration_app.models import VariantPrice
 
 from .issues import Code, Issue
@@ -201,7 +202,7 @@ class PricingJob:
                 changed.append(row)
             row.sku, row.value_hash = sku, value_hash(value)
         VariantPrice.objects.bulk_create(new)
-        VariantPrice.objects.bulk_update(changed, ["sku", "value_hash", "updated_at"])
+        bulk_save(changed, ["sku", "value_hash", "updated_at"])
         ctx.count("variants_updated", len(chunk) - len(failures))
         ctx.progress.advance(len(chunk))
 

@@ -23,6 +23,7 @@ import requests
 from requests.exceptions import ChunkedEncodingError
 
 from ..clock import SYSTEM_CLOCK
+from ..http import session_for
 from .errors import Cin7CredentialsError, Cin7Error, Cin7RecordError, Cin7ResponseError, Cin7UnavailableError
 from .pacing import Pacer
 from .parsing import describe_body, format_modified_since, record_id_of, retry_after_seconds
@@ -138,7 +139,7 @@ class Cin7Client:
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
         self._pacer, self._clock, self._timeout, self._retry = pacer, clock, timeout, retry
         self._owns_session = session is None
-        self._session = session or requests.Session()
+        self._session = session or session_for(base_url)
         self._page_size = page_size  # test-only: caps the first pass's Limit to page through small data
         self._rng = random.Random()
         self.pacing_key = "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]

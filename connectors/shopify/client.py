@@ -19,6 +19,7 @@ import requests
 from graphql import GraphQLError, parse, validate
 
 from ..clock import SYSTEM_CLOCK, SystemClock
+from ..http import session_for
 from .errors import ShopifyAuthError, ShopifyQueryError, ShopifyUnavailableError, excerpt_of
 from .schema import admin_schema
 
@@ -103,7 +104,7 @@ class GraphQLClient:
         self.clock = clock
         self.retry = retry or RetryPolicy()
         self.on_auth_error = on_auth_error
-        self.session = session or requests.Session()
+        self.session = session or session_for(self.url)
         self.validate = validate
         self.stats = ShopifyStats()
         self._bucket = _Bucket()

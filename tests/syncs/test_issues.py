@@ -91,9 +91,16 @@ def test_phone_taken_is_retried_without_the_phone_and_reported(installed_shop, c
     assert "+14155550177" in message and "taken" in message and "without it" in message
     pat = next(c for c in sandbox_shop.customers.values() if c.email == "pat@example.com")
     assert pat.phone is None and pat.first_name == "Pat" and run.counts["created"] == 1
-    # The same state is not resent by incremental runs (zero writes), but the problem stays open.
-    rerun = run_sync(installed_shop, kind="customers", full=False)
-    assert rerun.stats["writes"] == 0 and installed_shop.open_problems.filter(cin7_id=cin7_id).exists()
+    # The same state is not resent by scheduled runs (zero writes), but the problem stays open.
+    for full in (False, True):
+        rerun = run_sync(installed_shop, kind="customers", full=full, trigger="schedule")
+        assert rerun.stats["writes"] == 0 and installed_shop.open_problems.filter(cin7_id=cin7_id).exists()
+    # The merchant frees the phone in Shopify and asks for a full sync: it is retried, and lands.
+    holder = sandbox_shop.customer_by_email("holder@example.com")
+    sandbox_shop.update_customer(holder.id, phone=None)
+    retried = run_sync(installed_shop, kind="customers", full=True, trigger="manual")
+    assert retried.status == "succeeded" and pat.phone == "+14155550177"
+    assert not installed_shop.open_problems.filter(cin7_id=cin7_id).exists()
 
 
 def test_customer_prices_over_128_kb_keep_the_last_value(installed_shop, cin7_account, sandbox_shop):
