@@ -16,7 +16,8 @@ def bulk_save(objects, fields: list[str]) -> None:
     columns = [meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    # Only quoted model metadata goes into the text; every value is a bound parameter.
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
     rows = [
         [field.get_db_prep_save(field.pre_save(obj, add=False), connection) for field in columns] + [obj.pk]
         for obj in objects

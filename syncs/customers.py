@@ -8,7 +8,6 @@ without duplicates: a create that may have happened is found by email on the rer
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
 
 from connectors.cin7.records import Customer
 from integration_app.models import CustomerLink, OnUntag
