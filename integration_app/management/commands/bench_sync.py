@@ -178,7 +178,8 @@ def write_report(path: Path, results: list[dict]) -> None:
         axis.grid(True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(chart, dpi=110)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {platform.system()}"
+    python = platform.python_version()
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {python}, {platform.system()}"
     body = [
         "# Sync benchmark",
         "",
