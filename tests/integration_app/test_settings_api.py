@@ -1,0 +1,160 @@
+"""The settings JSON API and its validation (contract §2 "JSON API")."""
+
+import json
+
+import pytest
+
+from integration_app.models import Cin7Connection, Shop, SyncSettings
+from integration_app.settings_form import clean_settings
+from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(client, sandboxes, shopify_sandbox, sandbox_shop):
+    def call(method, path, body=None):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(SHOP)}"}
+        if body is None:
+            return getattr(client, method)(path, **headers)
+        return getattr(client, method)(
+            path, data=json.dumps(body), content_type="application/json", **headers
+        )
+
+    return call
+
+
+VALID = {
+    "cin7_account_id": CIN7_ACCOUNT,
+    "cin7_api_key": CIN7_KEY,
+    "customer_tags": ["b2b", " B2B ", "Trade"],
+    "group_mappings": [{"tag": "VIP", "group": "VIP buyers"}, {"tag": "Gold", "group": "Gold"}],
+    "tax_exempt_rules": ["Tax Exempt"],
+    "sync_enabled": True,
+    "sync_interval_minutes": 30,
+    "full_sync_interval_hours": 12,
+    "send_invites": False,
+    "on_untag": "strip",
+    "test_emails": [" One@Example.com "],
+    "notification_emails": ["ops@example.com"],
+}
+
+
+def test_save_and_read_back_without_the_key(api):
+    response = api("put", "/api/settings", VALID)
+    assert response.status_code == 200, response.content
+    data = api("get", "/api/settings").json()
+    assert "cin7_api_key" not in data and data["cin7_api_key_set"] is True
+    assert CIN7_KEY not in json.dumps(data)
+    assert data["customer_tags"] == ["b2b", "Trade"]  # trimmed, de-duplicated case-insensitively
+    assert data["test_emails"] == ["one@example.com"]
+    assert data["group_mappings"][0] == {"tag": "VIP", "group": "VIP buyers"}
+    assert (data["sync_interval_minutes"], data["full_sync_interval_hours"], data["on_untag"]) == (
+        30,
+        12,
+        "strip",
+    )
+    assert Cin7Connection.objects.get().api_key == CIN7_KEY
+
+
+def test_blank_key_keeps_the_stored_one(api):
+    api("put", "/api/settings", VALID)
+    response = api("put", "/api/settings", {"cin7_api_key": "", "sync_interval_minutes": 60})
+    assert response.status_code == 200
+    assert Cin7Connection.objects.get().api_key == CIN7_KEY
+    assert SyncSettings.objects.get().sync_interval_minutes == 60
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"sync_interval_minutes": 4}, "sync_interval_minutes"),
+        ({"sync_interval_minutes": 1441}, "sync_interval_minutes"),
+        ({"sync_interval_minutes": "15"}, "sync_interval_minutes"),
+        ({"full_sync_interval_hours": 0}, "full_sync_interval_hours"),
+        ({"full_sync_interval_hours": 169}, "full_sync_interval_hours"),
+        ({"on_untag": "delete"}, "on_untag"),
+        ({"notification_emails": ["not-an-email"]}, "notification_emails"),
+        ({"test_emails": "one@example.com"}, "test_emails"),
+        ({"group_mappings": [{"tag": "VIP"}]}, "group_mappings"),
+        ({"group_mappings": [{"tag": "VIP", "group": "A"}, {"tag": "vip", "group": "B"}]}, "group_mappings"),
+        ({"customer_tags": [], "sync_enabled": True}, "customer_tags"),
+        ({"customer_tags": ["two\nlines"]}, "customer_tags"),
+        ({"send_invites": "yes"}, "send_invites"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_values_get_400_with_the_field_and_save_nothing(api, changes, field):
+    api("put", "/api/settings", VALID)
+    before = api("get", "/api/settings").json()
+    response = api("put", "/api/settings", {**VALID, **changes})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] and field in body["fields"] and body["fields"][field]
+    assert api("get", "/api/settings").json() == before
+
+
+def test_body_must_be_a_json_object(api):
+    assert api("put", "/api/settings", [1, 2]).status_code == 400
+
+
+def test_key_without_account_and_account_without_key(api):
+    response = api("put", "/api/settings", {"cin7_api_key": "abc"})
+    assert response.status_code == 400 and "cin7_account_id" in response.json()["fields"]
+    response = api("put", "/api/settings", {"cin7_account_id": "abc"})
+    assert response.status_code == 400 and "cin7_api_key" in response.json()["fields"]
+
+
+def test_test_connection_with_posted_then_stored_credentials(api):
+    ok = api(
+        "post", "/api/settings/test-connection", {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": CIN7_KEY}
+    )
+    assert ok.json() == {"ok": True, "company": "Acme Wholesale", "currency": "USD"}
+    bad = api(
+        "post", "/api/settings/test-connection", {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": "wrong"}
+    )
+    assert bad.json()["ok"] is False and "rejected" in bad.json()["error"].lower()
+    assert "wrong" not in bad.json()["error"] and CIN7_ACCOUNT not in bad.json()["error"]
+    api("put", "/api/settings", VALID)
+    stored = api("post", "/api/settings/test-connection", {})
+    assert stored.json()["ok"] is True
+
+
+def test_cin7_options_lists_active_tax_rules_and_tiers(api):
+    assert api("get", "/api/cin7/options").status_code == 409  # not connected yet
+    api("put", "/api/settings", VALID)
+    options = api("get", "/api/cin7/options").json()
+    assert options["tax_rules"] == ["Tax Exempt", "Sales Tax"]
+    assert len(options["price_tiers"]) == 10
+
+
+def test_status_summarises_the_shop(api):
+    api("put", "/api/settings", VALID)
+    status = api("get", "/api/status").json()
+    assert status["shop"]["domain"] == SHOP and status["installed"] and status["cin7_connected"]
+    assert status["next_runs"]["incremental"] and status["next_runs"]["full"]
+    assert status["last_success"] == {"all": None, "customers": None, "pricing": None}
+    assert status["active_run"] is None and status["needs_reauthorization"] is False
+
+
+def test_sync_request_validation(api):
+    assert api("post", "/api/sync", {"kind": "all"}).status_code == 409  # Cin7 not connected
+    api("put", "/api/settings", VALID)
+    response = api("post", "/api/sync", {"kind": "everything", "full": "yes"})
+    assert response.status_code == 400 and set(response.json()["fields"]) == {"kind", "full"}
+
+
+def test_clean_settings_is_the_single_rule_set():
+    cleaned, errors = clean_settings({"customer_tags": ["a", "A", " b "]}, {"sync_enabled": True})
+    assert cleaned == {"customer_tags": ["a", "b"]} and errors == {}
+    _cleaned, errors = clean_settings("nope", {})
+    assert errors == {"__all__": "Send the settings as a JSON object."}
+
+
+def test_settings_of_another_shop_are_not_visible(client, sandboxes, shopify_sandbox, sandbox_shop, api):
+    api("put", "/api/settings", VALID)
+    shopify_sandbox.add_shop("other-store.myshopify.com")
+    token = shopify_sandbox.mint_session_token("other-store.myshopify.com")
+    other = client.get("/api/settings", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert other["cin7_api_key_set"] is False and other["customer_tags"] == []
+    assert Shop.objects.count() == 2
