@@ -19,6 +19,8 @@ Everything comes from the environment, so one file serves every platform (docs/d
 
 import os
 
+from integration_app.logging import logging_config
+
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
@@ -61,24 +63,10 @@ loglevel = _log_level.lower()
 accesslog = None
 errorlog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "integration_app.logging.RedactSecretsFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "integration_app.logging.JsonFormatter"},
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "filters": ["redact"],
-            "formatter": "json" if os.environ.get("LOG_FORMAT", "plain") == "json" else "plain",
-        }
-    },
-    "root": {"handlers": ["stdout"], "level": _log_level},
-    "loggers": {
+logconfig_dict = logging_config(
+    _log_level,
+    os.environ.get("LOG_FORMAT", "plain"),
+    {
         "gunicorn.error": {"handlers": [], "propagate": True, "level": _log_level},
         "gunicorn.access": {
             "handlers": [],
@@ -86,4 +74,4 @@ logconfig_dict = {
             "level": "INFO" if _access_log else "WARNING",
         },
     },
-}
+)

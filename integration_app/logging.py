@@ -50,3 +50,26 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info or record.exc_text:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry)
+
+
+def logging_config(level: str = "INFO", log_format: str = "plain", loggers: dict | None = None) -> dict:
+    """A `dictConfig` sending every record to stdout, redacted, as lines or JSON (Django and gunicorn)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "integration_app.logging.RedactSecretsFilter"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "integration_app.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stdout",
+                "filters": ["redact"],
+                "formatter": "json" if log_format == "json" else "plain",
+            }
+        },
+        "root": {"handlers": ["stdout"], "level": level.upper()},
+        "loggers": loggers or {},
+    }

@@ -14,7 +14,7 @@ from connectors.shopify.records import CustomerResult, MetafieldRef, MetafieldWr
 from integration_app.bulk import bulk_save
 from integration_app.models import CustomerLink, InviteStatus
 
-from .issues import Code, Issue
+from .issues import Code, Issue, customer_issue
 from .state import NAMESPACE, CustomerChanges, DesiredCustomer, apply_changes, diff_customer, snapshot_of
 
 logger = logging.getLogger(__name__)
@@ -164,13 +164,12 @@ class CustomerWriter:
                 self.ctx.progress.advance()
                 self.ctx.count("skipped")
                 self.ctx.report(
-                    Issue(
+                    customer_issue(
                         Code.DUPLICATE_EMAIL,
                         f"The Shopify customer with {state.email} is already linked to Cin7 customer "
                         f"{owner}.",
-                        cin7_id=state.cin7_id,
-                        email=state.email,
-                        subject=f"customer:{state.cin7_id}",
+                        state.cin7_id,
+                        state.email,
                     )
                 )
             elif existing:
@@ -293,13 +292,12 @@ class CustomerWriter:
                 dropped.append(DROPPABLE[key])
                 refused = [e for e in result.errors if e.field and e.field[0] == key]
                 issues.append(
-                    Issue(
+                    customer_issue(
                         Code.SHOPIFY_USER_ERROR,
                         f"Shopify refused the {DROPPABLE[key]} {_describe(value)} of {state.email}: "
                         f"{_joined(refused)}. The customer was saved without it.",
-                        cin7_id=state.cin7_id,
-                        email=state.email,
-                        subject=f"customer:{state.cin7_id}",
+                        state.cin7_id,
+                        state.email,
                     )
                 )
             if set(customer_input) <= {"id"}:
@@ -313,12 +311,11 @@ class CustomerWriter:
         self._relink.append(state)
 
     def _user_error(self, state: DesiredCustomer, what: str, errors) -> Issue:
-        return Issue(
+        return customer_issue(
             Code.SHOPIFY_USER_ERROR,
             f"Shopify refused the {what} of {state.email}: {_joined(errors)}.",
-            cin7_id=state.cin7_id,
-            email=state.email,
-            subject=f"customer:{state.cin7_id}",
+            state.cin7_id,
+            state.email,
         )
 
     def _settle(self, link: CustomerLink, state: DesiredCustomer, issues: list[Issue], outcome: str) -> None:
@@ -354,15 +351,7 @@ class CustomerWriter:
         ):
             return False
         for code, message in link.refused["issues"]:
-            self.ctx.report(
-                Issue(
-                    Code(code),
-                    message,
-                    cin7_id=state.cin7_id,
-                    email=state.email,
-                    subject=f"customer:{state.cin7_id}",
-                )
-            )
+            self.ctx.report(customer_issue(Code(code), message, state.cin7_id, state.email))
         self.ctx.count("skipped")
         return True
 

@@ -14,7 +14,7 @@ from integration_app.models import CustomerLink, OnUntag
 
 from .customer_mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
 from .customer_writes import CustomerWriter
-from .issues import Code, Issue
+from .issues import Code, customer_issue
 
 logger = logging.getLogger(__name__)
 
@@ -111,13 +111,12 @@ class CustomerJob:
                     continue
                 others = ", ".join(sorted(i for i in cin7_ids if i != cin7_id))
                 self.ctx.report(
-                    Issue(
+                    customer_issue(
                         Code.DUPLICATE_EMAIL,
                         f"The email {email} belongs to the default contact of several Cin7 customers "
                         f"(also {others}); none of them is synced until it is unique.",
-                        cin7_id=cin7_id,
-                        email=email,
-                        subject=f"customer:{cin7_id}",
+                        cin7_id,
+                        email,
                     )
                 )
                 self.ctx.count("skipped")

@@ -86,3 +86,8 @@ class Issue:
         """Same problem, same fingerprint: what emails de-duplicate on."""
         detail = hashlib.sha256(f"{self.message}|{self.email}|{self.sku}".encode()).hexdigest()[:16]
         return f"{self.code}:{self.subject or self.cin7_id}:{detail}"
+
+
+def customer_issue(code: Code, message: str, cin7_id: str, email: str = "") -> Issue:
+    """An issue about one Cin7 customer (cleared when a run evaluates that customer again)."""
+    return Issue(code, message, cin7_id=cin7_id, email=email, subject=f"customer:{cin7_id}")
