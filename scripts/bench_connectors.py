@@ -20,6 +20,9 @@ from connectors.cin7 import Cin7Client, MemoryPacer
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store
 from connectors.clock import VirtualClock
 from connectors.sample_data import generate
+from connectors.shopify.admin import ShopifyAdmin
+from connectors.shopify.client import GraphQLClient
+from connectors.shopify.sandbox import ShopifySandbox
 
 
 def measure(name: str, client: Cin7Client, clock: VirtualClock, limit: int, read) -> dict:
@@ -89,6 +92,32 @@ def main() -> None:
     print("\nfloor = ceil(records / 1000); pages = ceil(records / Limit); Limit 500 with prices (§8.10)")
     print("calls above `pages` are re-reads: records that slipped between pages (FACTS §3)")
     print(f"bad records: {len(client.bad_records)}; stats: {client.stats.as_dict()}")
+    shopify_lookup_cost(data, args.customers)
+
+
+def shopify_lookup_cost(data, count: int) -> None:
+    """Shopify cost of looking customers up by email (50 per query, `customerByIdentifier` aliases)."""
+    clock = VirtualClock()
+    secret = "bench-secret-0123456789abcdef0123"  # noqa: S105 (the sandbox app's own credential)
+    with ShopifySandbox(api_key="bench", api_secret=secret, clock=clock) as sandbox:
+        shop = sandbox.add_shop("bench.myshopify.com")
+        emails = [f"buyer{n}@example.com" for n in range(count)]
+        for email in emails[::2]:  # half of them exist in Shopify
+            shop.add_customer(email=email)
+        client = GraphQLClient(
+            shop.domain,
+            lambda: sandbox.issue_token(shop.domain),
+            admin_url_template=sandbox.admin_url_template,
+            api_version="2026-10",
+            clock=clock,
+        )
+        found = ShopifyAdmin(client).customers_by_email(emails)
+    stats = client.stats
+    print(
+        f"\nShopify: looked up {count} emails ({len(found)} found) in {stats.requests} requests, cost "
+        f"{stats.actual_cost} (requested {stats.requested_cost}): {stats.actual_cost / count:.2f} points "
+        f"per looked-up customer, {stats.wait_seconds:.1f} s modelled waiting at 100 points/s"
+    )
 
 
 if __name__ == "__main__":
