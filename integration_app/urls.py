@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from . import api, embedded, health, webhooks
@@ -20,3 +21,12 @@ urlpatterns = [
     path("api/invites", api.invites_view, name="api_invites"),
     path("api/invites/send", api.send_invites_view, name="api_send_invites"),
 ]
+
+if settings.DEBUG:
+    # Standalone development mode (the demo's --serve): the page outside the Shopify admin, local tokens.
+    from . import standalone
+
+    urlpatterns += [
+        path("dev/standalone", standalone.standalone_page, name="dev_standalone"),
+        path("dev/session-token", standalone.session_token, name="dev_session_token"),
+    ]
