@@ -5,6 +5,7 @@ import logging
 
 from django.db import transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_q.tasks import async_task
 
@@ -53,6 +54,7 @@ def settings_view(request):
             if not name.startswith("cin7_"):
                 setattr(sync_settings, name, value)
         sync_settings.save()
+    _verify_cin7(shop)
     shop.refresh_from_db()
     scheduling.update_schedules(shop)
     return JsonResponse(settings_payload(shop))
@@ -78,6 +80,20 @@ def _save_cin7(shop, cleaned: dict) -> None:
     connection.save()
 
 
+def _verify_cin7(shop) -> None:
+    """New credentials are checked once on save; the page then shows Cin7's company and currency."""
+    connection = Cin7Connection.objects.filter(shop=shop, verified_at__isnull=True).first()
+    if connection is None:
+        return
+    try:
+        me = cin7_client(connection.account_id, connection.api_key).me()
+    except Cin7Error as exc:
+        logger.info("Saved Cin7 credentials of %s not verified: %s", shop.domain, exc)
+        return
+    connection.company, connection.currency, connection.verified_at = me.company, me.currency, timezone.now()
+    connection.save(update_fields=["company", "currency", "verified_at", "updated_at"])
+
+
 @require_POST
 @session_token_required
 def test_connection_view(request):
@@ -95,9 +111,9 @@ def test_connection_view(request):
         me = cin7_client(account_id, api_key).me()
     except Cin7Error as exc:
         return JsonResponse({"ok": False, "error": str(exc)})
-    if stored and stored.account_id == account_id:
-        stored.company, stored.currency = me.company, me.currency
-        stored.save(update_fields=["company", "currency", "updated_at"])
+    if stored and stored.account_id == account_id and api_key == stored.api_key:
+        stored.company, stored.currency, stored.verified_at = me.company, me.currency, timezone.now()
+        stored.save(update_fields=["company", "currency", "verified_at", "updated_at"])
     return JsonResponse({"ok": True, "company": me.company, "currency": me.currency})
 
 

@@ -19,6 +19,8 @@ def settings_payload(shop: Shop) -> dict:
         "cin7_account_id": connection.account_id if connection else "",
         "cin7_api_key_set": bool(connection and connection.api_key),
         "cin7_company": connection.company if connection else "",
+        "cin7_currency": connection.currency if connection else "",
+        "cin7_verified": bool(connection and connection.verified_at),
         "customer_tags": sync_settings.customer_tags,
         "group_mappings": sync_settings.group_mappings,
         "tax_exempt_rules": sync_settings.tax_exempt_rules,
@@ -62,6 +64,7 @@ def run_payload(run: SyncRun, *, issues: bool = False, code: str | None = None) 
         "duration_seconds": run.duration_seconds,
         "counts": run.counts,
         "stats": run.stats,
+        "progress": run.stats.get("progress") if run.is_active else None,
         "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
         "issue_count": run.issues.count(),
     }

@@ -33,6 +33,26 @@ class Progress:
         pass
 
 
+class TrackedProgress(Progress):
+    """Forwards to the display and remembers where the run is, for the heartbeat (and the page)."""
+
+    def __init__(self, display: Progress, on_advance):
+        self.display, self.on_advance = display, on_advance
+        self.state = {"phase": "", "done": 0, "total": None}
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.state = {"phase": name, "done": 0, "total": total}
+        self.display.phase(name, total)
+
+    def advance(self, n: int = 1, **postfix) -> None:
+        self.state["done"] += n
+        self.display.advance(n, **postfix)
+        self.on_advance()
+
+    def close(self) -> None:
+        self.display.close()
+
+
 class WriteLimitReached(BaseException):
     """Raised by a test hook after N writes, to stop a run as abruptly as a killed worker would.
 
@@ -105,9 +125,15 @@ class RunContext:
         self.writes += 1
         self.heartbeat()
 
+    def __post_init__(self):
+        self.progress = TrackedProgress(self.progress, self.heartbeat)
+
     def heartbeat(self) -> None:
-        """Tell other processes this run is alive (the one-run-per-shop lease expires without it)."""
+        """Tell other processes this run is alive (the one-run-per-shop lease expires without it), and
+        where it is (the settings page shows it)."""
         now = timezone.now()
         if self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
-            SyncRun.objects.filter(pk=self.run.pk).update(heartbeat_at=now)
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                heartbeat_at=now, stats={"progress": dict(self.progress.state)}
+            )
             self._last_heartbeat = now

@@ -103,8 +103,11 @@ def record_acceptances(shop: Shop, api) -> int:
 
 
 def release_held(shop: Shop, cin7_ids: list[str] | None) -> int:
-    """Turn held invites (from the first import) into pending ones; None releases all."""
-    held = CustomerLink.objects.filter(shop=shop, invite_status=InviteStatus.HELD)
+    """Turn held invites (from the first import) and failed ones into pending ones, with fresh tries;
+    None releases all."""
+    released = CustomerLink.objects.filter(
+        shop=shop, invite_status__in=[InviteStatus.HELD, InviteStatus.FAILED]
+    )
     if cin7_ids is not None:
-        held = held.filter(cin7_id__in=[str(i) for i in cin7_ids])
-    return held.update(invite_status=InviteStatus.PENDING)
+        released = released.filter(cin7_id__in=[str(i) for i in cin7_ids])
+    return released.update(invite_status=InviteStatus.PENDING, invite_attempts=0, invite_error="")

@@ -79,6 +79,7 @@ class CustomerChanges:
     metafields_delete: list[str] = field(default_factory=list)
     tags_add: list[str] = field(default_factory=list)
     tags_remove: list[str] = field(default_factory=list)
+    metafields_before: dict[str, str | None] = field(default_factory=dict)  # stored forms, for previews
 
     @property
     def empty(self) -> bool:
@@ -103,14 +104,18 @@ class CustomerChanges:
     def preview(self) -> dict:
         diff = {key: {"from": old, "to": new} for key, (old, new) in self.field_diff.items()}
         for key, mf in self.metafields_set.items():
-            diff[f"metafield {NAMESPACE}.{key}"] = {"to": _short(mf.value)}
+            diff[f"metafield {NAMESPACE}.{key}"] = {"from": self._before(key), "to": _short(mf.value)}
         for key in self.metafields_delete:
-            diff[f"metafield {NAMESPACE}.{key}"] = {"to": None}
+            diff[f"metafield {NAMESPACE}.{key}"] = {"from": self._before(key), "to": None}
         if self.tags_add:
             diff["tags added"] = self.tags_add
         if self.tags_remove:
             diff["tags removed"] = self.tags_remove
         return diff
+
+    def _before(self, key: str) -> str | None:
+        before = self.metafields_before.get(key)
+        return "(a previous value)" if before and before.startswith("sha256:") else _short(before)
 
 
 def diff_customer(
@@ -141,8 +146,10 @@ def diff_customer(
         if mf.value is None:
             if old is not None:
                 changes.metafields_delete.append(key)
+                changes.metafields_before[key] = old
         elif stored_form(mf.value) != old:
             changes.metafields_set[key] = mf
+            changes.metafields_before[key] = old
     return changes
 
 

@@ -55,6 +55,18 @@ def test_save_and_read_back_without_the_key(api):
         "strip",
     )
     assert Cin7Connection.objects.get().api_key == CIN7_KEY
+    # New credentials are verified once on save: the page can show the company at once.
+    assert (data["cin7_company"], data["cin7_currency"], data["cin7_verified"]) == (
+        "Acme Wholesale",
+        "USD",
+        True,
+    )
+
+
+def test_wrong_credentials_are_saved_but_not_verified(api):
+    response = api("put", "/api/settings", {**VALID, "cin7_api_key": "not-the-key"})
+    assert response.status_code == 200
+    assert response.json()["cin7_verified"] is False and response.json()["cin7_company"] == ""
 
 
 def test_blank_key_keeps_the_stored_one(api):

@@ -297,3 +297,16 @@ def test_cin7_email_change_to_a_taken_email_is_reported_and_retried_on_full_runs
     assert ("shopify_user_error", cin7_id) in issues or ("duplicate_email", cin7_id) in issues
     assert run.status == "completed_with_issues"
     assert customers_of(sandbox_shop)["tom@example.com"]
+
+
+def test_a_running_sync_reports_where_it_is(installed_shop, cin7_account):
+    from integration_app.models import SyncRun
+    from integration_app.presenters import run_payload
+
+    for n in range(3):
+        cin7_account.add_customer(b2b_customer(f"P {n}", f"p{n}@example.com", phone=None))
+    with pytest.raises(WriteLimitReached):
+        run_sync(installed_shop, kind="customers", write_limit=2)
+    payload = run_payload(SyncRun.objects.get())
+    assert payload["status"] == "running"
+    assert payload["progress"]["phase"] == "Writing customers" and payload["progress"]["total"] == 3

@@ -126,6 +126,12 @@ def test_invite_given_up_after_five_tries_is_reported(installed_shop, cin7_accou
     assert link.invite_attempts == 5 and link.invite_status == InviteStatus.FAILED
     assert codes[4] == ["invite_failed"] and codes[5] == []  # reported once; the open problem stays
     assert installed_shop.open_problems.filter(code="invite_failed").exists()
+    # The merchant fixes the cause and sends it again from the app: fresh tries.
+    from syncs.invites import release_held
+
+    assert release_held(installed_shop, [link.cin7_id]) == 1
+    link.refresh_from_db()
+    assert (link.invite_status, link.invite_attempts, link.invite_error) == (InviteStatus.PENDING, 0, "")
 
 
 def test_accepted_when_shopify_reports_the_account_enabled(installed_shop, cin7_account, sandbox_shop):

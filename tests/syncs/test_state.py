@@ -126,3 +126,17 @@ def test_state_hash_changes_with_any_part():
     assert desired().state_hash == desired().state_hash
     assert desired().state_hash != desired(tags=("b2b",)).state_hash
     assert stored_form(None) is None
+
+
+def test_preview_shows_what_a_metafield_was():
+    old = snapshot_of(desired())
+    new = desired(
+        metafields={
+            "company_name": Metafield("single_line_text_field", "Acme Ltd"),
+            "credit_limit": Metafield("number_decimal", None),
+            "customer_prices": Metafield("json", BIG_JSON + " "),
+        }
+    )
+    preview = diff_customer(new, old).preview()
+    assert preview["metafield cin7.company_name"] == {"from": "Acme", "to": "Acme Ltd"}
+    assert preview["metafield cin7.customer_prices"]["from"] == "(a previous value)"
