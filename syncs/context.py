@@ -36,18 +36,19 @@ class Progress:
 class TrackedProgress(Progress):
     """Forwards to the display and remembers where the run is, for the heartbeat (and the page)."""
 
-    def __init__(self, display: Progress, on_advance):
-        self.display, self.on_advance = display, on_advance
+    def __init__(self, display: Progress, on_change):
+        self.display, self.on_change = display, on_change
         self.state = {"phase": "", "done": 0, "total": None}
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.state = {"phase": name, "done": 0, "total": total}
         self.display.phase(name, total)
+        self.on_change(force=True)
 
     def advance(self, n: int = 1, **postfix) -> None:
         self.state["done"] += n
         self.display.advance(n, **postfix)
-        self.on_advance()
+        self.on_change()
 
     def close(self) -> None:
         self.display.close()
@@ -128,11 +129,11 @@ class RunContext:
     def __post_init__(self):
         self.progress = TrackedProgress(self.progress, self.heartbeat)
 
-    def heartbeat(self) -> None:
+    def heartbeat(self, *, force: bool = False) -> None:
         """Tell other processes this run is alive (the one-run-per-shop lease expires without it), and
-        where it is (the settings page shows it)."""
+        where it is (the settings page shows it): at each new phase, and every 15 s within one."""
         now = timezone.now()
-        if self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
+        if force or self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
             SyncRun.objects.filter(pk=self.run.pk).update(
                 heartbeat_at=now, stats={"progress": dict(self.progress.state)}
             )
