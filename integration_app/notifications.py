@@ -75,7 +75,14 @@ def _digest_subject(shop: Shop, problems: list[OpenProblem], reminder: bool) -> 
 
 
 def notify_after_run(shop: Shop, run: SyncRun) -> None:
-    """Send at most one email about the shop's open problems after `run` (see module docstring)."""
+    """Send at most one email about the shop's open problems after `run` (see module docstring).
+
+    Nothing is sent once the merchant has uninstalled the app (a run queued before the uninstall fails for
+    want of a token; that is not news to them). Its problems stay unnotified until a reinstall.
+    """
+    if Shop.objects.filter(pk=shop.pk, uninstalled_at__isnull=False).exists():
+        logger.info("No notification email for %s: the app is uninstalled", shop.domain)
+        return
     recipients = shop.sync_settings.recipients if hasattr(shop, "sync_settings") else []
     state, _ = ShopSyncState.objects.get_or_create(shop=shop)
     now = timezone.now()
@@ -143,15 +150,24 @@ def send_welcome_email(shop: Shop, email: str) -> None:
     )
 
 
-def send_customer_data_report(shop: Shop, who: str, links: list) -> None:
+def send_customer_data_report(
+    shop: Shop, who: str, links: list, *, problems: list | None = None, issue_count: int = 0
+) -> None:
     """customers/data_request: tell the merchant what the app stores about the customer."""
     recipients = shop.sync_settings.recipients if hasattr(shop, "sync_settings") else []
     if not recipients:
-        logger.warning("Data request for %s on %s: no recipient", who, shop.domain)
+        logger.warning("Data request for a customer of %s: no recipient", shop.domain)
         return
     _send(
         recipients,
         f"Cin7 Sync: data held about {who}",
         "data_request",
-        {"shop": shop, "who": who, "links": links},
+        {
+            "shop": shop,
+            "who": who,
+            "links": links,
+            "problems": problems or [],
+            "issue_count": issue_count,
+            "held_anything": bool(links or problems or issue_count),
+        },
     )

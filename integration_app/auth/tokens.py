@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from connectors.shopify.errors import ShopifyAuthError
+from connectors.shopify.errors import OAuthError, ShopifyAuthError
 from connectors.shopify.oauth import OAuthClient, TokenSet
 
 from ..models import Shop
@@ -58,18 +58,34 @@ def access_token(shop: Shop) -> str:
                 f"The app has no access token for {shop.domain}; open the app to reinstall."
             )
         return shop.access_token
-    with transaction.atomic():
-        locked = Shop.objects.select_for_update().get(pk=shop.pk)
-        if locked.token_needs_refresh:
-            if not locked.refresh_token:
-                raise ShopifyAuthError(
-                    f"The access token for {shop.domain} expired and there is no refresh token; "
-                    "open the app in the Shopify admin to authorise it again."
-                )
-            store_token_set(locked, oauth_client().refresh(locked.domain, locked.refresh_token))
-            logger.info("Refreshed the offline token of %s", locked.domain)
+    try:
+        with transaction.atomic():
+            locked = Shop.objects.select_for_update().get(pk=shop.pk)
+            if locked.token_needs_refresh:
+                store_token_set(locked, _refreshed_tokens(locked))
+                logger.info("Refreshed the offline token of %s", locked.domain)
+    except ShopifyAuthError:
+        mark_token_invalid(shop)  # after the rollback, so the mark stays
+        raise
     shop.refresh_from_db()
     return shop.access_token
+
+
+def _refreshed_tokens(shop: Shop) -> TokenSet:
+    if not shop.refresh_token:
+        raise ShopifyAuthError(
+            f"The access token for {shop.domain} expired and there is no refresh token; "
+            "open the app in the Shopify admin to authorise it again."
+        )
+    try:
+        return oauth_client().refresh(shop.domain, shop.refresh_token)
+    except OAuthError as exc:  # invalid_grant: the refresh token was revoked or has expired
+        raise ShopifyAuthError(
+            f"Shopify refused to refresh the access token for {shop.domain} ({exc.error or 'refused'}); "
+            "open the app in the Shopify admin to authorise it again.",
+            call="token refresh",
+            status=exc.status,
+        ) from None
 
 
 def mark_token_invalid(shop: Shop) -> None:
