@@ -1,20 +1,35 @@
-"""Starting runs: at most one active run per shop, stale runs expired, held invites released."""
+"""Starting runs: at most one active run per shop, stale runs expired, history pruned, invites released.
+
+The lease: a `SyncRun` in `queued` or `running` state *is* the shop's lock. A partial unique constraint
+(`one_active_run_per_shop`) lets the database refuse a second one, whichever process or machine asks, so
+no lock server is needed. A running run proves it is alive by its `heartbeat_at`; a run silent for longer
+than `RUNNING_STALE_AFTER` (its worker was killed, crashed or lost its machine) is failed with
+`worker_lost` by the next `start_run`, and that run proceeds.
+"""
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from syncs.invites import release_held
 
-from .models import ACTIVE_STATUSES, RunStatus, Shop, SyncRun
+from .models import ACTIVE_STATUSES, RunStatus, Shop, SyncIssue, SyncRun
 
 logger = logging.getLogger(__name__)
 
 RUNNING_STALE_AFTER = timedelta(minutes=5)
 QUEUED_STALE_AFTER = timedelta(hours=1)
+# A worker's background heartbeat, independent of the jobs' progress (a long Cin7 back-off writes nothing).
+KEEP_ALIVE_EVERY = timedelta(seconds=60)
+# Run history: runs younger than RETAIN_DAYS or among the shop's last RETAIN_RUNS are kept (the union).
+RETAIN_DAYS = 90
+RETAIN_RUNS = 500
 
 
 class RunInProgress(Exception):
@@ -60,6 +75,64 @@ def claim_run(run_id: int) -> SyncRun | None:
     ):
         return None
     return SyncRun.objects.select_related("shop").get(pk=run_id)
+
+
+@contextmanager
+def keep_alive(run_id: int, every: timedelta = KEEP_ALIVE_EVERY):
+    """Beat the run's heartbeat from a background thread while the block runs.
+
+    The jobs beat too, but only when they write; a worker stuck in Cin7's throttling back-off for minutes
+    is alive and must keep its lease. If the process dies, the thread dies with it and the lease expires.
+    """
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every.total_seconds()):
+                try:
+                    SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # a missed beat is harmless; the next one (or the jobs') follows
+                    logger.warning("Heartbeat of run %s not recorded", run_id, exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"run-{run_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def prune_runs(shop: Shop, *, now=None) -> int:
+    """Delete old finished runs (and their issues): keep RETAIN_DAYS days or the last RETAIN_RUNS runs of
+    the shop, whichever keeps more. Active runs are never deleted. Returns the number of runs deleted."""
+    now = now or timezone.now()
+    runs = SyncRun.objects.filter(shop=shop)
+    boundary = runs.order_by("-created_at", "-id").values_list("created_at", "id")[
+        RETAIN_RUNS - 1 : RETAIN_RUNS
+    ]
+    boundary = next(iter(boundary), None)
+    if boundary is None:  # RETAIN_RUNS runs or fewer: all kept
+        return 0
+    created_at, run_id = boundary
+    old = (
+        runs.filter(created_at__lt=now - timedelta(days=RETAIN_DAYS))
+        .filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=run_id))
+        .exclude(status__in=ACTIVE_STATUSES)
+    )
+    ids = list(old.values_list("id", flat=True))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        with transaction.atomic():
+            SyncIssue.objects.filter(run_id__in=chunk).delete()
+            SyncRun.objects.filter(pk__in=chunk).delete()
+    if ids:
+        logger.info("Pruned %s old run(s) of %s", len(ids), shop.domain)
+    return len(ids)
 
 
 def release_invites(shop: Shop, cin7_ids: list[str] | None) -> int:

@@ -1,6 +1,8 @@
 """django-q2 task entry points (dotted paths are what schedules and `async_task` store)."""
 
 import logging
+import os
+import socket
 from datetime import timedelta
 
 from django.db.models import Q
@@ -9,10 +11,11 @@ from django.utils import timezone
 from syncs.invites import send_due_invites
 from syncs.runner import execute
 
+from . import scheduling
 from .models import CustomerLink, OpenProblem, RunKind, RunTrigger, Shop, SyncIssue
 from .notifications import send_customer_data_report
 from .shopify_api import admin_api
-from .sync_control import RunInProgress, claim_run, start_run
+from .sync_control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,20 @@ def customer_data_request(domain: str, payload: dict) -> None:
     if shop is None:
         return
     links, email = _customer_links(shop, payload)
-    send_customer_data_report(shop, email or _customer_gid(payload), list(links))
+    links = list(links)
+    about = _about_customer([link.cin7_id for link in links], email)
+    send_customer_data_report(
+        shop,
+        email or _customer_gid(payload),
+        links,
+        problems=list(OpenProblem.objects.filter(shop=shop).filter(about)),
+        issue_count=SyncIssue.objects.filter(run__shop=shop).filter(about).count(),
+    )
+
+
+def _about_customer(cin7_ids: list[str], email: str) -> Q:
+    """Rows about the customer: by the linked Cin7 IDs, or by the email (issues of unlinked records)."""
+    return Q(cin7_id__in=[i for i in cin7_ids if i]) | (Q(email=email) if email else Q(pk__in=[]))
 
 
 def redact_customer(domain: str, payload: dict) -> None:
@@ -48,7 +64,7 @@ def redact_customer(domain: str, payload: dict) -> None:
     links, email = _customer_links(shop, payload)
     cin7_ids = list(links.values_list("cin7_id", flat=True))
     deleted = links.delete()[0]
-    about_customer = Q(cin7_id__in=cin7_ids) | (Q(email=email) if email else Q(pk__in=[]))
+    about_customer = _about_customer(cin7_ids, email)
     OpenProblem.objects.filter(shop=shop).filter(about_customer).delete()
     SyncIssue.objects.filter(run__shop=shop).filter(about_customer).delete()
     logger.info("Redacted customer data on %s (%s links)", domain, deleted)
@@ -60,28 +76,42 @@ def redact_shop(domain: str) -> None:
     logger.info("Redacted shop %s (%s rows)", domain, deleted)
 
 
-def execute_run(run_id: int) -> None:
-    """Run a queued `SyncRun` (queued by the API or a schedule)."""
+def execute_run(run_id: int) -> dict | None:
+    """Run a queued `SyncRun` (queued by the API or a schedule), then prune the shop's old runs.
+
+    Returns a small summary (stored as the django-q task result): which run, how it ended, which worker.
+    """
     run = claim_run(run_id)
     if run is None:
         logger.info("Run %s is no longer queued; skipped", run_id)
-        return
-    execute(run)
+        return None
+    with keep_alive(run.pk):
+        execute(run)
+    try:
+        prune_runs(run.shop)
+    except Exception:  # history clean-up never fails a finished run
+        logger.exception("Pruning the runs of %s failed", run.shop.domain)
+    return {"run_id": run.pk, "status": run.status, "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
-def scheduled_sync(domain: str, full: bool) -> None:
-    """A schedule tick: an incremental run becomes full when the shop's full sync is due."""
+def scheduled_sync(domain: str, full: bool) -> dict | None:
+    """A schedule tick: an incremental run becomes full when the shop's full sync is due; a tick that
+    meets an active run (a manual run, the other schedule, another cluster's tick) is skipped."""
     shop = Shop.objects.filter(domain=domain).select_related("sync_settings", "sync_state").first()
-    if shop is None or not shop.is_installed:
-        return
+    if shop is None:
+        return None
+    if not scheduling.should_schedule(shop):  # a schedule left behind (settings changed meanwhile)
+        logger.info("Scheduled sync of %s skipped: sync is off or not set up; schedules removed", domain)
+        scheduling.remove_schedules(shop)
+        return None
     if not full and _full_sync_due(shop):
         full = True
     try:
         run = start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE)
     except RunInProgress as exc:
         logger.info("Scheduled sync of %s skipped: run %s in progress", domain, exc.run_id)
-        return
-    execute_run(run.pk)
+        return None
+    return execute_run(run.pk)
 
 
 def _full_sync_due(shop: Shop) -> bool:
