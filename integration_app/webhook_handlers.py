@@ -1,4 +1,8 @@
-"""What each webhook topic does. Cheap bookkeeping runs inline; data deletion is queued."""
+"""What each webhook topic does. Cheap bookkeeping runs inline; data deletion is queued.
+
+Queued tasks about one customer carry the customer's email in their arguments, so their results are not
+kept in django-q's task history (`save=False`): once redacted, the customer's email is nowhere in the app.
+"""
 
 import logging
 
@@ -28,13 +32,21 @@ def app_uninstalled(domain: str, payload: dict) -> None:
 
 def customers_data_request(domain: str, payload: dict) -> None:
     async_task(
-        "integration_app.tasks.customer_data_request", domain, payload, task_name=f"data_request {domain}"
+        "integration_app.tasks.customer_data_request",
+        domain,
+        payload,
+        task_name=f"data_request {domain}",
+        save=False,
     )
 
 
 def customers_redact(domain: str, payload: dict) -> None:
     async_task(
-        "integration_app.tasks.redact_customer", domain, payload, task_name=f"redact_customer {domain}"
+        "integration_app.tasks.redact_customer",
+        domain,
+        payload,
+        task_name=f"redact_customer {domain}",
+        save=False,
     )
 
 

@@ -40,12 +40,21 @@ def shopify_webhook(request):
         logger.info("Webhook %s for %s ignored: topic not handled", topic, domain)
         return HttpResponse(status=200)
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
-    if webhook_id:
-        try:
-            with transaction.atomic():
-                WebhookDelivery.objects.create(webhook_id=webhook_id, topic=topic, shop_domain=domain)
-        except IntegrityError:
+    # The delivery is recorded and handed off in one transaction: a handler that fails leaves no record,
+    # so Shopify's retry of the same delivery is handled instead of being taken for a duplicate.
+    with transaction.atomic():
+        if webhook_id and not _first_delivery(webhook_id, topic, domain):
             logger.info("Webhook %s %s for %s already handled", topic, webhook_id, domain)
             return HttpResponse(status=200)
-    dispatch(topic, domain, payload)
+        dispatch(topic, domain, payload)
     return HttpResponse(status=200)
+
+
+def _first_delivery(webhook_id: str, topic: str, domain: str) -> bool:
+    """Record the delivery; False when it was recorded before (a duplicate)."""
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(webhook_id=webhook_id, topic=topic, shop_domain=domain)
+    except IntegrityError:
+        return False
+    return True

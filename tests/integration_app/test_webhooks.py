@@ -1,0 +1,299 @@
+"""`POST /webhooks/shopify` (contract §2 "Webhooks"): HMAC first, de-duplication, fast answers with the work
+queued, and what each topic does (uninstall, the three mandatory privacy topics)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import pydoc
+import time
+import uuid
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django_q.models import OrmQ, Schedule
+
+from integration_app import scheduling, tasks, webhook_handlers, webhooks
+from integration_app.models import (
+    Cin7Connection,
+    CustomerLink,
+    OpenProblem,
+    Shop,
+    SyncIssue,
+    SyncRun,
+    SyncSettings,
+    WebhookDelivery,
+)
+from integration_app.shop_setup import after_install
+from tests.conftest import SHOP
+from tests.helpers import b2b_customer, run_sync
+
+pytestmark = pytest.mark.django_db
+
+URL = "/webhooks/shopify"
+OTHER_SHOP = "other-shop.myshopify.com"
+
+
+def sign(body: bytes, secret: str) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+@pytest.fixture
+def deliver(client, settings):
+    """POST one delivery as Shopify does: raw JSON body, base64 HMAC of it, topic and shop headers."""
+
+    def post(topic, payload, *, shop=SHOP, webhook_id=None, body=None, signature=None, http=client):
+        raw = body if body is not None else json.dumps(payload).encode()
+        started = time.perf_counter()
+        response = http.post(
+            URL,
+            data=raw,
+            content_type="application/json",
+            HTTP_X_SHOPIFY_TOPIC=topic,
+            HTTP_X_SHOPIFY_SHOP_DOMAIN=shop,
+            HTTP_X_SHOPIFY_HMAC_SHA256=signature
+            if signature is not None
+            else sign(raw, settings.SHOPIFY_API_SECRET),
+            HTTP_X_SHOPIFY_WEBHOOK_ID=webhook_id or str(uuid.uuid4()),
+            HTTP_X_SHOPIFY_API_VERSION="2026-10",
+        )
+        response.elapsed = time.perf_counter() - started
+        return response
+
+    return post
+
+
+def run_queued_tasks() -> int:
+    """Run what the ORM broker holds, as a worker would, and empty it."""
+    done = 0
+    for queued in OrmQ.objects.order_by("id"):
+        task = queued.task
+        pydoc.locate(task["func"])(*task["args"], **task["kwargs"])
+        queued.delete()
+        done += 1
+    return done
+
+
+def customer_payload(link: CustomerLink) -> dict:
+    return {
+        "shop_id": 1,
+        "shop_domain": SHOP,
+        "customer": {"id": int(link.shopify_id.rsplit("/", 1)[-1]), "email": link.email, "phone": None},
+        "orders_to_redact": [],
+        "orders_requested": [],
+        "data_request": {"id": 9},
+    }
+
+
+@pytest.fixture
+def synced_shop(installed_shop, cin7_account):
+    """Two synced customers; Ann's phone is invalid (an open problem and an issue row about her)."""
+    cin7_account.add_customer(b2b_customer("Ann", "ann@example.com", phone="12"))
+    cin7_account.add_customer(b2b_customer("Bob", "bob@example.com"))
+    run = run_sync(installed_shop)
+    assert run.status == "completed_with_issues"
+    scheduling.update_schedules(installed_shop)
+    mail.outbox.clear()  # the run's digest about Ann's phone
+    return installed_shop
+
+
+# --- verification ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signature", ["", "not-base64", sign(b"{}", "another-secret")])
+def test_a_bad_hmac_is_refused_before_the_body_is_read(deliver, installed_shop, monkeypatch, signature):
+    parsed = []
+    monkeypatch.setattr(webhooks.json, "loads", lambda *a, **k: parsed.append(a) or {})
+    handled = []
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "app/uninstalled", lambda *a: handled.append(a))
+    response = deliver("app/uninstalled", {"id": 1}, signature=signature)
+    assert response.status_code == 401
+    assert parsed == [] and handled == [] and not WebhookDelivery.objects.exists()
+    assert Shop.objects.get().is_installed
+
+
+def test_a_tampered_body_is_refused(deliver, installed_shop, settings):
+    signature = sign(b'{"id": 1}', settings.SHOPIFY_API_SECRET)
+    response = deliver("app/uninstalled", None, body=b'{"id": 2}', signature=signature)
+    assert response.status_code == 401 and Shop.objects.get().is_installed
+
+
+def test_a_body_that_is_not_json_is_refused_with_400(deliver, installed_shop):
+    assert deliver("app/uninstalled", None, body=b"not json {").status_code == 400
+    assert deliver("app/uninstalled", None, body=b"[1, 2]").status_code == 400
+    assert deliver("app/uninstalled", {"id": 1}, shop="evil.example.com").status_code == 400
+    assert Shop.objects.get().is_installed and not WebhookDelivery.objects.exists()
+
+
+def test_only_post_is_accepted(client):
+    assert client.get(URL).status_code == 405
+
+
+def test_an_unhandled_topic_is_acknowledged_and_ignored(deliver, installed_shop):
+    assert deliver("orders/create", {"id": 1}).status_code == 200
+    assert not WebhookDelivery.objects.exists() and Shop.objects.get().is_installed
+
+
+def test_a_duplicate_delivery_is_acknowledged_once(deliver, synced_shop, run_tasks_inline):
+    webhook_id = str(uuid.uuid4())
+    link = CustomerLink.objects.get(email="bob@example.com")
+    for _ in range(3):
+        assert (
+            deliver("customers/data_request", customer_payload(link), webhook_id=webhook_id).status_code
+            == 200
+        )
+    assert len(mail.outbox) == 1  # the handler ran once
+    assert WebhookDelivery.objects.filter(webhook_id=webhook_id).count() == 1
+
+
+def test_a_delivery_whose_handler_failed_is_handled_when_shopify_retries(
+    deliver, installed_shop, monkeypatch
+):
+    calls = []
+
+    def flaky(domain, payload):
+        calls.append(domain)
+        if len(calls) == 1:
+            raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(webhook_handlers.HANDLERS, "app/uninstalled", flaky)
+    webhook_id = str(uuid.uuid4())
+    failing = deliver(
+        "app/uninstalled", {"id": 1}, webhook_id=webhook_id, http=Client(raise_request_exception=False)
+    )
+    assert failing.status_code == 500 and not WebhookDelivery.objects.exists()
+    assert deliver("app/uninstalled", {"id": 1}, webhook_id=webhook_id).status_code == 200
+    assert calls == [SHOP, SHOP]
+
+
+# --- topics ------------------------------------------------------------------------------------------
+
+
+def test_app_uninstalled_deletes_the_token_stops_schedules_and_keeps_settings(deliver, synced_shop):
+    Shop.objects.filter(pk=synced_shop.pk).update(refresh_token="shprt_abc")
+    response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP})
+    assert response.status_code == 200 and response.elapsed < 1
+    shop = Shop.objects.get()
+    assert (shop.access_token, shop.refresh_token, shop.access_token_expires_at) == ("", "", None)
+    assert shop.uninstalled_at is not None and not shop.is_installed
+    assert not Schedule.objects.exists()
+    # Kept for a reinstall: settings, Cin7 credentials, links and history.
+    assert SyncSettings.objects.get(shop=shop).customer_tags == ["b2b"]
+    assert Cin7Connection.objects.get(shop=shop).api_key
+    assert CustomerLink.objects.filter(shop=shop).count() == 2 and SyncRun.objects.count() == 1
+    # A tick still queued somewhere runs nothing.
+    assert tasks.scheduled_sync(SHOP, True) is None and SyncRun.objects.count() == 1
+    assert deliver("app/uninstalled", {"id": 1}).status_code == 200  # again (another delivery): harmless
+    assert deliver("app/uninstalled", {"id": 1}, shop="unknown-shop.myshopify.com").status_code == 200
+
+
+def test_customers_data_request_emails_the_merchant_what_the_app_holds(
+    deliver, synced_shop, run_tasks_inline
+):
+    SyncSettings.objects.filter(shop=synced_shop).update(notification_emails=["privacy@acme.example"])
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    response = deliver("customers/data_request", customer_payload(ann))
+    assert response.status_code == 200
+    [message] = mail.outbox
+    assert message.to == ["privacy@acme.example"]
+    assert message.subject == "Cin7 Sync: data held about ann@example.com"
+    html = message.alternatives[0][0]
+    for text in (message.body, html):
+        assert ann.cin7_id in text and ann.shopify_id in text and "ann@example.com" in text
+        assert "Open sync problem (invalid_phone)" in text and "1 entry in the sync run history" in text
+    assert "Bob" not in message.body and "bob@example.com" not in message.body
+
+
+def test_customers_data_request_for_an_unknown_customer_says_nothing_is_held(
+    deliver, synced_shop, run_tasks_inline
+):
+    payload = {"shop_domain": SHOP, "customer": {"id": 123, "email": "nobody@example.com"}}
+    assert deliver("customers/data_request", payload).status_code == 200
+    [message] = mail.outbox
+    assert message.to == ["owner@acme-supply.example"]
+    assert "Nothing: the app holds no record of this customer." in message.body
+
+
+def test_customers_redact_deletes_that_customers_records_only(deliver, synced_shop, run_tasks_inline):
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    bob = CustomerLink.objects.get(email="bob@example.com")
+    assert OpenProblem.objects.filter(cin7_id=ann.cin7_id).exists()
+    assert SyncIssue.objects.filter(cin7_id=ann.cin7_id).exists()
+    OpenProblem.objects.create(
+        shop=synced_shop, subject=f"customer:{bob.cin7_id}", fingerprint="x:bob", code="invalid_phone",
+        message="m", cin7_id=bob.cin7_id, first_seen_at=ann.created_at, last_seen_at=ann.created_at,
+    )  # fmt: skip
+    response = deliver("customers/redact", customer_payload(ann))
+    assert response.status_code == 200
+    assert list(CustomerLink.objects.values_list("email", flat=True)) == ["bob@example.com"]
+    assert not OpenProblem.objects.filter(cin7_id=ann.cin7_id).exists()
+    assert not SyncIssue.objects.filter(cin7_id=ann.cin7_id).exists()
+    assert not SyncIssue.objects.filter(email="ann@example.com").exists()
+    assert OpenProblem.objects.filter(cin7_id=bob.cin7_id).count() == 1
+    assert SyncRun.objects.count() == 1  # the run itself stays (it is about the shop)
+
+
+def test_shop_redact_deletes_everything_of_the_shop(deliver, synced_shop, run_tasks_inline):
+    other = Shop.objects.create(domain=OTHER_SHOP, access_token="shpat_other")
+    SyncRun.objects.create(shop=other, kind="all", trigger="schedule", status="succeeded")
+    response = deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP})
+    assert response.status_code == 200 and response.elapsed < 1
+    assert list(Shop.objects.values_list("domain", flat=True)) == [OTHER_SHOP]
+    for model in (SyncSettings, Cin7Connection, CustomerLink, OpenProblem, SyncIssue):
+        assert not model.objects.filter(
+            **{"run__shop__domain" if model is SyncIssue else "shop__domain": SHOP}
+        ).exists()
+    assert SyncRun.objects.filter(shop=other).count() == 1 and not Schedule.objects.exists()
+
+
+def test_the_answer_is_fast_and_the_work_is_queued_in_the_orm_broker(deliver, synced_shop):
+    """Without Conf.SYNC: each privacy topic answers at once and leaves a task row for a worker."""
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    for topic, payload in (
+        ("customers/data_request", customer_payload(ann)),
+        ("customers/redact", customer_payload(ann)),
+        ("shop/redact", {"shop_id": 1, "shop_domain": SHOP}),
+    ):
+        response = deliver(topic, payload)
+        assert response.status_code == 200 and response.elapsed < 1
+    queued = [q.task for q in OrmQ.objects.order_by("id")]
+    assert [(t["func"], t["args"][0]) for t in queued] == [
+        ("integration_app.tasks.customer_data_request", SHOP),
+        ("integration_app.tasks.redact_customer", SHOP),
+        ("integration_app.tasks.redact_shop", SHOP),
+    ]
+    assert queued[0]["save"] is False and queued[1]["save"] is False  # no customer email kept in task history
+    assert CustomerLink.objects.count() == 2 and mail.outbox == []  # nothing done before a worker runs
+    assert not Schedule.objects.exists()  # shop/redact stops the schedules at once
+    assert run_queued_tasks() == 3
+    assert len(mail.outbox) == 1 and not Shop.objects.filter(domain=SHOP).exists()
+
+
+# --- end to end over HTTP ----------------------------------------------------------------------------
+
+
+def test_a_delivery_from_the_shopify_sandbox_to_the_live_app(live_server, installed_shop, shopify_sandbox):
+    scheduling.update_schedules(installed_shop)
+    started = time.perf_counter()
+    status, _ = shopify_sandbox.send_webhook(
+        SHOP, "app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, url=live_server.url + URL
+    )
+    assert status == 200 and time.perf_counter() - started < 1
+    shop = Shop.objects.get()
+    assert not shop.is_installed and not Schedule.objects.exists()
+
+
+def test_uninstalling_in_the_sandbox_reaches_the_subscription_the_app_registered(
+    live_server, sandboxes, shopify_sandbox, sandbox_shop, settings
+):
+    settings.APP_URL = live_server.url
+    shop = Shop.objects.create(domain=SHOP, access_token=shopify_sandbox.issue_token(SHOP))
+    assert after_install(shop)
+    assert [(w.topic, w.callback_url) for w in sandbox_shop.webhooks] == [
+        ("APP_UNINSTALLED", live_server.url + URL)
+    ]
+    assert shopify_sandbox.uninstall(SHOP) == [(200, "")]
+    shop.refresh_from_db()
+    assert shop.access_token == "" and shop.uninstalled_at is not None
+    assert WebhookDelivery.objects.get().topic == "app/uninstalled"
