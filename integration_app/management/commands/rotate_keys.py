@@ -1,13 +1,18 @@
 """`manage.py rotate_keys`: re-encrypt every stored secret with the first key of FIELD_ENCRYPTION_KEYS.
 
 Rotation: put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), deploy, run this
-command, then remove the old keys.
+command, then remove the old keys. All or nothing: one transaction, and a secret that no configured key
+can decrypt stops the command with nothing changed.
 """
 
-from django.core.management.base import BaseCommand
+from cryptography.fernet import InvalidToken
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from integration_app.models import Cin7Connection, Shop
+
+# Every model field that holds a secret (EncryptedTextField).
+SECRET_FIELDS = ((Shop, ("access_token", "refresh_token")), (Cin7Connection, ("api_key",)))
 
 
 class Command(BaseCommand):
@@ -15,12 +20,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = 0
-        with transaction.atomic():
-            # Reading decrypts with any configured key; saving encrypts with the first one.
-            for shop in Shop.objects.select_for_update():
-                shop.save(update_fields=["access_token", "refresh_token"])
-                count += 1
-            for connection in Cin7Connection.objects.select_for_update():
-                connection.save(update_fields=["api_key"])
-                count += 1
+        try:
+            with transaction.atomic():
+                # Reading decrypts with any configured key; saving encrypts with the first one.
+                for model, fields in SECRET_FIELDS:
+                    for record in model.objects.select_for_update().order_by("pk"):
+                        record.save(update_fields=list(fields))
+                        count += 1
+        except InvalidToken:
+            raise CommandError(
+                "A stored secret cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS: keep the old "
+                "key(s) after the new one until this command has run. Nothing was changed."
+            ) from None
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted the secrets of {count} records."))
