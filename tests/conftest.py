@@ -1,5 +1,6 @@
 """Shared fixtures: the two sandbox servers on free loopback ports, the app pointed at them, shops."""
 
+import importlib
 import socket
 
 import pytest
@@ -121,3 +122,19 @@ def run_tasks_inline(monkeypatch):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def debug_urls(settings):
+    """DEBUG on and the URL patterns re-imported (they add the /dev/ routes only when DEBUG), undone after."""
+    from django.urls import clear_url_caches
+
+    import integration_app.urls
+
+    settings.DEBUG = True
+    importlib.reload(integration_app.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(integration_app.urls)
+    clear_url_caches()

@@ -7,7 +7,6 @@ fresh session token minted by the Shopify sandbox (so tokens never go stale duri
 """
 
 import base64
-import importlib
 import json
 import os
 from pathlib import Path
@@ -202,22 +201,6 @@ def open_app(page, live_server, app_bridge, api_log, sync_tasks, sandboxes):
         return page
 
     return _open
-
-
-@pytest.fixture
-def debug_urls(settings):
-    """DEBUG on, and the URL patterns re-imported so the standalone routes exist (and are removed after)."""
-    from django.urls import clear_url_caches
-
-    import integration_app.urls
-
-    settings.DEBUG = True
-    importlib.reload(integration_app.urls)
-    clear_url_caches()
-    yield
-    settings.DEBUG = False
-    importlib.reload(integration_app.urls)
-    clear_url_caches()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -1,32 +1,17 @@
 """Standalone development mode: DEBUG only, page marked as such, locally minted session tokens."""
 
-import importlib
 import time
 
 import jwt
 import pytest
 from django.http import Http404
 from django.test import RequestFactory
-from django.urls import clear_url_caches
 
-import integration_app.urls
 from integration_app import standalone
 from integration_app.auth.session_tokens import shop_from_session_token
 from tests.conftest import SHOP
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def debug_urls(settings):
-    """DEBUG on and the URL patterns re-imported (they add the /dev/ routes only when DEBUG)."""
-    settings.DEBUG = True
-    importlib.reload(integration_app.urls)
-    clear_url_caches()
-    yield
-    settings.DEBUG = False
-    importlib.reload(integration_app.urls)
-    clear_url_caches()
 
 
 @pytest.mark.parametrize("path", ["/dev/standalone", "/dev/session-token"])

@@ -244,8 +244,7 @@ function toNumber(value) {
   return /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
-function collectSettings() {
-  pushPendingTag();
+function formValues() {
   const rows = [];
   const rowIndex = []; // position in the sent list -> row index in the page
   state.mappings.forEach((row, index) => {
@@ -254,8 +253,7 @@ function collectSettings() {
       rowIndex.push(index);
     }
   });
-  state.sentRowIndex = rowIndex;
-  return {
+  const values = {
     cin7_account_id: $("#cin7_account_id").value.trim(),
     cin7_api_key: $("#cin7_api_key").value.trim(),
     customer_tags: [...state.tags],
@@ -269,6 +267,14 @@ function collectSettings() {
     send_invites: $("#send_invites").checked,
     notification_emails: splitList($("#notification_emails").value),
   };
+  return { values, rowIndex };
+}
+
+function collectSettings() {
+  pushPendingTag();
+  const { values, rowIndex } = formValues();
+  state.sentRowIndex = rowIndex;
+  return values;
 }
 
 function snapshot(values) {
@@ -277,20 +283,7 @@ function snapshot(values) {
 }
 
 function currentSnapshot() {
-  const rows = state.mappings.filter((r) => r.tag.trim() || r.group.trim()).map((r) => ({ tag: r.tag.trim(), group: r.group.trim() }));
-  return snapshot({
-    cin7_account_id: $("#cin7_account_id").value.trim(),
-    customer_tags: [...state.tags],
-    test_emails: splitList($("#test_emails").value),
-    on_untag: $('input[name="on_untag"]:checked')?.value || "keep",
-    group_mappings: rows,
-    tax_exempt_rules: [...state.taxRules],
-    sync_enabled: $("#sync_enabled").checked,
-    sync_interval_minutes: toNumber($("#sync_interval_minutes").value),
-    full_sync_interval_hours: toNumber($("#full_sync_interval_hours").value),
-    send_invites: $("#send_invites").checked,
-    notification_emails: splitList($("#notification_emails").value),
-  });
+  return snapshot(formValues().values);
 }
 
 function isDirty() {
