@@ -248,7 +248,9 @@ class CustomerWriter:
     def _mark_created(self, link: CustomerLink, *, invite: bool) -> None:
         link.created_by_app, link.create_started_at = True, None
         if invite and self.ctx.settings.send_invites and link.invite_status == InviteStatus.NONE:
-            first_import = self.ctx.full and not self.ctx.state.first_full_customer_sync_done
+            # Until the first import is done (a complete read, `full` ticked or not: a shop's first run
+            # reads everything either way), creations are held, never mailed by surprise.
+            first_import = not self.ctx.state.first_full_customer_sync_done
             link.invite_status = InviteStatus.HELD if first_import else InviteStatus.PENDING
 
     # Leaving the scope --------------------------------------------------------------------------------

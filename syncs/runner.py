@@ -117,7 +117,9 @@ def _run_jobs(ctx: RunContext, started) -> None:
         state.customers_watermark = started
         if full_customers:
             state.last_full_customers_at = started
-        if run.full and kind in (RunKind.ALL, RunKind.CUSTOMERS):
+        # The first import is the first complete read of every customer; a run limited to test emails
+        # is a trial, so the real import after it still holds its invites.
+        if full_customers and kind in (RunKind.ALL, RunKind.CUSTOMERS) and not ctx.settings.test_emails:
             state.first_full_customer_sync_done = True
         if kind in (RunKind.ALL, RunKind.PRICING):
             state.products_watermark = started

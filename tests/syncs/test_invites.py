@@ -67,6 +67,28 @@ def test_customers_created_after_the_first_import_are_invited_automatically(
     assert CustomerLink.objects.get(email="first@example.com").invite_status == InviteStatus.HELD
 
 
+@pytest.mark.parametrize("first", ["sync now without full", "trial with test emails"])
+def test_the_first_import_holds_invites_however_it_was_started(
+    installed_shop, cin7_account, sandbox_shop, first
+):
+    add_buyers(cin7_account, "ann", "bob")
+    if first == "sync now without full":
+        # A shop's first run reads every customer even when the merchant did not ask for a full sync.
+        run = run_sync(installed_shop, kind="customers", full=False)
+    else:
+        SyncSettings.objects.filter(shop=installed_shop).update(test_emails=["ann@example.com"])
+        run = run_sync(installed_shop, kind="customers")
+        SyncSettings.objects.filter(shop=installed_shop).update(test_emails=[])
+        # The trial is over: the real import after it must not mail every buyer either.
+        run = run_sync(installed_shop, kind="customers")
+    assert run.counts["invited"] == 0 and sandbox_shop.invites == []
+    assert set(CustomerLink.objects.values_list("invite_status", flat=True)) == {InviteStatus.HELD}
+    add_buyers(cin7_account, "later")
+    run = run_sync(installed_shop, kind="customers", full=False)
+    assert run.counts["invited"] == 1
+    assert CustomerLink.objects.get(email="later@example.com").invite_status == InviteStatus.SENT
+
+
 def test_new_customer_accounts_get_the_apps_welcome_email_once(
     installed_shop, cin7_account, sandbox_shop, smtp_server, settings
 ):
