@@ -100,6 +100,13 @@ def test_connection_view(request):
     data = _body(request)
     if data is None:
         return _error("Send the credentials as a JSON object.")
+    errors = {
+        name: "Must be text."
+        for name in ("cin7_account_id", "cin7_api_key")
+        if not isinstance(data.get(name, ""), str | None)
+    }
+    if errors:
+        return _error("The credentials are not valid.", fields=errors)
     stored = Cin7Connection.objects.filter(shop=request.shop).first()
     account_id = (data.get("cin7_account_id") or "").strip() or (stored.account_id if stored else "")
     api_key = (data.get("cin7_api_key") or "").strip()

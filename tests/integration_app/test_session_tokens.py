@@ -65,6 +65,9 @@ def test_valid_token_installs_by_token_exchange_and_answers(client, sandboxes, s
         "iss-dest-mismatch",
         "no-exp",
         "none-alg",
+        "plain-http-dest",
+        "dest-with-port",
+        "dest-with-userinfo",
     ],
 )
 def test_bad_tokens_get_401_with_the_retry_header_and_change_nothing(client, sandboxes, bad):
@@ -80,12 +83,37 @@ def test_bad_tokens_get_401_with_the_retry_header_and_change_nothing(client, san
         "iss-dest-mismatch": bearer(token(iss="https://other.myshopify.com/admin")),
         "no-exp": bearer(token(exp=None)),
         "none-alg": bearer(jwt.encode(claims(), None, algorithm="none")),
+        "plain-http-dest": bearer(token(dest=f"http://{SHOP}", iss=None)),
+        "dest-with-port": bearer(token(dest=f"https://{SHOP}:8443", iss=None)),
+        "dest-with-userinfo": bearer(token(dest=f"https://evil.com@{SHOP}", iss=None)),
     }[bad]
     response = client.get("/api/settings", **headers)
     assert response.status_code == 401
     assert response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
     assert response.json()["error"]
     assert not Shop.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # The contract names aud, dest, exp and nbf; Shopify's other claims are not required.
+        {"iss": None, "sub": None, "jti": None, "sid": None, "iat": None},
+        {"sid": None},
+        {"dest": "https://Acme-Supply.myshopify.com", "iss": "https://ACME-SUPPLY.myshopify.com/admin"},
+    ],
+)
+def test_tokens_with_only_the_contract_claims_are_accepted(
+    client, sandboxes, shopify_sandbox, sandbox_shop, overrides
+):
+    response = client.get("/api/settings", **bearer(token(**overrides)))
+    assert response.status_code == 200, response.content
+    assert Shop.objects.get().domain == SHOP
+
+
+def test_the_bearer_scheme_is_case_insensitive(client, sandboxes, shopify_sandbox, sandbox_shop):
+    response = client.get("/api/settings", HTTP_AUTHORIZATION=f"bearer {token()}")
+    assert response.status_code == 200
 
 
 def test_leeway_of_ten_seconds(client, sandboxes, shopify_sandbox, sandbox_shop):

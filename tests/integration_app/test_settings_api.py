@@ -132,6 +132,13 @@ def test_test_connection_with_posted_then_stored_credentials(api):
     assert stored.json()["ok"] is True
 
 
+@pytest.mark.parametrize("body", [{"cin7_account_id": 5}, {"cin7_api_key": ["key"]}, {"cin7_api_key": {}}])
+def test_test_connection_refuses_credentials_that_are_not_text(api, body):
+    response = api("post", "/api/settings/test-connection", body)
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == set(body)
+
+
 def test_cin7_options_lists_active_tax_rules_and_tiers(api):
     assert api("get", "/api/cin7/options").status_code == 409  # not connected yet
     api("put", "/api/settings", VALID)
