@@ -27,12 +27,12 @@ def shopify_webhook(request):
         logger.warning("Webhook refused: bad HMAC (topic %s)", request.headers.get("X-Shopify-Topic", "?"))
         return HttpResponse("Invalid HMAC", status=401, content_type="text/plain")
     topic = request.headers.get("X-Shopify-Topic", "")
-    domain = clean_shop_domain(request.headers.get("X-Shopify-Shop-Domain"))
     try:
         payload = json.loads(body)
     except ValueError:
         logger.warning("Webhook %s refused: body is not JSON", topic)
         return JsonResponse({"error": "Body must be JSON."}, status=400)
+    domain = _shop_domain(request, payload)
     if domain is None or not isinstance(payload, dict):
         logger.warning("Webhook %s refused: missing shop domain or non-object body", topic)
         return JsonResponse({"error": "Missing shop domain or JSON object."}, status=400)
@@ -48,6 +48,15 @@ def shopify_webhook(request):
             return HttpResponse(status=200)
         dispatch(topic, domain, payload)
     return HttpResponse(status=200)
+
+
+def _shop_domain(request, payload) -> str | None:
+    """The `X-Shopify-Shop-Domain` header; without it, the shop the (signed) body names."""
+    header = request.headers.get("X-Shopify-Shop-Domain")
+    if header is not None or not isinstance(payload, dict):
+        return clean_shop_domain(header)
+    named = payload.get("shop_domain") or payload.get("myshopify_domain")
+    return clean_shop_domain(named) if isinstance(named, str) else None
 
 
 def _first_delivery(webhook_id: str, topic: str, domain: str) -> bool:

@@ -126,6 +126,21 @@ def test_a_body_that_is_not_json_is_refused_with_400(deliver, installed_shop):
     assert Shop.objects.get().is_installed and not WebhookDelivery.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["shop_domain", "myshopify_domain"])
+def test_without_the_shop_header_the_signed_body_names_the_shop(client, settings, installed_shop, key):
+    body = json.dumps({key: SHOP}).encode()
+    response = client.post(
+        URL,
+        data=body,
+        content_type="application/json",
+        HTTP_X_SHOPIFY_TOPIC="app/uninstalled",
+        HTTP_X_SHOPIFY_HMAC_SHA256=sign(body, settings.SHOPIFY_API_SECRET),
+        HTTP_X_SHOPIFY_WEBHOOK_ID=str(uuid.uuid4()),
+    )
+    assert response.status_code == 200
+    assert not Shop.objects.get().is_installed
+
+
 def test_only_post_is_accepted(client):
     assert client.get(URL).status_code == 405
 
