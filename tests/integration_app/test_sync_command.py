@@ -43,8 +43,11 @@ def test_dry_run_writes_nothing(installed_shop, cin7_account, shopify_sandbox):
 
 
 def test_unknown_shop_and_a_run_in_progress(installed_shop):
-    with pytest.raises(CommandError, match="No shop"):
+    # No sync ran: exit 2 ("failed"), never 1, which would claim a run that completed with issues.
+    with pytest.raises(CommandError, match="No shop") as refused:
         call_command("sync", "nobody.myshopify.com")
+    assert refused.value.returncode == 2
     SyncRun.objects.create(shop=installed_shop, kind="all", trigger="schedule", status="running")
-    with pytest.raises(CommandError, match="in progress"):
+    with pytest.raises(CommandError, match="in progress") as refused:
         call_command("sync", SHOP)
+    assert refused.value.returncode == 2

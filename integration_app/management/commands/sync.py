@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         shop = Shop.objects.filter(domain=options["shop"].lower()).first()
         if shop is None:
-            raise CommandError(f"No shop {options['shop']} has installed the app.")
+            raise CommandError(f"No shop {options['shop']} has installed the app.", returncode=2)
         try:
             run = start_run(
                 shop,
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             )
         except RunInProgress as exc:
             raise CommandError(
-                f"Run {exc.run_id} of {shop.domain} is in progress; try again when it ends."
+                f"Run {exc.run_id} of {shop.domain} is in progress; try again when it ends.", returncode=2
             ) from None
         run = claim_run(run.pk)
         progress = TqdmProgress(disable=options["no_progress"], file=self.stderr._out)
