@@ -12,12 +12,9 @@ import pycountry
 COUNTRY_ALIASES = {
     "usa": "US",
     "us": "US",
-    "u.s.": "US",
-    "u.s.a.": "US",
     "america": "US",
     "united states of america": "US",
     "uk": "GB",
-    "u.k.": "GB",
     "great britain": "GB",
     "britain": "GB",
     "england": "GB",
@@ -51,6 +48,45 @@ COUNTRY_ALIASES = {
     "palestine": "PS",
     "vatican": "VA",
     "micronesia": "FM",
+    "turkey": "TR",  # pycountry now names it Türkiye
+    "kosovo": "XK",  # no ISO code yet; Shopify uses XK
+    "macau": "MO",
+    "vatican city": "VA",
+    "bosnia": "BA",
+    "trinidad": "TT",
+    "east timor": "TL",
+    "republic of korea": "KR",
+    "korea, south": "KR",
+    "drc": "CD",
+    "dr congo": "CD",
+    "democratic republic of the congo": "CD",
+    "us virgin islands": "VI",
+    "republic of ireland": "IE",
+    "eire": "IE",
+    "prc": "CN",
+    "mainland china": "CN",
+    "people's republic of china": "CN",
+    # Names in the country's own language, as merchants there often type them.
+    "deutschland": "DE",
+    "osterreich": "AT",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "espana": "ES",
+    "italia": "IT",
+    "brasil": "BR",
+    "nederland": "NL",
+    "belgie": "BE",
+    "belgique": "BE",
+    "danmark": "DK",
+    "sverige": "SE",
+    "norge": "NO",
+    "suomi": "FI",
+    "polska": "PL",
+    "eesti": "EE",
+    "hellas": "GR",
+    "nippon": "JP",
+    "nihon": "JP",
 }
 
 # Countries whose Shopify zones use the ISO 3166-2 subdivision suffix as `provinceCode`.
@@ -58,9 +94,13 @@ PROVINCE_COUNTRIES = frozenset({"US", "CA", "AU", "MX", "IN", "BR", "NZ", "MY", 
 
 
 def _key(text: str) -> str:
+    """Case, accents, dots and spacing ignored: "U.S.A." -> "usa", "Côte d'Ivoire" -> "cote d'ivoire"."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.casefold().replace("\u2019", "'").split())
+    words = plain.casefold().replace("\u2019", "'").replace(".", "").replace("&", " and ").split()
+    if len(words) > 1 and words[0] == "st":
+        words[0] = "saint"  # "St Lucia", "St. Kitts and Nevis"
+    return " ".join(words)
 
 
 @functools.cache
@@ -69,15 +109,17 @@ def country_code(name: str | None) -> str | None:
     if not name or not name.strip():
         return None
     key = _key(name)
-    if key in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[key]
+    for candidate in (key, key.removeprefix("the ")):
+        if candidate in COUNTRY_ALIASES:
+            return COUNTRY_ALIASES[candidate]
     try:
         return pycountry.countries.lookup(name.strip()).alpha_2
     except LookupError:
         pass
+    keys = {key, key.removeprefix("the ")}
     for country in pycountry.countries:
         names = (country.name, getattr(country, "official_name", ""), getattr(country, "common_name", ""))
-        if any(n and _key(n) == key for n in names):
+        if any(n and _key(n) in keys for n in names):
             return country.alpha_2
     return None
 
@@ -101,6 +143,16 @@ def _subdivisions(country: str) -> dict[str, str]:
     return table
 
 
+# Everyday names that are neither the ISO name nor its code.
+PROVINCE_ALIASES = {
+    ("US", "washington dc"): "DC",
+    ("US", "washington district of columbia"): "DC",
+    ("CA", "newfoundland"): "NL",
+    ("CA", "pei"): "PE",
+    ("CA", "nwt"): "NT",
+}
+
+
 def uses_provinces(country: str) -> bool:
     return country in PROVINCE_COUNTRIES
 
@@ -109,7 +161,6 @@ def province_code(country: str, state: str | None) -> str | None:
     """Shopify `provinceCode` of `state` in `country` ("California" or "CA" -> "CA"), else None."""
     if not state or not state.strip() or not uses_provinces(country):
         return None
-    key = _key(state)
-    return _subdivisions(country).get(key) or _subdivisions(country).get(
-        key.removeprefix(_key(country) + "-")
-    )
+    key = _key(state).removeprefix(_key(country) + "-")  # "US-NY"
+    table = _subdivisions(country)
+    return table.get(key) or PROVINCE_ALIASES.get((country, key)) or table.get(_short_name(key))
