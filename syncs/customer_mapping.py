@@ -87,11 +87,12 @@ def map_customer(customer: Customer, settings: MappingSettings) -> tuple[Desired
     if address_record is not None:
         country = country_code(address_record.country)
         if country is None:
+            named = (address_record.country or "").strip()
+            what = f"Unknown country “{named}”" if named else "No country"
             issues.append(
                 Issue(
                     Code.UNKNOWN_COUNTRY,
-                    f"Unknown country “{address_record.country}” on the address of “{customer.name}”; the "
-                    "address was left out.",
+                    f"{what} on the address of “{customer.name}”; the address was left out.",
                     **base,
                 )
             )
@@ -152,7 +153,8 @@ def _pick_address(addresses: Iterable[Address]) -> Address | None:
     addresses = list(addresses)
     for kind in ADDRESS_PREFERENCE:
         for address in addresses:
-            if address.type == kind and address.default_for_type:
+            # Enum casing varies in what Cin7 sends (FACTS §8.12): "Shipping", "shipping", " SHIPPING".
+            if (address.type or "").strip().casefold() == kind.casefold() and address.default_for_type:
                 return address
     return addresses[0] if addresses else None
 

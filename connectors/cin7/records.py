@@ -77,8 +77,11 @@ class Customer:
 
     @property
     def default_contact(self) -> Contact | None:
-        """The first contact flagged `Default`, else None."""
-        return next((contact for contact in self.contacts if contact.default), None)
+        """The contact flagged `Default`, else None. Should several carry the flag, the first of them with
+        an email (the one a Shopify customer can be matched by), else the first of them."""
+        defaults = [contact for contact in self.contacts if contact.default]
+        with_email = (contact for contact in defaults if "@" in (contact.email or ""))
+        return next(with_email, defaults[0] if defaults else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,6 +127,29 @@ def test_no_default_contact_email_is_skipped_with_no_email():
         assert state is None and codes == {Code.NO_EMAIL}
 
 
+def test_of_several_default_contacts_the_one_with_an_email_is_used():
+    # Cin7's own Customer/Updated example flags two contacts Default, only the second with an email.
+    contacts = [
+        {"Name": "Acme Desk", "MobilePhone": "0407409967", "Email": None, "Default": True},
+        {"Name": "Bunny Ivy", "Email": "Bunny@Example.com", "Default": True},
+    ]
+    state, codes, _ = mapped(Contacts=contacts)
+    assert codes == set() and state.email == "bunny@example.com"
+    assert (state.fields["firstName"], state.fields["lastName"]) == ("Bunny", "Ivy")
+
+
+def test_address_type_is_read_in_any_casing():
+    billing = {"Line1": "Bill", "Country": "USA", "Type": "Billing", "DefaultForType": True}
+    shipping = {**billing, "Line1": "Ship", "Type": " shipping "}
+    assert mapped(Addresses=[billing, shipping])[0].fields["address"]["address1"] == "Ship"
+
+
+def test_missing_country_is_reported_as_such():
+    state, codes, issues = mapped(Addresses=[{"Line1": "1 Sea", "Type": "Shipping", "DefaultForType": True}])
+    assert "address" not in state.fields and codes == {Code.UNKNOWN_COUNTRY}
+    assert issues[0].message.startswith("No country on the address")
+
+
 def test_names_first_word_and_rest_or_customer_name_as_last_name():
     state, _, _ = mapped(Contacts=[{"Name": "Cher", "Email": "c@x.example", "Default": True}])
     assert (state.fields["firstName"], state.fields["lastName"]) == ("Cher", None)

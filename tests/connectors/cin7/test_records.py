@@ -115,7 +115,9 @@ def test_customer_updated_webhook_example_nests_lists_beside_the_customer():
     )
     assert customer.last_modified == datetime(2018, 2, 7, 7, 22, 37, 210000, tzinfo=UTC)  # no `Z`
     assert customer.discount == Decimal("1.0000") and customer.is_on_credit_hold is False
-    assert customer.default_contact.mobile_phone == "0407409967"  # the first of two defaults
+    # Two contacts carry `Default`; the one with an email is the one a Shopify customer is matched by.
+    assert [c.default for c in customer.contacts] == [True, True]
+    assert customer.default_contact.email == "bunnivy@gmail.com"
     assert customer.product_prices == ()
 
 
@@ -273,7 +275,9 @@ def test_emails_are_stripped_but_otherwise_kept():
     ]
     customer = parse_customer(customer_json(Contacts=contacts))
     assert [contact.email for contact in customer.contacts] == ["Buyer@Example.COM", None, "not an email"]
-    assert customer.default_contact.name == "B"
+    assert customer.default_contact.name == "B"  # neither default has an email: the first of them
+    contacts[2]["Email"] = " c@example.com "
+    assert parse_customer(customer_json(Contacts=contacts)).default_contact.name == "C"
 
 
 def test_deprecated_status_in_any_casing():
