@@ -19,6 +19,9 @@ _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?(Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
 )
+# No amount, rate or limit has more digits either side of the point; `1E+999999999` is finite, but
+# written out in full for Shopify it would take a gigabyte.
+_MAX_DIGITS = 30
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
@@ -147,6 +150,8 @@ def to_decimal(value) -> Decimal:
         raise ValueError(f"expected a number, got {_shown(value)}") from None
     if not number.is_finite():
         raise ValueError(f"expected a finite number, got {_shown(value)}")
+    if number.adjusted() >= _MAX_DIGITS or number.as_tuple().exponent < -_MAX_DIGITS:
+        raise ValueError(f"expected an amount, got {_shown(value)} (out of range)")
     return number
 
 

@@ -177,7 +177,7 @@ class ShopifyAdmin:
         found: dict[str, list[Variant]] = {}
         for start in range(0, len(wanted), SKUS_PER_SEARCH):
             batch = wanted[start : start + SKUS_PER_SEARCH]
-            query = " OR ".join(f"sku:{json.dumps(sku)}" for sku in batch)
+            query = " OR ".join(f"sku:{_quoted(sku)}" for sku in batch)
             for variant in self._variant_pages(query):
                 if variant.sku in batch:  # the search is case-insensitive and may be fuzzy; SKUs are not
                     found.setdefault(variant.sku, []).append(variant)
@@ -247,6 +247,14 @@ class ShopifyAdmin:
                 excerpt=excerpt_of(getattr(getattr(exc, "response", None), "text", "") or ""),
             ) from None
         return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+
+def _quoted(value: str) -> str:
+    """A search value in double quotes, as Shopify's search syntax escapes them: only `\\` and `"`.
+
+    (Not `json.dumps`: it writes `É` as `\\u00c9`, which the search reads as the letters `u00c9`.)
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _customer(node: dict) -> ShopifyCustomer:

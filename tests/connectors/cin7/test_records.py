@@ -178,7 +178,7 @@ def test_decimals_as_numbers_or_strings(value, expected):
     assert customer.discount == expected and customer.credit_limit == expected
 
 
-@pytest.mark.parametrize("value", [True, "ten", "NaN", "Infinity", [], {}])
+@pytest.mark.parametrize("value", [True, "ten", "NaN", "Infinity", [], {}, "1E+999999999", "1E-999999999"])
 def test_impossible_decimals_name_the_field(value):
     with pytest.raises(Cin7RecordError, match=r"Customer\.CreditLimit") as caught:
         parse_customer(customer_json(CreditLimit=value))

@@ -123,6 +123,13 @@ def test_variants_by_sku_are_exact_and_case_sensitive(sandbox, clock, shop):
     assert set(found) == {"A-1"} and len(found["A-1"]) == 2
 
 
+def test_variants_by_sku_find_accented_quoted_and_spaced_skus(sandbox, clock, shop):
+    skus = ["CAFÉ-1", 'BOLT 1/4" ZINC', "C:\\PART", "Größe-XL"]
+    shop.add_product("A", variants=[{"sku": sku} for sku in skus])
+    found = admin_for(sandbox, clock).variants_by_sku(skus)
+    assert sorted(found) == sorted(skus)
+
+
 def test_all_variants_one_page_or_bulk_export(sandbox, clock, shop):
     api = admin_for(sandbox, clock)
     shop.add_product("Small", variants=[{"sku": "S-1"}, {"sku": ""}])
