@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from connectors.shopify.records import MetafieldRef, MetafieldWrite
 from integration_app.bulk import bulk_save
-from integration_app.models import VariantPrice
+from integration_app.models import OpenProblem, VariantPrice
 
 from .issues import Code, Issue
 from .price_mapping import duplicate_tier_names, price_tiers_value, tier_display_names, tier_names_value
@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(minutes=10)
 SKU_LIST_IN_MESSAGE = 20
+ROWS_PER_QUERY = 500
 
 
 def value_hash(value: str | None) -> str:
@@ -48,21 +49,24 @@ class PricingJob:
             ctx.progress.advance()
         ctx.count("read", len(products))
         ctx.report_bad_records()
-        if names_changed:
-            self._write_tier_names(names, names_value)
         active = {p.sku: p for p in products if not p.is_deprecated}
         deprecated = {p.sku for p in products if p.is_deprecated} - active.keys()
         ctx.progress.phase("Reading Shopify variants")
         variants = self._variants(read_all, active.keys() | deprecated, expected=len(active))
         desired = self._desired_values(active, deprecated, variants, names)
-        rows = self._rows(None if read_all else set(variants) | deprecated)
+        rows = self._rows(None if read_all else set(desired))
         if read_all:
             # Variants the app priced whose SKU no longer belongs to an active Cin7 product.
             for variant_id, row in rows.items():
                 if variant_id not in desired:
                     desired[variant_id] = (row.sku, None)
+            self._evaluate_open_sku_problems()
         self._write(desired, rows)
         self._report_skus(active, variants)
+        # Last: the stored names hash is what makes a later run re-read everything after a rename, so it
+        # only changes once every variant carries the new names (a run killed before this repeats it).
+        if names_changed:
+            self._write_tier_names(names, names_value)
 
     def _report_duplicate_tier_names(self, tiers) -> None:
         self.ctx.evaluated("pricing:tier_names")
@@ -129,11 +133,24 @@ class PricingJob:
             self.ctx.evaluated(f"sku:{sku}")
         return desired
 
-    def _rows(self, skus) -> dict[str, VariantPrice]:
+    def _rows(self, variant_ids) -> dict[str, VariantPrice]:
+        """What was written to `variant_ids` (all variants when None), by variant: by ID, not SKU, as a
+        variant may have had another SKU when it was priced."""
         rows = VariantPrice.objects.filter(shop=self.ctx.shop)
-        if skus is not None:
-            rows = rows.filter(sku__in=list(skus))
-        return {row.variant_id: row for row in rows}
+        if variant_ids is None:
+            return {row.variant_id: row for row in rows}
+        ids, found = sorted(variant_ids), {}
+        for start in range(0, len(ids), ROWS_PER_QUERY):
+            for row in rows.filter(variant_id__in=ids[start : start + ROWS_PER_QUERY]):
+                found[row.variant_id] = row
+        return found
+
+    def _evaluate_open_sku_problems(self) -> None:
+        """A full run sees every active SKU, so an open problem about a SKU it did not meet (deprecated or
+        deleted in Cin7 since) is over: mark those SKUs evaluated so they clear."""
+        subjects = OpenProblem.objects.filter(shop=self.ctx.shop, subject__startswith="sku:")
+        for subject in subjects.values_list("subject", flat=True).distinct():
+            self.ctx.evaluated(subject)
 
     def _write(self, desired: dict, rows: dict[str, VariantPrice]) -> None:
         ctx = self.ctx

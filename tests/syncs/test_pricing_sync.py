@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from integration_app.models import VariantPrice
+from integration_app.models import SyncRun, VariantPrice
+from syncs.context import WriteLimitReached
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,6 +104,52 @@ def test_tier_rename_rewrites_names_everywhere(installed_shop, catalog, sandbox_
     buyer = next(c for c in sandbox_shop.customers.values() if c.email == "tier@example.com")
     assert buyer.metafields[("cin7", "price_tier")].value == "Trade"
     assert run.counts["variants_updated"] == 4
+
+
+def test_rename_run_killed_after_some_writes_is_finished_by_the_next_incremental_run(
+    installed_shop, cin7_account, sandbox_shop
+):
+    cin7_account.rename_tier(1, "Wholesale")
+    old = "2026-01-05T10:00:00.000Z"  # modified long before the watermark: incremental runs skip them
+    for sku in ("K-1", "K-2"):
+        cin7_account.add_product({"SKU": sku, "Name": sku, "PriceTier1": 3, "LastModifiedOn": old})
+        sandbox_shop.add_product(sku, variants=[{"sku": sku}])
+    run_sync(installed_shop, kind="pricing")
+    cin7_account.rename_tier(1, "Trade")
+    with pytest.raises(WriteLimitReached):
+        run_sync(installed_shop, kind="pricing", full=False, write_limit=1)  # one variant rewritten
+    SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
+    run = run_sync(installed_shop, kind="pricing", full=False)
+    assert run.status == "succeeded"
+    assert [tiers_of(sandbox_shop, v) for v in sandbox_shop.variants] == [{"Trade": "3.00"}] * 2
+    assert json.loads(sandbox_shop.shop_metafields[("cin7", "price_tier_names")].value)[0] == "Trade"
+
+
+def test_a_variant_priced_under_another_sku_is_repriced_by_an_incremental_run(
+    installed_shop, cin7_account, sandbox_shop
+):
+    old = "2026-01-05T10:00:00.000Z"
+    cin7_account.add_product({"SKU": "OLD", "Name": "Old", "PriceTier1": 1, "LastModifiedOn": old})
+    new_id = cin7_account.add_product({"SKU": "NEW", "Name": "New", "PriceTier1": 2})
+    sandbox_shop.add_product("P", variants=[{"sku": "OLD"}])
+    (variant_id,) = sandbox_shop.variants
+    run_sync(installed_shop, kind="pricing")
+    sandbox_shop.variants[variant_id]["sku"] = "NEW"  # the merchant re-SKUs the variant in Shopify
+    cin7_account.update_product(new_id, PriceTier1=5)
+    run = run_sync(installed_shop, kind="pricing", full=False)
+    assert run.status == "succeeded", run.error_message
+    assert tiers_of(sandbox_shop, variant_id) == {"Tier 1": "5.00"}
+    assert list(VariantPrice.objects.values_list("variant_id", "sku")) == [(variant_id, "NEW")]
+
+
+def test_full_run_clears_open_problems_of_skus_gone_from_cin7(installed_shop, cin7_account, sandbox_shop):
+    gone = cin7_account.add_product({"SKU": "GONE", "Name": "Gone", "PriceTier1": 1})
+    run_sync(installed_shop, kind="pricing")
+    assert installed_shop.open_problems.filter(code="sku_not_found", sku="GONE").exists()
+    cin7_account.deprecate_product(gone)
+    run = run_sync(installed_shop, kind="pricing", full=True)  # a full run does not read deprecated ones
+    assert "sku_not_found" not in set(run.issues.values_list("code", flat=True))
+    assert not installed_shop.open_problems.filter(sku="GONE").exists()
 
 
 def test_duplicate_tier_names_are_told_apart_and_reported(
