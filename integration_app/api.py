@@ -1,12 +1,13 @@
 """The JSON API behind the settings page (contract §2 "JSON API"). Every view needs a session token."""
 
+import functools
 import json
 import logging
 
 from django.db import transaction
 from django.http import JsonResponse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.defaults import page_not_found
 from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error
@@ -26,6 +27,30 @@ def _error(message: str, status: int = 400, fields: dict | None = None) -> JsonR
     return JsonResponse({"error": message, "fields": fields or {}}, status=status)
 
 
+def allow(*methods: str):
+    """Like Django's `require_http_methods`, with the API's JSON error shape on a `405`."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = _error(f"Use {' or '.join(methods)} on this address.", status=405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def not_found(request, exception=None):
+    """`handler404`: JSON under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _error("No such address in the API.", status=404)
+    return page_not_found(request, exception)
+
+
 def _body(request) -> dict | None:
     try:
         data = json.loads(request.body or b"{}")
@@ -34,7 +59,7 @@ def _body(request) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-@require_http_methods(["GET", "PUT"])
+@allow("GET", "PUT")
 @session_token_required
 def settings_view(request):
     shop = request.shop
@@ -94,7 +119,7 @@ def _verify_cin7(shop) -> None:
     connection.save(update_fields=["company", "currency", "verified_at", "updated_at"])
 
 
-@require_POST
+@allow("POST")
 @session_token_required
 def test_connection_view(request):
     data = _body(request)
@@ -124,7 +149,7 @@ def test_connection_view(request):
     return JsonResponse({"ok": True, "company": me.company, "currency": me.currency})
 
 
-@require_GET
+@allow("GET")
 @session_token_required
 def cin7_options_view(request):
     stored = Cin7Connection.objects.filter(shop=request.shop).first()
@@ -139,7 +164,7 @@ def cin7_options_view(request):
     return JsonResponse({"tax_rules": tax_rules, "price_tiers": price_tiers})
 
 
-@require_POST
+@allow("POST")
 @session_token_required
 def sync_view(request):
     data = _body(request)
@@ -169,7 +194,7 @@ def sync_view(request):
     return JsonResponse({"run_id": run.pk}, status=202)
 
 
-@require_GET
+@allow("GET")
 @session_token_required
 def runs_view(request):
     try:
@@ -182,7 +207,7 @@ def runs_view(request):
     return JsonResponse({"runs": [run_payload(run) for run in page], "total": runs.count()})
 
 
-@require_GET
+@allow("GET")
 @session_token_required
 def run_detail_view(request, run_id: int):
     run = SyncRun.objects.filter(shop=request.shop, pk=run_id).first()
@@ -191,20 +216,20 @@ def run_detail_view(request, run_id: int):
     return JsonResponse(run_payload(run, issues=True, code=request.GET.get("code") or None))
 
 
-@require_GET
+@allow("GET")
 @session_token_required
 def status_view(request):
     return JsonResponse(status_payload(request.shop))
 
 
-@require_GET
+@allow("GET")
 @session_token_required
 def invites_view(request):
     links = request.shop.customer_links.exclude(invite_status=InviteStatus.NONE).order_by("email")
     return JsonResponse({"invites": [invite_payload(link) for link in links]})
 
 
-@require_POST
+@allow("POST")
 @session_token_required
 def send_invites_view(request):
     data = _body(request)

@@ -4,6 +4,8 @@ from django.urls import path
 from . import api, embedded, health, webhooks
 from .auth import oauth
 
+handler404 = "integration_app.api.not_found"
+
 urlpatterns = [
     path("", embedded.app_home, name="app_home"),
     path("auth/session-token", embedded.bounce, name="bounce"),

@@ -106,6 +106,29 @@ def test_bad_values_get_400_with_the_field_and_save_nothing(api, changes, field)
     assert api("get", "/api/settings").json() == before
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("post", "/api/settings", "GET, PUT"),
+        ("delete", "/api/settings", "GET, PUT"),
+        ("get", "/api/sync", "POST"),
+        ("put", "/api/runs", "GET"),
+        ("get", "/api/invites/send", "POST"),
+    ],
+)
+def test_a_wrong_method_gets_405_in_the_json_error_shape(api, method, path, allowed):
+    response = api(method, path)
+    assert response.status_code == 405 and response["Allow"] == allowed
+    assert set(response.json()) == {"error", "fields"}
+
+
+@pytest.mark.parametrize("path", ["/api/nothing-here", "/api/runs/abc", "/api/settings/"])
+def test_an_unknown_api_address_gets_404_in_the_json_error_shape(api, path):
+    response = api("get", path)
+    assert response.status_code == 404
+    assert set(response.json()) == {"error", "fields"}
+
+
 def test_body_must_be_a_json_object(api):
     assert api("put", "/api/settings", [1, 2]).status_code == 400
 
