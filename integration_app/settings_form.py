@@ -149,6 +149,14 @@ def clean_settings(data: dict, current: dict) -> tuple[dict, dict]:
         errors["cin7_api_key"] = "Enter the Cin7 API key that belongs to this Account ID."
     if cleaned.get("cin7_api_key") and not merged.get("cin7_account_id") and "cin7_account_id" not in errors:
         errors["cin7_account_id"] = "Enter the Cin7 Account ID this key belongs to."
-    if merged.get("sync_enabled") and not merged.get("customer_tags") and "customer_tags" not in errors:
+    # Checked when the update touches it: a fresh shop (sync on, no tags yet) can save other fields first;
+    # without tags nothing is scheduled.
+    touches_scope = "customer_tags" in data or "sync_enabled" in data
+    if (
+        touches_scope
+        and merged.get("sync_enabled")
+        and not merged.get("customer_tags")
+        and "customer_tags" not in errors
+    ):
         errors["customer_tags"] = "Enter at least one Cin7 tag that marks B2B customers (for example b2b)."
     return cleaned, errors

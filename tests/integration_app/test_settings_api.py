@@ -129,6 +129,24 @@ def test_an_unknown_api_address_gets_404_in_the_json_error_shape(api, path):
     assert set(response.json()) == {"error", "fields"}
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": CIN7_KEY},
+        {"sync_interval_minutes": 5},
+        {"full_sync_interval_hours": 168, "on_untag": "strip"},
+    ],
+)
+def test_a_fresh_shop_saves_fields_before_choosing_its_tags(api, changes):
+    response = api("put", "/api/settings", changes)
+    assert response.status_code == 200, response.content
+    assert all(response.json()[k] == v for k, v in changes.items() if k != "cin7_api_key")
+    assert response.json()["customer_tags"] == [] and response.json()["sync_enabled"] is True
+    # Still refused when the update itself turns sync on without a tag.
+    response = api("put", "/api/settings", {"sync_enabled": True})
+    assert response.status_code == 400 and "customer_tags" in response.json()["fields"]
+
+
 def test_body_must_be_a_json_object(api):
     assert api("put", "/api/settings", [1, 2]).status_code == 400
 
