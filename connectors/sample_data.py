@@ -174,9 +174,10 @@ def _is_b2b(tags: str | None) -> bool:
     return any(tag.strip().casefold() == "b2b" for tag in (tags or "").split(","))
 
 
-def generate(customers: int, products: int, seed: int = 0) -> SampleData:
-    """`customers` Cin7 customers and `products` Cin7 products with a matching Shopify catalogue."""
-    return _Generator(seed).build(customers, products)
+def generate(customers: int, products: int, seed: int = 0, *, shopify_only_variants: int = 0) -> SampleData:
+    """`customers` Cin7 customers and `products` Cin7 products with a matching Shopify catalogue, plus
+    `shopify_only_variants` variants Shopify sells that Cin7 does not price (own SKUs, none in Cin7)."""
+    return _Generator(seed).build(customers, products, shopify_only_variants)
 
 
 def demo_data() -> SampleData:
@@ -193,7 +194,7 @@ class _Generator:
         self.emails: set[str] = set()
         self.product_scenarios: dict[str, str] = {}
 
-    def build(self, customer_count: int, product_count: int) -> SampleData:
+    def build(self, customer_count: int, product_count: int, shopify_only_variants: int = 0) -> SampleData:
         account = {"account_id": self.guid(), "api_key": self.guid(), "company": "Northwind Home Wholesale"}
         account |= {"currency": "USD", "timezone": "America/Los_Angeles"}
         products, families = self.products(product_count)
@@ -206,7 +207,9 @@ class _Generator:
             cin7_customers=self.customers(customer_count, [p for p in products if p.get("Status") is None]),
             cases=self.cases,
         )
-        data.shopify_products = self.shopify_products(families)
+        data.shopify_products = self.shopify_products(families) + self.shopify_only_products(
+            shopify_only_variants
+        )
         data.shopify_customers = self.shopify_customers(data.cin7_customers)
         return data
 
@@ -491,6 +494,18 @@ class _Generator:
         ]
         self.note("variant_without_sku", "Gift Card")
         return listings + extras
+
+    @staticmethod
+    def shopify_only_products(variant_count: int) -> list[dict]:
+        """Merchandise sold only in Shopify (displays, samples, services), five variants a product."""
+        skus = [f"SHOP-{n:06d}" for n in range(1, variant_count + 1)]
+        return [
+            {
+                "title": f"Shop merchandise {start // 5 + 1}",
+                "variants": [{"sku": sku, "title": sku, "price": "5.00"} for sku in skus[start : start + 5]],
+            }
+            for start in range(0, len(skus), 5)
+        ]
 
     def shopify_customers(self, customers: list[dict]) -> list[dict]:
         result = []

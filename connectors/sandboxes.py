@@ -74,14 +74,24 @@ class SandboxProcess:
     few commands over a pipe: a token for the shop, changes to Cin7 data, Shopify write counts.
     """
 
-    def __init__(self, *, customers: int, products: int, seed: int, api_key: str, api_secret: str, clock):
+    def __init__(
+        self,
+        *,
+        customers: int,
+        products: int,
+        shopify_only_variants: int = 0,
+        seed: int,
+        api_key: str,
+        api_secret: str,
+        clock,
+    ):
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self._pipe, child_end = context.Pipe()
         self._process = context.Process(
             target=_serve_sandboxes,
-            args=(child_end, customers, products, seed, api_key, api_secret, clock),
+            args=(child_end, customers, products, shopify_only_variants, seed, api_key, api_secret, clock),
             name="sandboxes",
             daemon=True,
         )
@@ -97,13 +107,16 @@ class SandboxProcess:
         self._process.join(timeout=10)
 
 
-def _serve_sandboxes(pipe, customers, products, seed, api_key, api_secret, clock) -> None:
+def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api_key, api_secret, clock):
     import random
 
     from .sample_data import generate
 
     sandboxes = start_sandboxes(
-        generate(customers, products, seed=seed), api_key=api_key, api_secret=api_secret, clock=clock
+        generate(customers, products, seed=seed, shopify_only_variants=shopify_only_variants),
+        api_key=api_key,
+        api_secret=api_secret,
+        clock=clock,
     )
     account, shopify = sandboxes.account, sandboxes.shopify
     pipe.send(

@@ -73,6 +73,18 @@ def test_skus_and_the_shopify_catalogue(big):
     assert places == {-2, -3, -4}
 
 
+def test_shopify_only_variants_are_added_with_skus_cin7_does_not_have():
+    plain, wider = generate(300, 500, seed=3), generate(300, 500, seed=3, shopify_only_variants=125)
+    added = [v for p in wider.shopify_products[len(plain.shopify_products) :] for v in p["variants"]]
+    assert (
+        wider.summary()["shopify_variants"]
+        == plain.summary()["shopify_variants"] + 125
+        == (sum(len(p["variants"]) for p in wider.shopify_products))
+    )
+    assert len({v["sku"] for v in added}) == 125
+    assert not {v["sku"].casefold() for v in added} & {p["SKU"].casefold() for p in wider.cin7_products}
+
+
 def test_the_same_seed_gives_the_same_data():
     assert generate(300, 500, seed=3) == generate(300, 500, seed=3)
     assert generate(300, 500, seed=3) != generate(300, 500, seed=4)

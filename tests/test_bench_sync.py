@@ -1,0 +1,43 @@
+"""`manage.py bench_sync` (contract §5) at a tiny size: it runs every phase and prints its figures and
+targets; the figures themselves are the benchmark's business, not this test's."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("first full sync", "rerun, no change", "rerun after 1% changed", "full rerun, no change")
+
+
+@pytest.mark.slow
+def test_bench_sync_prints_every_phase_and_target(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    report = tmp_path / "benchmarks.md"
+    sizes = ["--customers", "60", "--products", "100"]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench_sync", *sizes, "--report", str(report)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert "== 60 customers / 100 products (" in out
+    rows = {phase: re.search(rf"^{re.escape(phase)}\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out, re.M)
+            for phase in PHASES}  # fmt: skip
+    assert all(rows.values()), out
+    first_writes = int(rows["first full sync"].group(5))
+    rerun_writes = int(rows["rerun, no change"].group(5))
+    assert first_writes > 0 and rerun_writes == 0
+    assert "[PASS] no-change rerun: 0 Shopify writes" in out
+    assert len(re.findall(r"^\s+\[(PASS|FAIL)\]", out, re.M)) == 6
+    assert rows["first full sync"].group(0) in report.read_text()
+    assert report.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
