@@ -147,6 +147,17 @@ def test_a_fresh_shop_saves_fields_before_choosing_its_tags(api, changes):
     assert response.status_code == 400 and "customer_tags" in response.json()["fields"]
 
 
+def test_the_bearer_token_replaces_the_csrf_cookie(sandboxes, shopify_sandbox, sandbox_shop):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(SHOP)}"}
+    body = json.dumps({"sync_interval_minutes": 30})
+    response = browser.put("/api/settings", data=body, content_type="application/json", **headers)
+    assert response.status_code == 200
+    assert browser.post("/api/sync", data="{}", content_type="application/json", **headers).status_code == 409
+
+
 def test_body_must_be_a_json_object(api):
     assert api("put", "/api/settings", [1, 2]).status_code == 400
 
