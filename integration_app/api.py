@@ -54,7 +54,7 @@ def not_found(request, exception=None):
 def _body(request) -> dict | None:
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         return None
     return data if isinstance(data, dict) else None
 

@@ -158,8 +158,12 @@ def test_the_bearer_token_replaces_the_csrf_cookie(sandboxes, shopify_sandbox, s
     assert browser.post("/api/sync", data="{}", content_type="application/json", **headers).status_code == 409
 
 
-def test_body_must_be_a_json_object(api):
+def test_body_must_be_a_json_object(api, client, shopify_sandbox):
     assert api("put", "/api/settings", [1, 2]).status_code == 400
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(SHOP)}"}
+    for body in ("{not json", "[" * 100_000):
+        response = client.put("/api/settings", data=body, content_type="application/json", **headers)
+        assert response.status_code == 400 and set(response.json()) == {"error", "fields"}
 
 
 def test_key_without_account_and_account_without_key(api):
