@@ -1,10 +1,13 @@
 """Metafield definitions for every key the app writes, with storefront read access (contract §3).
 
-Created once per shop (and again when this list changes: bump `DEFINITIONS_VERSION`).
+Created once per shop (and again when this list changes: bump `DEFINITIONS_VERSION`). A definition that
+already exists with the same type is adopted as it is; one with another type is reported
+(`definition_conflict`), checked again on every run until it is gone, and its values are not sent meanwhile.
 """
 
 import logging
 
+from .issues import Code, Issue
 from .state import NAMESPACE
 
 logger = logging.getLogger(__name__)
@@ -24,6 +27,8 @@ DEFINITIONS = (
     ("SHOP", "price_tier_names", "json", "Price tier names", "Cin7 price tier names in tier order"),
 )
 
+OWNER_LABELS = {"CUSTOMER": "customer", "PRODUCTVARIANT": "variant", "SHOP": "shop"}
+
 
 def ensure_definitions(ctx) -> None:
     state = ctx.state
@@ -33,7 +38,23 @@ def ensure_definitions(ctx) -> None:
     for owner_type in sorted({d[0] for d in DEFINITIONS}):
         existing = ctx.shopify.metafield_definitions(owner_type, NAMESPACE)
         for owner, key, type_name, name, description in DEFINITIONS:
-            if owner != owner_type or key in existing:
+            if owner != owner_type:
+                continue
+            subject = f"definition:{owner}.{key}"
+            ctx.evaluated(subject)
+            if key in existing:
+                if existing[key] != type_name:
+                    complete = False
+                    ctx.definition_conflicts.add((owner, key))
+                    ctx.report(
+                        Issue(
+                            Code.DEFINITION_CONFLICT,
+                            f"Shopify already has a {OWNER_LABELS[owner]} metafield definition "
+                            f"{NAMESPACE}.{key} of type {existing[key]}; the app writes {type_name}, so "
+                            "these values are not written.",
+                            subject=subject,
+                        )
+                    )
                 continue
             ctx.before_write()
             errors = ctx.shopify.create_metafield_definition(

@@ -17,6 +17,7 @@ class Code(StrEnum):
     SKU_NOT_FOUND = "sku_not_found"
     DUPLICATE_SKU = "duplicate_sku"
     DUPLICATE_TIER_NAME = "duplicate_tier_name"
+    DEFINITION_CONFLICT = "definition_conflict"
     INVITE_FAILED = "invite_failed"
     CIN7_CREDENTIALS = "cin7_credentials"
     CIN7_UNAVAILABLE = "cin7_unavailable"
@@ -50,6 +51,9 @@ FIXES = {
     "each variant its own SKU if they are different products.",
     Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers have the same name; rename one in Cin7 (Settings > "
     "General > Price tiers). Until then the app tells them apart by adding the tier number.",
+    Code.DEFINITION_CONFLICT: "A metafield definition with the app's namespace and key already exists in "
+    "Shopify with another type, so Shopify refuses these values. In Shopify open Settings > Custom data, "
+    "delete that definition (or change its type), then run a full sync; the app creates it again.",
     Code.INVITE_FAILED: "The account invite could not be sent after several tries. Check the customer's "
     "email address, then release the invite again from the app.",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key. In Cin7 open Integrations > API, "

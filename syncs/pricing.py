@@ -54,7 +54,10 @@ class PricingJob:
         ctx.progress.phase("Reading Shopify variants")
         variants = self._variants(read_all, active.keys() | deprecated, expected=len(active))
         desired = self._desired_values(active, deprecated, variants, names)
-        rows = self._rows(None if read_all else set(desired))
+        blocked = ("PRODUCTVARIANT", "price_tiers") in ctx.definition_conflicts
+        if blocked:
+            desired = {}  # Shopify would refuse every value (reported once, as definition_conflict)
+        rows = self._rows(None if read_all and not blocked else set(desired))
         if read_all:
             # Variants the app priced whose SKU no longer belongs to an active Cin7 product.
             for variant_id, row in rows.items():
@@ -65,7 +68,7 @@ class PricingJob:
         self._report_skus(active, variants)
         # Last: the stored names hash is what makes a later run re-read everything after a rename, so it
         # only changes once every variant carries the new names (a run killed before this repeats it).
-        if names_changed:
+        if names_changed and not blocked and ("SHOP", "price_tier_names") not in ctx.definition_conflicts:
             self._write_tier_names(names, names_value)
 
     def _report_duplicate_tier_names(self, tiers) -> None:

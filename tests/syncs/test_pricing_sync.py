@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from connectors.shopify.sandbox.store import MetafieldDefinition
 from integration_app.models import SyncRun, VariantPrice
 from syncs.context import WriteLimitReached
 from tests.helpers import b2b_customer, run_sync
@@ -150,6 +151,32 @@ def test_full_run_clears_open_problems_of_skus_gone_from_cin7(installed_shop, ci
     run = run_sync(installed_shop, kind="pricing", full=True)  # a full run does not read deprecated ones
     assert "sku_not_found" not in set(run.issues.values_list("code", flat=True))
     assert not installed_shop.open_problems.filter(sku="GONE").exists()
+
+
+def test_existing_definitions_are_adopted_and_one_of_another_type_is_reported_once(
+    installed_shop, cin7_account, sandbox_shop
+):
+    def defined(key, owner, type_name):
+        definition = MetafieldDefinition(
+            f"gid://shopify/MetafieldDefinition/9{len(key)}", "cin7", key, key, type_name, owner
+        )
+        sandbox_shop.definitions.append(definition)
+        return definition
+
+    defined("price_tier_names", "SHOP", "json")  # the same type: adopted, no error
+    conflict = defined("price_tiers", "PRODUCTVARIANT", "single_line_text_field")
+    for n in range(30):
+        cin7_account.add_product({"SKU": f"D-{n}", "Name": "D", "PriceTier1": 1})
+        sandbox_shop.add_product(f"D-{n}", variants=[{"sku": f"D-{n}"}])
+    run = run_sync(installed_shop, kind="pricing")
+    assert list(run.issues.values_list("code", flat=True)) == ["definition_conflict"]
+    assert "cin7.price_tiers" in run.issues.get().message and run.counts["variants_updated"] == 0
+    sandbox_shop.definitions.remove(conflict)  # the merchant deletes it, as the fix says
+    run = run_sync(installed_shop, kind="pricing")
+    assert run.status == "succeeded" and run.counts["variants_updated"] == 30
+    assert ("cin7", "price_tier_names") in sandbox_shop.shop_metafields
+    assert sandbox_shop.definition("PRODUCTVARIANT", "cin7", "price_tiers").storefront_access == "PUBLIC_READ"
+    assert not installed_shop.open_problems.exists()
 
 
 def test_duplicate_tier_names_are_told_apart_and_reported(
