@@ -150,12 +150,25 @@ class CustomerWriter:
     def link_batch(self, states: list[DesiredCustomer]) -> None:
         """Adopt the Shopify customers that already have these emails; create the others."""
         found = self.api.customers_by_email(s.email for s in states)
+        # Only a Cin7 customer still in scope owns its Shopify customer: one that was deprecated or untagged
+        # gives it up to a new Cin7 customer with the same email (Cin7 cannot delete; merchants recreate).
         owners = dict(
             CustomerLink.objects.filter(
-                shop=self.ctx.shop, shopify_id__in=[customer.id for customer in found.values()]
+                shop=self.ctx.shop, in_scope=True, shopify_id__in=[customer.id for customer in found.values()]
             ).values_list("shopify_id", "cin7_id")
         )
-        owners.update({link.shopify_id: cin7_id for cin7_id, link in self._dirty.items() if link.shopify_id})
+        owners.update(
+            {
+                link.shopify_id: cin7_id
+                for cin7_id, link in self._dirty.items()
+                if link.shopify_id and link.in_scope
+            }
+        )
+        given_up = set(
+            CustomerLink.objects.filter(
+                shop=self.ctx.shop, in_scope=False, shopify_id__in=[c.id for c in found.values()]
+            ).values_list("shopify_id", flat=True)
+        )
         to_create = []
         for state in states:
             existing = found.get(state.email)
@@ -174,7 +187,7 @@ class CustomerWriter:
                 )
             elif existing:
                 self.ctx.progress.advance()
-                self._adopt(state, existing)
+                self._adopt(state, existing, take_over=existing.id in given_up)
             else:
                 to_create.append(state)
         if to_create and not self.ctx.dry_run:
@@ -193,6 +206,20 @@ class CustomerWriter:
         self._dirty[state.cin7_id] = link
         return link
 
+    def _release_from_former_owners(self, state: DesiredCustomer, shopify_id: str) -> dict:
+        """Out-of-scope links to a customer `state` takes over let go of it, so the old Cin7 customer, if
+        it ever comes back, cannot overwrite (or strip) the new one's data. Returns what the app last
+        wrote for the former owner ({} if none)."""
+        former = CustomerLink.objects.filter(
+            shop=self.ctx.shop, shopify_id=shopify_id, in_scope=False
+        ).exclude(cin7_id=state.cin7_id)
+        written = next((w for w in former.values_list("written", flat=True) if w), {})
+        if not self.ctx.dry_run and former.update(shopify_id="", written={}):
+            for other in self.links.values():
+                if other.shopify_id == shopify_id and other.cin7_id != state.cin7_id and not other.in_scope:
+                    other.shopify_id, other.written = "", {}
+        return dict(written)
+
     def _mark_creates_started(self, states: list[DesiredCustomer]) -> None:
         now = timezone.now()
         new = []
@@ -204,16 +231,23 @@ class CustomerWriter:
         CustomerLink.objects.bulk_create(new)
         self._save()
 
-    def _adopt(self, state: DesiredCustomer, existing: ShopifyCustomer) -> None:
+    def _adopt(self, state: DesiredCustomer, existing: ShopifyCustomer, *, take_over: bool = False) -> None:
         link = self._link(state)
         link.shopify_id, link.written = existing.id, {}
+        if take_over:
+            # From a former Cin7 customer: start from what the app wrote for it, so its tags and metafields
+            # that do not apply any more are removed.
+            link.written = self._release_from_former_owners(state, existing.id)
         if link.create_started_at is not None:
             # Found after a crash: the app created this customer in an earlier, interrupted run.
             self._mark_created(link, invite=existing.state != "ENABLED")
-        changes = diff_customer(state, {})
+        changes = diff_customer(state, link.written)
         if self.ctx.dry_run:
             self.ctx.count("updated")
             self._plan("adopt", state, changes)
+            return
+        if changes.empty:
+            self._settle(link, state, [], "updated")
             return
         self._update(link, state, changes)
 

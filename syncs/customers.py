@@ -69,9 +69,14 @@ class CustomerJob:
                 self.ctx.count("skipped")
             else:
                 desired[customer.id] = state
-        self._drop_duplicate_emails(desired, complete)
+        self._drop_duplicate_emails(desired, complete, seen)
         if complete and not self.settings.test_emails and not self.prices_only:
             leaving += [link for link in self.links.values() if link.in_scope and link.cin7_id not in seen]
+        if leaving:
+            # First, so a Shopify customer given up by a deprecated Cin7 customer can be taken over by the
+            # one that replaced it (same email) below, and a strip never undoes what that one writes.
+            self.ctx.progress.phase("Customers leaving the scope", len(leaving))
+            self._leave_scope(leaving)
 
         linked, unlinked = [], []
         for state in desired.values():
@@ -80,16 +85,15 @@ class CustomerJob:
                 linked.append(state)
             elif not self.prices_only:
                 unlinked.append(state)
-        self.ctx.progress.phase("Writing customers", len(linked) + len(unlinked) + len(leaving))
+        self.ctx.progress.phase("Writing customers", len(linked) + len(unlinked))
         for start in range(0, len(linked), BATCH):
             self.writer.update_batch(linked[start : start + BATCH])
         for start in range(0, len(unlinked), BATCH):
             self.writer.link_batch(unlinked[start : start + BATCH])
-        if leaving:
-            self._leave_scope(leaving)
 
-    def _drop_duplicate_emails(self, desired: dict, complete: bool) -> None:
-        """Cin7 customers sharing one default email are skipped, never guessed between (contract §3)."""
+    def _drop_duplicate_emails(self, desired: dict, complete: bool, seen: set[str]) -> None:
+        """Cin7 customers sharing one default email are skipped, never guessed between (contract §3).
+        `seen`: every customer this run read; what they are now counts, not what their links remember."""
         by_email = defaultdict(list)
         for state in desired.values():
             by_email[state.email].append(state.cin7_id)
@@ -101,7 +105,7 @@ class CustomerJob:
                     shop=self.ctx.shop, in_scope=True, email__in=emails[start : start + CHUNK]
                 ).values_list("email", "cin7_id")
                 for email, cin7_id in others:
-                    if cin7_id not in desired:
+                    if cin7_id not in seen:  # a customer read now is in `desired` or out of scope
                         by_email[email].append(cin7_id)
         for email, cin7_ids in by_email.items():
             if len(cin7_ids) < 2:

@@ -313,3 +313,31 @@ def test_a_running_sync_reports_where_it_is(installed_shop, cin7_account):
     payload = run_payload(SyncRun.objects.get())
     assert payload["status"] == "running"
     assert payload["progress"]["phase"] == "Writing customers" and payload["progress"]["total"] == 3
+
+
+@pytest.mark.parametrize("on_untag", [OnUntag.KEEP, OnUntag.STRIP])
+@pytest.mark.parametrize("full", [True, False])
+def test_a_customer_recreated_in_cin7_takes_over_the_shopify_customer(
+    installed_shop, cin7_account, sandbox_shop, on_untag, full
+):
+    # Cin7 cannot delete: a merchant deprecates the old customer and creates a new one, same buyer email.
+    settings_of(installed_shop, on_untag=on_untag)
+    old = cin7_account.add_customer(b2b_customer("Old Co", "buyer@example.com", tags="b2b,VIP"))
+    run_sync(installed_shop)
+    cin7_account.deprecate_customer(old)
+    new = cin7_account.add_customer(b2b_customer("New Co", "buyer@example.com", tags="b2b"))
+    run = run_sync(installed_shop, full=full)
+    assert run.status == "succeeded", list(run.issues.values_list("code", "message"))
+    (buyer,) = sandbox_shop.customers.values()
+    assert buyer.tags == ["b2b"]  # the old customer's group tag and metafield do not linger
+    assert metafields(buyer)["cin7_id"][1] == new and "customer_group" not in metafields(buyer)
+    assert metafields(buyer)["company_name"][1] == "New Co Trading"
+    assert CustomerLink.objects.get(cin7_id=old).shopify_id == ""
+    assert run_sync(installed_shop).counts["unchanged"] == 1
+    # Two active Cin7 customers with one email are still never guessed between.
+    cin7_account.add_customer(b2b_customer("Third Co", "buyer@example.com"))
+    run = run_sync(installed_shop)
+    assert {(code, cin7_id) for code, cin7_id in run.issues.values_list("code", "cin7_id")} >= {
+        ("duplicate_email", new)
+    }
+    assert metafields(next(iter(sandbox_shop.customers.values())))["cin7_id"][1] == new
