@@ -186,6 +186,8 @@ class PricingJob:
             errors = self.api.delete_metafields(
                 [MetafieldRef(v, NAMESPACE, "price_tiers") for v, _row in chunk]
             )
+            # A variant deleted in Shopify took its metafield with it: nothing left to delete.
+            errors = [e for e in errors if e.code != "NOT_FOUND"]
             if errors:
                 ctx.report(
                     Issue(Code.SHOPIFY_USER_ERROR, f"Shopify refused to delete variant prices: {errors[0]}")

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from connectors.shopify.admin import ShopifyAdmin
+from connectors.shopify.records import UserError
 from connectors.shopify.sandbox.store import MetafieldDefinition
 from integration_app.models import SyncRun, VariantPrice
 from syncs.context import WriteLimitReached
@@ -200,6 +202,28 @@ def test_deprecated_product_loses_its_metafield(installed_shop, catalog, sandbox
     assert tiers_of(sandbox_shop, variants["C-3"][0]) is None
     assert run.counts["variants_updated"] == 1
     assert not VariantPrice.objects.filter(sku="C-3").exists()
+
+
+def test_a_priced_variant_deleted_in_shopify_is_forgotten_once(
+    installed_shop, catalog, sandbox_shop, shopify_sandbox, cin7_account, monkeypatch
+):
+    ids, variants = catalog
+    run_sync(installed_shop, kind="pricing")
+    cin7_account.deprecate_product(ids["C-3"])
+    del sandbox_shop.variants[variants["C-3"][0]]  # the merchant deleted the product in Shopify
+    deletes = ShopifyAdmin.delete_metafields
+
+    def not_found(self, refs):  # what Shopify may answer for an owner that no longer exists
+        deletes(self, refs)
+        return tuple(UserError(("metafields", "0", "ownerId"), "Not found", "NOT_FOUND", 0) for _ in refs)
+
+    monkeypatch.setattr(ShopifyAdmin, "delete_metafields", not_found)
+    run = run_sync(installed_shop, kind="pricing")
+    assert "shopify_user_error" not in set(run.issues.values_list("code", flat=True))
+    assert not VariantPrice.objects.filter(sku="C-3").exists()
+    writes = shopify_sandbox.writes()
+    assert run_sync(installed_shop, kind="pricing").counts["variants_updated"] == 0
+    assert shopify_sandbox.writes() == writes
 
 
 def test_customer_specific_prices_change_is_caught_by_full_runs(
