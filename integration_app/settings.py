@@ -109,10 +109,11 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "integration_app.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# Before `collectstatic` has run (no manifest yet) WhiteNoise serves the apps' own files.
+WHITENOISE_USE_FINDERS = DEBUG or not (STATIC_ROOT / "staticfiles.json").exists()
 
 # Email: django-environ URL (consolemail://, smtp://user:pass@host:port, smtp+tls://...).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -62,3 +62,18 @@ def test_bad_shop_is_refused_and_not_framable(client, shop):
     response = client.get("/", {"shop": shop} if shop else {})
     assert response.status_code == 400
     assert response["Content-Security-Policy"] == "frame-ancestors 'none';"
+
+
+def test_the_page_renders_with_production_storage_before_collectstatic(
+    client, settings, tmp_path, sandboxes, shopify_sandbox, sandbox_shop
+):
+    """DEBUG off, no manifest yet: the page names the apps' own static files instead of failing."""
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "integration_app.storage.StaticFilesStorage"},
+    }
+    token = shopify_sandbox.mint_session_token(SHOP)
+    response = client.get("/", {"shop": SHOP, "host": "abc", "embedded": "1", "id_token": token})
+    assert response.status_code == 200
+    assert b'href="/static/integration_app/app.css"' in response.content

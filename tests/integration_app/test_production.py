@@ -234,7 +234,7 @@ def test_gunicorn_serves_the_app_with_production_settings(tmp_path):
     debug, middleware, storage = json.loads(probe.stdout)
     assert debug is False
     assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1  # right after security
-    assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert storage == "integration_app.storage.StaticFilesStorage"  # WhiteNoise's manifest storage
 
     log = tmp_path / "gunicorn.log"
     with process("gunicorn -c gunicorn.conf.py integration_app.wsgi", env, log) as proc:
