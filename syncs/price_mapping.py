@@ -20,8 +20,9 @@ def tier_display_names(tiers: list[PriceTier]) -> dict[int, str]:
 
 
 def duplicate_tier_names(tiers: list[PriceTier]) -> list[str]:
-    counts = Counter(t.name.strip() for t in tiers)
-    return sorted(name for name, count in counts.items() if count > 1)
+    """The names `tier_display_names` had to tell apart (compared as it does, ignoring case)."""
+    counts = Counter(t.name.strip().casefold() for t in tiers)
+    return sorted({t.name.strip() for t in tiers if counts[t.name.strip().casefold()] > 1})
 
 
 def tier_names_value(names: dict[int, str]) -> str:

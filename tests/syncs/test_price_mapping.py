@@ -92,6 +92,13 @@ def test_duplicate_tier_names_get_their_tier_number():
     assert json.loads(value) == {"Wholesale (Tier 1)": "1.00", "Wholesale (Tier 2)": "2.00"}
 
 
+def test_names_differing_only_in_case_are_told_apart_and_reported():
+    dup = [PriceTier(1, "Wholesale"), PriceTier(2, "WHOLESALE "), *TIERS[2:]]
+    names = tier_display_names(dup)
+    assert (names[1], names[2]) == ("Wholesale (Tier 1)", "WHOLESALE (Tier 2)")
+    assert duplicate_tier_names(dup) == ["WHOLESALE", "Wholesale"]
+
+
 def test_tier_names_list_in_code_order():
     assert json.loads(tier_names_value(tier_display_names(TIERS)))[0] == "Wholesale"
     assert len(json.loads(tier_names_value(tier_display_names(TIERS)))) == 10
