@@ -75,9 +75,14 @@ class CustomerWriter:
             self.link_batch(states)
 
     def _update(self, link: CustomerLink, state: DesiredCustomer, changes: CustomerChanges) -> None:
-        result, dropped, issues = self._write_with_drops(
-            self.api.update_customer, changes.update_input(link.shopify_id, with_metafields=True), state
-        )
+        customer_input = changes.update_input(link.shopify_id, with_metafields=True)
+        if "addresses" in customer_input:
+            # Cin7's address becomes the default; the others (a buyer's own ship-to addresses, an adopted
+            # customer's address book) are sent along, since an update replaces the whole list.
+            desired = customer_input["addresses"][0]
+            others = self.api.other_addresses(link.shopify_id)
+            customer_input["addresses"] += [a for a in others if not _same_address(a, desired)]
+        result, dropped, issues = self._write_with_drops(self.api.update_customer, customer_input, state)
         if _customer_gone(result.errors):
             self._queue_relink(link, state)
             return
@@ -412,6 +417,11 @@ class CustomerWriter:
         if new:
             CustomerLink.objects.bulk_create(new)
         bulk_save(existing, LINK_FIELDS)
+
+
+def _same_address(shopify: dict, desired: dict) -> bool:
+    keys = shopify.keys() | desired.keys()
+    return all((shopify.get(key) or None) == (desired.get(key) or None) for key in keys)
 
 
 def _customer_gone(errors) -> bool:

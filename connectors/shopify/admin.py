@@ -81,6 +81,25 @@ class ShopifyAdmin:
         node = self.client.execute(document("customer"), {"id": customer_id}).get("customer")
         return _customer(node) if node else None
 
+    def other_addresses(self, customer_id: str) -> list[dict]:
+        """The customer's addresses other than the default, as `MailingAddressInput`s.
+
+        `customerUpdate` replaces the whole address list (FACTS §customerSet "list fields are replaced
+        wholesale"): an update of the default address sends these along so they survive.
+        """
+        node = self.client.execute(document("customer_addresses"), {"id": customer_id}).get("customer")
+        if not node:
+            return []
+        default_id = (node.get("defaultAddress") or {}).get("id")
+        return [
+            {
+                **{key: address.get(key) for key in ADDRESS_INPUT_FIELDS},
+                "countryCode": address.get("countryCodeV2"),
+            }
+            for address in node.get("addresses") or ()
+            if address.get("id") != default_id
+        ]
+
     def create_customer(self, customer_input: dict) -> CustomerResult:
         payload = self.client.execute(document("customer_create"), {"input": customer_input})[
             "customerCreate"
@@ -247,6 +266,11 @@ class ShopifyAdmin:
                 excerpt=excerpt_of(getattr(getattr(exc, "response", None), "text", "") or ""),
             ) from None
         return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+
+
+ADDRESS_INPUT_FIELDS = (
+    "address1", "address2", "city", "company", "firstName", "lastName", "phone", "provinceCode", "zip"
+)  # fmt: skip
 
 
 def _quoted(value: str) -> str:

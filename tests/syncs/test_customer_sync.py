@@ -104,6 +104,42 @@ def test_existing_customer_is_adopted_keeping_merchant_tags(installed_shop, cin7
     assert link.shopify_id == existing and not link.created_by_app and link.invite_status == ""
 
 
+def test_cin7_sets_the_default_address_and_the_customers_other_addresses_survive(
+    installed_shop, cin7_account, sandbox_shop
+):
+    """`customerUpdate` replaces the whole address list: the app sends the other addresses along."""
+    warehouse = {"address1": "9 Dock Rd", "city": "Oakland", "countryCode": "US", "provinceCode": "CA"}
+    existing = sandbox_shop.add_customer(
+        email="jane@example.com",
+        addresses=[{"address1": "Old HQ", "city": "Reno", "countryCode": "US"}, warehouse],
+    )
+    cin7_id = cin7_account.add_customer(b2b_customer("Jane Buyer", "jane@example.com"))
+    run_sync(installed_shop)
+    kept = ("address1", "city", "countryCode", "provinceCode")
+
+    def addresses():
+        return [tuple(a.get(k) for k in kept) for a in sandbox_shop.customers[existing].addresses]
+
+    cin7_default = ("1 Market St", "San Francisco", "US", "CA")
+    assert addresses() == [cin7_default, tuple(warehouse[k] for k in kept)]  # the old default replaced
+    # The buyer adds a ship-to address in their account; then the address changes in Cin7.
+    buyer_address = {"address1": "5 Pier", "city": "Sausalito", "countryCode": "US", "provinceCode": "CA"}
+    sandbox_shop.update_customer(
+        existing, addresses=[*sandbox_shop.customers[existing].addresses, buyer_address]
+    )
+    moved = {"Line1": "2 Main St", "City": "Austin", "State": "Texas", "Country": "United States"}
+    address = cin7_account.customers[cin7_id]["Addresses"][0]
+    cin7_account.update_customer(cin7_id, Addresses=[address | moved])
+    run = run_sync(installed_shop)
+    assert run.counts["updated"] == 1
+    assert addresses() == [
+        ("2 Main St", "Austin", "US", "TX"),
+        tuple(warehouse[k] for k in kept),
+        tuple(buyer_address[k] for k in kept),
+    ]
+    assert run_sync(installed_shop).counts["unchanged"] == 1
+
+
 def test_incremental_after_a_cin7_change_touches_only_that_customer(
     installed_shop, cin7_account, sandbox_shop, shopify_sandbox
 ):
