@@ -200,14 +200,21 @@ def _decimal(value) -> Metafield:
 
 
 def customer_prices_value(customer: Customer) -> str | None:
-    """`{"SKU": "12.50", …}` from the customer-specific prices (price above 0), sorted; None when none."""
+    """`{"SKU": "12.50", …}` from the customer-specific prices (price above 0), sorted; None when none.
+
+    A SKU listed twice gets its lower price, whatever order Cin7 lists them in (it varies).
+    """
     prices = {}
     for price in customer.product_prices:
         amount = positive_amount(price.price)
-        if price.sku and amount is not None:
-            prices[price.sku] = format_amount(amount)
+        if price.sku and amount is not None and (price.sku not in prices or amount < prices[price.sku]):
+            prices[price.sku] = amount
     return (
-        json.dumps(dict(sorted(prices.items())), ensure_ascii=False, separators=(",", ":"))
+        json.dumps(
+            {sku: format_amount(amount) for sku, amount in sorted(prices.items())},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         if prices
         else None
     )

@@ -8,6 +8,7 @@ without duplicates: a create that may have happened is found by email on the rer
 
 import logging
 from collections import defaultdict
+from dataclasses import replace
 
 from connectors.cin7.records import Customer
 from integration_app.models import CustomerLink, OnUntag
@@ -15,6 +16,7 @@ from integration_app.models import CustomerLink, OnUntag
 from .customer_mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
 from .customer_writes import CustomerWriter
 from .issues import Code, customer_issue
+from .state import KEEP, DesiredCustomer
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class CustomerJob:
         """`complete`: `customers` is everything Cin7 has (a full read), so absence means gone."""
         self.links = self._load_links(customers, complete)
         self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
+        # Keys Shopify defines with another type (a definition_conflict issue): Shopify would refuse them.
+        self.blocked_metafields = {key for owner, key in self.ctx.definition_conflicts if owner == "CUSTOMER"}
         desired, leaving, seen = {}, [], set()
         self.ctx.progress.phase("Mapping customers")
         for customer in customers:
@@ -63,6 +67,8 @@ class CustomerJob:
                 continue
             self.ctx.evaluated(f"customer:{customer.id}")
             state, issues = map_customer(customer, self.settings)
+            if state is not None and self.blocked_metafields:
+                state = _without_metafields(state, self.blocked_metafields)
             for issue in issues:
                 self.ctx.report(issue)
             if state is None:
@@ -149,3 +155,8 @@ class CustomerJob:
             elif not self.ctx.dry_run:
                 link.in_scope = False
                 link.save(update_fields=["in_scope"])
+
+
+def _without_metafields(state: DesiredCustomer, keys: set[str]) -> DesiredCustomer:
+    """`state` leaving the metafields `keys` as Shopify has them."""
+    return replace(state, metafields={k: KEEP if k in keys else mf for k, mf in state.metafields.items()})

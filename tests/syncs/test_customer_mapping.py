@@ -259,6 +259,12 @@ def test_customer_prices_exact_decimals_and_zero_left_out():
     assert json.loads(value) == {"A": "12.10", "C": "7.00"}
 
 
+def test_a_sku_priced_twice_gets_its_lower_price_in_any_order():
+    rows = [{"ProductSKU": "A", "Price": "9.50"}, {"ProductSKU": "A", "Price": "8.25"}]
+    for order in (rows, rows[::-1]):
+        assert mapped(ProductPrices=order)[0].metafields["customer_prices"].value == '{"A":"8.25"}'
+
+
 def test_customer_prices_over_128_kb_are_kept_with_an_issue():
     prices = [{"ProductSKU": f"SKU-{i:06d}-LONG-NAME", "Price": "123.4567"} for i in range(5000)]
     state, codes, _ = mapped(ProductPrices=prices)

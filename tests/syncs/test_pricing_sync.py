@@ -181,6 +181,23 @@ def test_existing_definitions_are_adopted_and_one_of_another_type_is_reported_on
     assert not installed_shop.open_problems.exists()
 
 
+def test_a_customer_definition_of_another_type_keeps_that_key_out_of_customer_writes(
+    installed_shop, cin7_account, sandbox_shop
+):
+    sandbox_shop.definitions.append(
+        MetafieldDefinition("gid://shopify/MetafieldDefinition/77", "cin7", "credit_limit", "Credit", "money",
+                            "CUSTOMER")
+    )  # fmt: skip
+    cin7_account.add_customer(b2b_customer("Ann Buyer", "ann@example.com", CreditLimit=500))
+    run = run_sync(installed_shop, kind="customers")
+    assert run.counts["created"] == 1
+    assert list(run.issues.values_list("code", flat=True)) == ["definition_conflict"]
+    (ann,) = sandbox_shop.customers.values()
+    keys = {key for namespace, key in ann.metafields if namespace == "cin7"}
+    assert "credit_limit" not in keys and {"company_name", "cin7_id"} <= keys
+    assert run_sync(installed_shop, kind="customers").counts["unchanged"] == 1
+
+
 def test_duplicate_tier_names_are_told_apart_and_reported(
     installed_shop, catalog, sandbox_shop, cin7_account
 ):
