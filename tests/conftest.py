@@ -1,6 +1,7 @@
 """Shared fixtures: the two sandbox servers on free loopback ports, the app pointed at them, shops."""
 
 import importlib
+import json
 import socket
 
 import pytest
@@ -138,3 +139,18 @@ def debug_urls(settings):
     settings.DEBUG = False
     importlib.reload(integration_app.urls)
     clear_url_caches()
+
+
+@pytest.fixture
+def api(client, shopify_sandbox):
+    """Call the JSON API as the embedded page does: `api("put", "/api/settings", {...}, shop=SHOP)`."""
+
+    def call(method, path, body=None, shop=SHOP):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(shop)}"}
+        if body is None:
+            return getattr(client, method)(path, **headers)
+        return getattr(client, method)(
+            path, data=json.dumps(body), content_type="application/json", **headers
+        )
+
+    return call

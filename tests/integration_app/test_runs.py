@@ -24,7 +24,6 @@ from integration_app.sync_control import (
     prune_runs,
     start_run,
 )
-from tests.conftest import SHOP
 from tests.helpers import b2b_customer, run_sync
 
 OTHER_SHOP = "other-shop.myshopify.com"
@@ -38,19 +37,6 @@ def start(shop, **options):
         dry_run=False,
         trigger=options.get("trigger", "manual"),
     )
-
-
-@pytest.fixture
-def api(client, shopify_sandbox):
-    def call(method, path, body=None, shop=SHOP):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(shop)}"}
-        if body is None:
-            return getattr(client, method)(path, **headers)
-        return getattr(client, method)(
-            path, data=json.dumps(body), content_type="application/json", **headers
-        )
-
-    return call
 
 
 # --- the lease ---------------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Per-shop django-q2 schedules (contract §4): created by settings, changed by intervals, removed by
 disabling sync, removing Cin7 credentials, uninstall and shop/redact; ticks start runs or skip."""
 
-import json
 import logging
 from datetime import timedelta
 
@@ -27,19 +26,6 @@ SETTINGS = {
     "sync_interval_minutes": 30,
     "full_sync_interval_hours": 12,
 }
-
-
-@pytest.fixture
-def api(client, shopify_sandbox):
-    def call(method, path, body=None):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(SHOP)}"}
-        if body is None:
-            return getattr(client, method)(path, **headers)
-        return getattr(client, method)(
-            path, data=json.dumps(body), content_type="application/json", **headers
-        )
-
-    return call
 
 
 def schedules():

@@ -32,19 +32,6 @@ def install_by_oauth(client) -> Shop:
     return shop
 
 
-@pytest.fixture
-def api(client, shopify_sandbox):
-    def call(method, path, body=None):
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {shopify_sandbox.mint_session_token(SHOP)}"}
-        if body is None:
-            return getattr(client, method)(path, **headers)
-        return getattr(client, method)(
-            path, data=json.dumps(body), content_type="application/json", **headers
-        )
-
-    return call
-
-
 def configure(api):
     response = api(
         "put",
