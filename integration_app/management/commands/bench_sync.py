@@ -153,7 +153,10 @@ def render_growth(results: list[dict]) -> str:
 
 
 def write_report(path: Path, results: list[dict]) -> None:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise CommandError("--report draws its chart with matplotlib: pip install -e '.[dev]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
