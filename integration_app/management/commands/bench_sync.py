@@ -6,6 +6,7 @@ shared modelled clock. Prints one table per size and PASS/FAIL against the targe
 writes docs/benchmarks.md and a chart.
 """
 
+import importlib.util
 import json
 import os
 import platform
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             return
         if len(options["customers"]) != len(options["products"]):
             raise CommandError("Give as many --products values as --customers values.")
+        if options["report"] and importlib.util.find_spec("matplotlib") is None:
+            raise CommandError("--report draws its chart with matplotlib: pip install -e '.[dev]'")
         results = []
         for customers, products in zip(options["customers"], options["products"], strict=True):
             self.stderr.write(f"Benchmarking {customers} customers / {products} products…")
@@ -153,10 +156,7 @@ def render_growth(results: list[dict]) -> str:
 
 
 def write_report(path: Path, results: list[dict]) -> None:
-    try:
-        import matplotlib
-    except ImportError:
-        raise CommandError("--report draws its chart with matplotlib: pip install -e '.[dev]'") from None
+    import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
