@@ -59,13 +59,13 @@ class CustomerJob:
             self.ctx.progress.advance()
             if not selected_by_test_filter(customer, self.settings):
                 continue
+            # Re-checked now: its old problems give way to today's (none, if it left the scope).
+            self.ctx.evaluated(f"customer:{customer.id}")
             link = self.links.get(customer.id)
             if not in_scope(customer, self.settings):
                 if link is not None and link.in_scope and not self.prices_only:
                     leaving.append(link)
-                    self.ctx.evaluated(f"customer:{customer.id}")
                 continue
-            self.ctx.evaluated(f"customer:{customer.id}")
             state, issues = map_customer(customer, self.settings)
             if state is not None and self.blocked_metafields:
                 state = _without_metafields(state, self.blocked_metafields)

@@ -5,18 +5,28 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from connectors.cin7.errors import Cin7CredentialsError, Cin7Error
+from connectors.cin7.errors import Cin7CredentialsError, Cin7Error, Cin7RecordError
 from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.errors import ShopifyAuthError, ShopifyError
 from integration_app.cin7_api import cin7_client
-from integration_app.models import RunKind, RunStatus, ShopSyncState, SyncIssue, SyncRun, SyncSettings
+from integration_app.models import (
+    CustomerLink,
+    OpenProblem,
+    RunKind,
+    RunStatus,
+    ShopSyncState,
+    SyncIssue,
+    SyncRun,
+    SyncSettings,
+)
 from integration_app.notifications import notify_after_run
 from integration_app.shop_setup import refresh_shop_facts
 from integration_app.shopify_api import admin_api
 
 from . import invites
 from .context import Progress, RunContext
-from .customers import CustomerJob
+from .customer_mapping import normalized_email
+from .customers import CHUNK, CustomerJob
 from .definitions import ensure_definitions
 from .issues import Code, Issue
 from .price_mapping import tier_display_names, tier_names_value
@@ -98,6 +108,8 @@ def _run_jobs(ctx: RunContext, started) -> None:
     ):
         customers.append(customer)
         ctx.progress.advance()
+    if since is not None:
+        customers += _customers_to_retry(ctx, customers)
     ctx.report_bad_records()
     if kind in (RunKind.ALL, RunKind.CUSTOMERS):
         CustomerJob(ctx).run(customers, complete=full_customers)
@@ -114,18 +126,52 @@ def _run_jobs(ctx: RunContext, started) -> None:
     if ctx.dry_run:
         return
     with transaction.atomic():
-        state.customers_watermark = started
-        if full_customers:
-            state.last_full_customers_at = started
-        # The first import is the first complete read of every customer; a run limited to test emails
-        # is a trial, so the real import after it still holds its invites.
-        if full_customers and kind in (RunKind.ALL, RunKind.CUSTOMERS) and not ctx.settings.test_emails:
-            state.first_full_customer_sync_done = True
+        # A pricing run writes only linked customers' prices: the customers it read are not synced yet,
+        # so the customers' watermark stays for the next run that syncs them (or they would be skipped).
+        if kind in (RunKind.ALL, RunKind.CUSTOMERS):
+            state.customers_watermark = started
+            if full_customers:
+                state.last_full_customers_at = started
+            # The first import is the first complete read of every customer; a run limited to test emails
+            # is a trial, so the real import after it still holds its invites.
+            if full_customers and not ctx.settings.test_emails:
+                state.first_full_customer_sync_done = True
         if kind in (RunKind.ALL, RunKind.PRICING):
             state.products_watermark = started
             if run.full:
                 state.last_full_pricing_at = started
         state.save()
+
+
+def _customers_to_retry(ctx: RunContext, customers: list) -> list:
+    """Customers skipped as `duplicate_email` whose email a customer read now has or had: they wait on
+    another Cin7 customer, so that one's change (new email, deprecated, untagged) is their retry, though
+    Cin7 did not date them. Read again by ID, one call each, only when their email comes up."""
+    read = {customer.id for customer in customers}
+    emails = {normalized_email(customer) for customer in customers}
+    problems = OpenProblem.objects.filter(shop=ctx.shop, code=Code.DUPLICATE_EMAIL)
+    ids = sorted(read)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        links = CustomerLink.objects.filter(shop=ctx.shop, cin7_id__in=chunk)
+        emails.update(links.values_list("email", flat=True))
+        emails.update(problems.filter(cin7_id__in=chunk).values_list("email", flat=True))
+    emails.discard("")
+    retry: set[str] = set()
+    wanted = sorted(emails)
+    for start in range(0, len(wanted), CHUNK):
+        same_email = problems.filter(email__in=wanted[start : start + CHUNK])
+        retry.update(same_email.values_list("cin7_id", flat=True))
+    found = []
+    for cin7_id in sorted(retry - read - {""}):
+        try:
+            customer = ctx.cin7.customer(cin7_id, include_prices=True)
+        except Cin7RecordError as error:
+            ctx.cin7.bad_records.append((cin7_id, str(error)))
+            continue
+        if customer is not None:
+            found.append(customer)
+    return found
 
 
 def _failure(exc: Exception) -> tuple[Code, str]:
