@@ -120,7 +120,8 @@ class _Failure:
 
 class Cin7Client:
     """Reads one Cin7 Core account. Records that fail to parse during iteration are skipped and collected
-    on `bad_records` as `(record ID or None, message)`; `stats` counts calls and waits."""
+    on `bad_records` as `(record ID or None, message)`, as is a paged read that stayed short of `Total`
+    (its endpoint also goes to `incomplete_reads`); `stats` counts calls and waits."""
 
     def __init__(
         self,
@@ -145,6 +146,7 @@ class Cin7Client:
         self.pacing_key = "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
         self.stats = Cin7Stats()
         self.bad_records: list[tuple[str | None, str]] = []
+        self.incomplete_reads: list[str] = []  # endpoints whose paged read ended short of `Total`
 
     def __repr__(self) -> str:
         return f"Cin7Client(account={self.pacing_key}, base_url={self._base_url!r})"
@@ -242,6 +244,17 @@ class Cin7Client:
             if total is None or len(seen) >= total:
                 return
         logger.warning("Cin7 %s: only %d of %d records seen after re-reading", endpoint, len(seen), total)
+        # Never a silent loss: the shortfall is reported like an unreadable record, and callers that take
+        # absence from a full read as "gone" can check `incomplete_reads`.
+        self.incomplete_reads.append(endpoint)
+        missing = total - len(seen)
+        self.bad_records.append(
+            (
+                None,
+                f"Cin7 listed {total} {endpoint} records but {missing} of them did not come back "
+                f"after re-reading the pages {EXTRA_PASSES} times, so this run could not sync them",
+            )
+        )
 
     def _pages(self, endpoint: str, list_key: str, params: dict, limit: int) -> Iterator[tuple]:
         """(rows, Total) per page; stops on a short page or when `Page * Limit >= Total` (FACTS §3)."""
@@ -323,21 +336,26 @@ class Cin7Client:
         except requests.RequestException as error:
             raise Cin7Error(f"the request to Cin7 failed ({type(error).__name__})", call=call) from None
         status, text = response.status_code, response.content.decode("utf-8-sig", errors="replace")
+        code = status
         if 200 <= status < 300:
             try:
-                return json.loads(text, parse_float=Decimal) if text.strip() else None
+                payload = json.loads(text, parse_float=Decimal) if text.strip() else None
             except ValueError:
                 excerpt = describe_body(self._scrub(text))
                 return _Failure(BAD_RESPONSE, "Cin7 answered 200 with something not JSON", status, excerpt)
+            # FACTS §1.5: the Error Model can arrive with status 200; it is handled as its ErrorCode says.
+            code = _error_code(payload)
+            if code is None:
+                return payload
         excerpt = describe_body(self._scrub(text))
-        if status in (401, 403):
+        if code in (401, 403):
             raise Cin7CredentialsError(call=call, status=status, excerpt=excerpt)
-        if status in (429, 503):  # FACTS §2.2: 429 now, 503 the legacy throttle signal
+        if code in (429, 503):  # FACTS §2.2: 429 now, 503 the legacy throttle signal
             self.stats.throttled += 1
             wait = retry_after_seconds(response.headers.get("Retry-After"), self._clock.now())
             wait = None if wait is None else min(wait, self._retry.max_retry_after)
             return _Failure(THROTTLED, "Cin7 throttled the call", status, excerpt, wait)
-        if status >= 500:
+        if code >= 500:
             return _Failure(TRANSIENT, "Cin7 failed with a server error", status, excerpt)
         raise Cin7Error("Cin7 refused the request", call=call, status=status, excerpt=excerpt)
 
@@ -362,6 +380,17 @@ def _error_model(payload) -> bool:
     """FACTS §1.5: `{ErrorCode, Exception}` or a list of such objects."""
     items = payload if isinstance(payload, list) else [payload]
     return bool(items) and all(isinstance(item, dict) and "Exception" in item for item in items)
+
+
+def _error_code(payload) -> int | None:
+    """The `ErrorCode` (400-599) of an Error Model answer, else None (FACTS §1.5)."""
+    if not _error_model(payload):
+        return None
+    code = (payload[0] if isinstance(payload, list) else payload).get("ErrorCode")
+    if isinstance(code, str) and code.strip().isdigit():
+        code = int(code)
+    valid = isinstance(code, int) and not isinstance(code, bool) and 400 <= code < 600
+    return code if valid else None
 
 
 def _total_of(payload: dict) -> int | None:

@@ -23,7 +23,8 @@ _DATETIME = re.compile(
 # written out in full for Shopify it would take a gigabyte.
 _MAX_DIGITS = 30
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]*)", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "msec": 0.001, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
 _HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
 _HTML_TAG = re.compile(r"<[^>]+>")
 
@@ -182,15 +183,18 @@ def format_modified_since(moment: datetime) -> str:
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a `Retry-After` header: an HTTP date, or the first number in the value
-    (FACTS §2.2: live values are `"30"`, `"60 Seconds"`, `"30 sec"`). None when absent or unreadable."""
+    """Seconds to wait from a `Retry-After` header: an HTTP date, or the first number in the value with
+    its unit word if any (FACTS §2.2: live values are `"30"`, `"60 Seconds"`, `"30 sec"`; a value in
+    minutes is read as minutes). None when absent or unreadable."""
     if not value or not value.strip():
         return None
     try:
         when = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         match = _NUMBER.search(value)
-        return float(match.group()) if match else None
+        if not match:
+            return None
+        return float(match.group(1)) * _UNIT_SECONDS.get(match.group(2).lower(), 1)
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)

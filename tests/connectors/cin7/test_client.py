@@ -126,7 +126,10 @@ def test_repr_and_stats_hide_the_credentials(clock):
 
 
 # -- retry policy --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("header", "expected"), [("30", 30), ("60 Seconds", 60), ("30 sec", 30), (" 7 ", 7)])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("30", 30), ("60 Seconds", 60), ("30 sec", 30), (" 7 ", 7), ("2 Minutes", 120), ("1 min", 60)],
+)
 def test_429_waits_the_retry_after_it_says(clock, header, expected):
     session = ScriptedSession(
         response(429, {"ErrorCode": 429, "Exception": "slow"}, **{"Retry-After": header})
@@ -258,10 +261,7 @@ def test_a_transient_proxy_page_is_survived(clock):
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        (
-            {"ErrorCode": 500, "Exception": "Something went wrong"},
-            Cin7Error,
-        ),  # FACTS §1.5: Error Model with 200
+        ({"Exception": "Something went wrong"}, Cin7Error),  # FACTS §1.5: Error Model with 200
         ([{"ErrorCode": 400, "Exception": "x"}], Cin7Error),
         ({"Total": 1, "Page": 1, "CustomerList": "nope"}, Cin7ResponseError),
         ([1, 2], Cin7ResponseError),
@@ -270,6 +270,21 @@ def test_a_transient_proxy_page_is_survived(clock):
 def test_unexpected_shapes_are_errors(clock, body, error):
     with pytest.raises(error):
         list(client_for(ScriptedSession(response(body=body)), clock).iter_customers())
+
+
+def test_an_error_model_with_status_200_is_handled_as_its_error_code(clock):
+    """FACTS §1.5: the Error Model can come with HTTP 200; its ErrorCode says what kind of failure it is."""
+    throttled = response(body=[{"ErrorCode": 429, "Exception": "You reached 60 calls per minute API limit"}])
+    failed = response(body={"ErrorCode": 500, "Exception": "Execution Timeout Expired"})
+    client = client_for(ScriptedSession(throttled, failed, response(body=ME)), clock)
+    assert client.me().company == "Acme"
+    assert client.stats.throttled == 1 and client.stats.retries == 2
+    denied = response(body={"ErrorCode": 403, "Exception": "Incorrect credentials!"})
+    with pytest.raises(Cin7CredentialsError):
+        client_for(ScriptedSession(denied), clock).me()
+    refused = response(body={"ErrorCode": "400", "Exception": "Page should be at least 1."})
+    with pytest.raises(Cin7Error, match=r"refused the request.*Page should be at least 1"):
+        list(client_for(ScriptedSession(refused), clock).iter_customers())
 
 
 # -- paging --------------------------------------------------------------------------------------------------
@@ -311,6 +326,23 @@ def test_re_reads_at_most_twice_then_warns(clock, caplog):
     assert [c.id for c in client.iter_customers()] == ["a", "b"]
     assert [sent["params"]["Limit"] for sent in session.requests] == [1000, 993, 986]  # boundaries move
     assert "only 2 of 3 records seen" in caplog.text
+
+
+def test_a_read_left_short_of_total_is_reported_not_silent(clock):
+    session = ScriptedSession(
+        customers_page(["a"], 3), customers_page(["a"], 3), customers_page(["b", "a"], 3)
+    )
+    client = client_for(session, clock)
+    assert [c.id for c in client.iter_customers()] == ["a", "b"]
+    assert client.incomplete_reads == ["customer"]
+    [(record_id, message)] = client.bad_records
+    assert record_id is None and "Cin7 listed 3 customer records but 1 of them did not come back" in message
+
+
+def test_a_complete_read_reports_nothing(clock):
+    client = client_for(ScriptedSession(customers_page(["a", "b"], 2)), clock)
+    assert [c.id for c in client.iter_customers()] == ["a", "b"]
+    assert client.incomplete_reads == [] and client.bad_records == []
 
 
 def test_bad_records_are_collected_and_skipped(clock):
