@@ -265,7 +265,23 @@ class ShopifyAdmin:
                 f"The bulk export file could not be downloaded ({type(exc).__name__}).",
                 excerpt=excerpt_of(getattr(getattr(exc, "response", None), "text", "") or ""),
             ) from None
-        return [json.loads(line) for line in response.text.splitlines() if line.strip()]
+        return _jsonl_objects(response.text)
+
+
+def _jsonl_objects(text: str) -> list[dict]:
+    """The objects of a bulk export file, one per line; anything else is a typed error, never a crash."""
+    objects = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            item = None
+        if not isinstance(item, dict):
+            raise ShopifyUnavailableError(f"The bulk export file is not JSONL (line {number}).")
+        objects.append(item)
+    return objects
 
 
 ADDRESS_INPUT_FIELDS = (

@@ -14,6 +14,8 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 
 import requests
 from graphql import GraphQLError, parse, validate
@@ -34,6 +36,7 @@ class RetryPolicy:
     max_transient_retries: int = 5
     backoff_base: float = 1.0
     backoff_cap: float = 30.0
+    max_retry_after: float = 300.0  # a larger Retry-After is taken as this
 
     def backoff(self, attempt: int) -> float:
         """Capped exponential backoff with full jitter (attempt 1 -> up to 1 s, 2 -> 2 s, ...)."""
@@ -148,7 +151,9 @@ class GraphQLClient:
                 )
             if status == 429 or status >= 500:
                 transients += 1
-                wait = _retry_after(response) if status == 429 else None
+                # FACTS §5: Shopify's own client honours Retry-After on 429 and 503.
+                wait = _retry_after(response, self.clock.now()) if status in (429, 503) else None
+                wait = None if wait is None else min(wait, self.retry.max_retry_after)
                 self._retry_or_raise(
                     transients, call, f"HTTP {status}", status, wait=wait, body=response.text
                 )
@@ -163,7 +168,7 @@ class GraphQLClient:
                 )
             cost = (body.get("extensions") or {}).get("cost") or {}
             self._record_cost(document, name, cost)
-            errors = body.get("errors") or []
+            errors = _error_list(body.get("errors"))
             if any(
                 (e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors if isinstance(e, dict)
             ):
@@ -173,7 +178,7 @@ class GraphQLClient:
                     raise ShopifyUnavailableError(
                         "Shopify kept throttling the app.", call=call, status=status
                     )
-                self.wait(self._throttle_wait(cost))
+                self.wait(self._throttle_wait(cost, throttles))
                 continue
             if errors:
                 raise ShopifyQueryError(
@@ -194,9 +199,12 @@ class GraphQLClient:
         if shortfall > 0:
             self.wait(shortfall / self._bucket.restore_rate)
 
-    def _throttle_wait(self, cost: dict) -> float:
-        requested = cost.get("requestedQueryCost") or 0
+    def _throttle_wait(self, cost: dict, attempt: int) -> float:
+        """The time the bucket needs to hold the query's requested cost; a backoff when no cost came."""
+        requested = cost.get("requestedQueryCost")
         status = cost.get("throttleStatus") or {}
+        if requested is None or not status:
+            return max(1.0, self.retry.backoff(attempt))
         rate = status.get("restoreRate") or 50
         available = status.get("currentlyAvailable") or 0
         return max(0.1, (requested - available) / rate)
@@ -262,11 +270,32 @@ def _operation_name(document: str) -> str:
     return head[1] if len(head) > 1 else (head[0] if head else "anonymous")
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(response: requests.Response, now: float) -> float | None:
+    """`Retry-After` in seconds or as an HTTP date; None when absent or unreadable."""
+    value = (response.headers.get("Retry-After") or "").strip()
     try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def _error_list(errors) -> list:
+    """Top-level `errors` as a list: GraphQL sends a list, but Shopify also answers `"errors": "text"`
+    or an object (e.g. `{"query": "Required parameter missing or invalid"}`)."""
+    if not errors:
+        return []
+    if isinstance(errors, list):
+        return errors
+    if isinstance(errors, dict):
+        return [{"message": f"{key}: {value}"} for key, value in errors.items()]
+    return [{"message": str(errors)}]
 
 
 def _json_or_none(response: requests.Response):

@@ -1,8 +1,15 @@
 """The app's Shopify connector against the sandbox: documents, pacing, retries, batched helpers."""
 
-import pytest
-from graphql import parse, validate
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 
+import pytest
+import requests
+from graphql import parse, validate
+from requests.structures import CaseInsensitiveDict
+
+from connectors.shopify import admin as admin_module
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient, RetryPolicy
 from connectors.shopify.documents import all_document_names, customers_by_email_document, document
@@ -168,3 +175,86 @@ def test_stats_count_requests_cost_and_mutations(sandbox, clock, shop):
     stats = api.client.stats.as_dict()
     assert stats["shopify_requests"] == 2 and stats["shopify_mutations"] == 1
     assert stats["shopify_cost"] == sum(c.actual_cost for c in sandbox.calls)
+
+
+class ScriptedSession:
+    """Answers each POST with the next scripted `requests.Response`."""
+
+    def __init__(self, *replies):
+        self.replies = list(replies)
+        self.posts = 0
+
+    def post(self, url, data=None, headers=None, timeout=None):
+        self.posts += 1
+        return self.replies.pop(0)
+
+
+def scripted_reply(status: int, body=None, text: str | None = None, **headers):
+    reply = requests.Response()
+    reply.status_code = status
+    reply._content = (text if text is not None else json.dumps(body)).encode()
+    reply.headers = CaseInsensitiveDict(headers)
+    return reply
+
+
+SHOP_DATA = {"data": {"shop": {"id": "gid://shopify/Shop/1", "name": "Acme"}}}
+
+
+def scripted_client(clock, *replies) -> GraphQLClient:
+    return GraphQLClient(
+        SHOP,
+        lambda: "shpat_secret",
+        admin_url_template="https://{shop}/admin",
+        api_version=VERSION,
+        clock=clock,
+        session=ScriptedSession(*replies),
+        validate=False,
+    )
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured_on_429_and_503(clock, status):
+    client = scripted_client(
+        clock, scripted_reply(status, text="busy", **{"Retry-After": "7"}), scripted_reply(200, SHOP_DATA)
+    )
+    assert client.execute("query { shop { id } }")["shop"]["name"] == "Acme"
+    assert client.stats.wait_seconds == 7
+
+
+def test_retry_after_as_an_http_date(clock):
+    when = format_datetime(datetime.fromtimestamp(clock.now() + 12, UTC), usegmt=True)
+    client = scripted_client(
+        clock, scripted_reply(429, text="", **{"Retry-After": when}), scripted_reply(200, SHOP_DATA)
+    )
+    client.execute("query { shop { id } }")
+    assert client.stats.wait_seconds == pytest.approx(12, abs=1)
+
+
+def test_throttled_without_cost_backs_off_instead_of_spinning(clock):
+    throttled = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]}
+    client = scripted_client(clock, scripted_reply(200, throttled), scripted_reply(200, SHOP_DATA))
+    client.execute("query { shop { id } }")
+    assert client.stats.throttled == 1 and client.stats.wait_seconds >= 1
+
+
+@pytest.mark.parametrize(
+    ("errors", "said"),
+    [("Not Found", "Shopify said: Not Found"), ({"query": "Required parameter missing"}, "query: Required")],
+)
+def test_top_level_errors_that_are_not_a_list_are_reported_readably(clock, errors, said):
+    client = scripted_client(clock, scripted_reply(200, {"errors": errors}))
+    with pytest.raises(ShopifyQueryError) as caught:
+        client.execute("query { shop { id } }")
+    assert said in str(caught.value) and "shpat_secret" not in repr(caught.value)
+
+
+def test_a_corrupt_bulk_file_falls_back_to_paging(sandbox, clock, shop, monkeypatch):
+    for n in range(300):
+        shop.add_product(f"P{n}", variants=[{"sku": f"P-{n}"}])
+    api = admin_for(sandbox, clock)
+    monkeypatch.setattr(
+        admin_module.requests,
+        "get",
+        lambda url, timeout: scripted_reply(200, text='{"id": "gid://x"}\n{"id": '),
+    )
+    assert len({v.sku for v in api.all_variants(expected=300)}) == 300
