@@ -14,19 +14,20 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from syncs.issues import FIXES, Code
+from syncs.issues import Code
 
-from .models import OpenProblem, Shop, ShopSyncState, SyncRun
+from .models import OpenProblem, RunStatus, Shop, ShopSyncState, SyncRun
+from .presenters import issue_fix, issue_title
 
 logger = logging.getLogger(__name__)
 
 REMINDER_AFTER = timedelta(hours=24)
 LIST_LIMIT = 50
 FAILURE_SUBJECTS = {
-    Code.CIN7_CREDENTIALS: "Cin7 rejected the app's API key",
+    Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key",
     Code.CIN7_UNAVAILABLE: "Cin7 could not be reached",
     Code.SHOPIFY_ACCESS_REVOKED: "Shopify access needs to be renewed",
-    Code.SHOPIFY_UNAVAILABLE: "Shopify kept failing",
+    Code.SHOPIFY_UNAVAILABLE: "Shopify was unavailable",
     Code.NOT_CONFIGURED: "Finish setting up Cin7 Sync",
     Code.WORKER_LOST: "A sync stopped unexpectedly",
     Code.INTERNAL_ERROR: "A sync failed unexpectedly",
@@ -55,7 +56,13 @@ def _groups(problems: list[OpenProblem]) -> list[dict]:
     for problem in problems:
         group = groups.setdefault(
             problem.code,
-            {"code": problem.code, "fix": FIXES.get(Code(problem.code), ""), "count": 0, "items": []},
+            {
+                "code": problem.code,
+                "title": issue_title(problem.code),
+                "fix": issue_fix(problem.code),
+                "count": 0,
+                "items": [],
+            },
         )
         group["count"] += 1
         if len(group["items"]) < LIST_LIMIT:
@@ -129,6 +136,7 @@ def _send_digest(shop, run, recipients, listed, open_problems, *, reminder: bool
             "listed_count": len(listed),
             "open_count": len(open_problems),
             "reminder": reminder,
+            "failed": run.status == RunStatus.FAILED,
             "app_url": app_url_for(shop),
         },
     )

@@ -35,18 +35,56 @@ def settings_payload(shop: Shop) -> dict:
     }
 
 
-def issue_payload(issue) -> dict:
+# What the merchant reads instead of an issue's code (the code stays in the payload: it is stable and
+# what filters use). Emails use the same titles.
+ISSUE_TITLES = {
+    Code.NO_EMAIL: "Customer has no email",
+    Code.DUPLICATE_EMAIL: "Email used by several Cin7 customers",
+    Code.INVALID_PHONE: "Phone number not valid",
+    Code.UNKNOWN_COUNTRY: "Country not recognised",
+    Code.UNKNOWN_PROVINCE: "State or province not recognised",
+    Code.INVALID_RECORD: "Cin7 record could not be read",
+    Code.SHOPIFY_USER_ERROR: "Shopify refused a change",
+    Code.METAFIELD_TOO_LARGE: "Too many customer prices",
+    Code.SKU_NOT_FOUND: "SKU not found in Shopify",
+    Code.DUPLICATE_SKU: "SKU used by several Shopify variants",
+    Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers share a name",
+    Code.DEFINITION_CONFLICT: "Conflicting metafield definition in Shopify",
+    Code.INVITE_FAILED: "Account invite could not be sent",
+    Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key",
+    Code.CIN7_UNAVAILABLE: "Cin7 could not be reached",
+    Code.SHOPIFY_ACCESS_REVOKED: "Shopify access needs to be renewed",
+    Code.SHOPIFY_UNAVAILABLE: "Shopify was unavailable",
+    Code.NOT_CONFIGURED: "Setup not finished",
+    Code.WORKER_LOST: "Sync stopped unexpectedly",
+    Code.INTERNAL_ERROR: "Unexpected error",
+}
+
+
+def issue_title(code: str) -> str:
+    """The merchant-facing name of an issue code; an unknown code is shown as it is."""
     try:
-        fix = FIXES[Code(issue.code)]
+        return ISSUE_TITLES[Code(code)]
     except ValueError:
-        fix = ""
+        return code
+
+
+def issue_fix(code: str) -> str:
+    try:
+        return FIXES[Code(code)]
+    except ValueError:
+        return ""
+
+
+def issue_payload(issue) -> dict:
     return {
         "code": issue.code,
+        "title": issue_title(issue.code),
         "message": issue.message,
         "cin7_id": issue.cin7_id,
         "email": issue.email,
         "sku": issue.sku,
-        "fix": fix,
+        "fix": issue_fix(issue.code),
     }
 
 
@@ -71,6 +109,7 @@ def run_payload(run: SyncRun, *, issues: bool = False, code: str | None = None) 
     if issues:
         rows = run.issues.all()
         data["issue_codes"] = dict(rows.values_list("code").annotate(n=Count("id")).order_by("code"))
+        data["issue_titles"] = {code: issue_title(code) for code in data["issue_codes"]}
         if code:
             rows = rows.filter(code=code)
         data["issues"] = [issue_payload(issue) for issue in rows[:1000]]

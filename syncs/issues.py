@@ -38,34 +38,43 @@ FIXES = {
     "customer's address in Cin7. The customer was synced without an address.",
     Code.UNKNOWN_PROVINCE: "Use the full state or province name (or its official code) on the address "
     "in Cin7. The address was synced without a state.",
-    Code.INVALID_RECORD: "Cin7 returned this record in a shape the app cannot read; open and re-save it "
-    "in Cin7. If it persists, contact support with the Cin7 ID.",
-    Code.SHOPIFY_USER_ERROR: "Shopify refused the change for the reason shown. Fix the data in Cin7 (the "
-    "next sync retries the changed record), or fix the conflicting customer in Shopify and click Sync now "
-    "with a full sync.",
+    Code.INVALID_RECORD: "Cin7 sent this record in a shape the app cannot read; the message says what. "
+    "Correct that value in Cin7 and save the record; the next sync retries it. If it persists, contact "
+    "support with the message and the Cin7 ID.",
+    Code.SHOPIFY_USER_ERROR: "Shopify refused the change for the reason shown. Correct the value in Cin7 "
+    "(the next sync retries the customer), or, if another Shopify customer already has it (an email or "
+    "phone “already taken”), change that customer in Shopify and click Sync now.",
     Code.METAFIELD_TOO_LARGE: "This customer has too many customer-specific prices for one Shopify "
     "metafield (128 KB). Remove unused prices in Cin7; the last value that fitted stays in Shopify.",
     Code.SKU_NOT_FOUND: "Create these products in Shopify with the same SKU as in Cin7 (exact, "
     "case-sensitive), or ignore this if you do not sell them online.",
-    Code.DUPLICATE_SKU: "Several Shopify variants share this SKU; all of them got the Cin7 prices. Give "
-    "each variant its own SKU if they are different products.",
+    Code.DUPLICATE_SKU: "Several Shopify variants share this SKU; all of them got the Cin7 prices. If they "
+    "are different products, give each variant its own SKU in Shopify (Products > the product > Variant > "
+    "SKU) matching Cin7.",
     Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers have the same name; rename one in Cin7 (Settings > "
     "General > Price tiers). Until then the app tells them apart by adding the tier number.",
     Code.DEFINITION_CONFLICT: "A metafield definition with the app's namespace and key already exists in "
     "Shopify with another type, so Shopify refuses these values. In Shopify open Settings > Custom data, "
     "delete that definition (or change its type), then run a full sync; the app creates it again.",
-    Code.INVITE_FAILED: "The account invite could not be sent after several tries. Check the customer's "
-    "email address, then release the invite again from the app.",
-    Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key. In Cin7 open Integrations > API, "
-    "copy the Account ID and Key of this app's API application, and save them in the app's settings.",
+    Code.INVITE_FAILED: "The account invite could not be sent after 5 tries. Check the customer's email "
+    "address (in Cin7, on its default contact), then click Send again under Invites on the app's page.",
+    Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key, so nothing was synced. In Cin7 Core "
+    "open Integrations > API and this app's API application (create one if it was deleted), copy the "
+    "Account ID and Key from its Setup tab into Connect Cin7 Core on the app's page, click Test "
+    "connection, then Save.",
     Code.CIN7_UNAVAILABLE: "Cin7 could not be reached or kept refusing requests. Nothing is lost; the "
-    "next scheduled sync tries again. If this lasts, check Cin7's status page or your API limit.",
-    Code.SHOPIFY_ACCESS_REVOKED: "Shopify no longer accepts the app's access. Open the app from your "
-    "Shopify admin (Apps > Cin7 Sync) to authorise it again.",
-    Code.SHOPIFY_UNAVAILABLE: "Shopify kept failing or throttling. Nothing is lost; the next sync retries.",
-    Code.NOT_CONFIGURED: "Finish the settings: Cin7 Account ID and API key, and at least one B2B tag.",
-    Code.WORKER_LOST: "The worker running this sync stopped. The next sync resumes where it left off.",
-    Code.INTERNAL_ERROR: "An unexpected error stopped the sync. It has been logged; the next sync retries.",
+    "next scheduled sync tries again. If this lasts for hours, check Cin7's status page, and whether other "
+    "integrations use up your Cin7 API limit (60 calls a minute per account).",
+    Code.SHOPIFY_ACCESS_REVOKED: "Shopify no longer accepts the app's access, so nothing was synced. Open "
+    "the app from your Shopify admin (Apps > Cin7 Sync) to authorise it again; your settings are kept.",
+    Code.SHOPIFY_UNAVAILABLE: "Shopify kept failing or asking the app to slow down. Nothing is lost; the "
+    "next sync retries. No action is needed unless this repeats for hours.",
+    Code.NOT_CONFIGURED: "Finish the settings on the app's page: the Cin7 Account ID and API key (under "
+    "Connect Cin7 Core) and at least one B2B customer tag, then Save.",
+    Code.WORKER_LOST: "The sync was interrupted (the app's server restarted). Nothing is needed: the next "
+    "sync picks up where it left off.",
+    Code.INTERNAL_ERROR: "An unexpected error stopped the sync. It has been logged and the next sync "
+    "retries; if it keeps happening, contact support and mention the time of the failed sync.",
 }
 
 

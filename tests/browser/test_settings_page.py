@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integration_app.models import CustomerLink, InviteStatus, SyncIssue, SyncRun, SyncSettings
+from integration_app.presenters import ISSUE_TITLES
 from syncs.issues import FIXES, Code
 from tests.browser.conftest import screenshot, toasts
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
@@ -39,6 +40,11 @@ def test_connect_cin7_with_a_wrong_then_the_right_key(open_app, page, sandbox_sh
     open_app()
     expect(page.get_by_text("Set up in three steps")).to_be_visible()
     expect(page.locator("#tax-rules")).to_contain_text("Connect Cin7 above and save")
+    # "Sync automatically" is ticked: the overview says what is missing, never that sync is off.
+    expect(page.get_by_label("Sync automatically")).to_be_checked()
+    expect(page.locator("#next-sync")).to_have_text(
+        "Not yet — automatic syncs start once Cin7 is connected and a B2B customer tag is saved."
+    )
     screenshot(page, "01-first-open-1280")
 
     page.get_by_label("Account ID").fill(CIN7_ACCOUNT)
@@ -168,6 +174,10 @@ def test_preview_shows_the_customers_a_sync_would_create_with_their_fields(
     expect(ann.locator("tr", has_text="First name")).to_contain_text("Ann")
     expect(ann.locator("tr", has_text="Customer group")).to_contain_text("VIP")
     expect(ann.locator("tr", has_text="Address")).to_contain_text("San Francisco")
+    # Metafield values with their unit, not as raw strings.
+    expect(ann.locator("tr", has_text="On credit hold").locator("td.to")).to_have_text("No")
+    expect(ann.locator("tr", has_text="Credit limit").locator("td.to")).to_have_text("1000.00 USD")
+    expect(ann.locator("tr", has_text="Discount").locator("td.to")).to_have_text("0.00 %")
     screenshot(page, "07-preview")
 
     assert not sandbox_shop.customers
@@ -200,6 +210,10 @@ def test_sync_now_shows_the_run_finish_and_its_issues_with_fixes_filtered_by_cod
     no_email = run.locator(".issue", has_text="no_email")
     expect(no_email).to_contain_text(no_email_id)
     expect(no_email).to_contain_text(FIXES[Code.NO_EMAIL])
+    expect(no_email.locator(".badge")).to_have_text(ISSUE_TITLES[Code.NO_EMAIL])  # a title, not the code
+    expect(run.get_by_label("Filter by issue type").locator("option[value=no_email]")).to_have_text(
+        "Customer has no email (1)"
+    )
     expect(run.locator(".issue", has_text="unknown_country")).to_contain_text("far@example.com")
     screenshot(page, "08-run-with-issues")
 
@@ -222,7 +236,7 @@ def test_held_invites_of_the_first_import_are_listed_and_released(
     open_app()
     card = page.locator("#invites-card")
     expect(card).to_contain_text("Invites waiting for you (2)")
-    expect(page.locator("#status-list")).to_contain_text("2 held")
+    expect(page.locator("#status-list")).to_contain_text("2 waiting for you to send")
     screenshot(page, "10-held-invites")
 
     card.get_by_label("ben@example.com").check()
@@ -235,6 +249,27 @@ def test_held_invites_of_the_first_import_are_listed_and_released(
     expect(page.locator("#status-list")).to_contain_text("2 sent")
     assert sorted(i["to"] for i in sandbox_shop.invites) == ["ann@example.com", "ben@example.com"]
     assert set(CustomerLink.objects.values_list("invite_status", flat=True)) == {InviteStatus.SENT}
+
+
+def test_an_invite_that_failed_five_times_can_be_sent_again(
+    open_app, page, installed_shop, cin7_account, sandbox_shop
+):
+    cin7_account.add_customer(b2b_customer("Ann Lee", "ann@example.com"))
+    run_sync(installed_shop)
+    CustomerLink.objects.filter(shop=installed_shop).update(
+        invite_status=InviteStatus.FAILED, invite_attempts=5, invite_error="Shopify said: email is invalid"
+    )
+
+    open_app()
+    card = page.locator("#invites-card")
+    expect(card.locator("h2")).to_have_text("Invites that could not be sent (1)")
+    expect(page.locator("#invites-intro")).to_be_hidden()  # the first-import text is about held invites
+    expect(card).to_contain_text("email is invalid")
+    screenshot(page, "16-failed-invite")
+    card.get_by_role("button", name="Send the invite to ann@example.com again").click()
+    expect(card).to_be_hidden()
+    assert [i["to"] for i in sandbox_shop.invites] == ["ann@example.com"]
+    assert CustomerLink.objects.get(shop=installed_shop).invite_status == InviteStatus.SENT
 
 
 def test_an_expired_session_token_is_refreshed_transparently(

@@ -102,10 +102,14 @@ def test_failure_once_silence_then_back_to_normal(shop, cin7_account, mailbox):
 
     assert sync(shop).status == "failed"
     [message] = mailbox.messages
-    assert message["Subject"] == "Cin7 Sync for Acme Supply: Cin7 rejected the app's API key"
+    assert message["Subject"] == "Cin7 Sync for Acme Supply: Cin7 rejected the Account ID or API key"
     assert message["To"] == OWNER  # no notification emails set: the shop's email
     text, html = bodies(message)
-    assert "failed" in text and "cin7_credentials" in text and "Integrations > API" in text
+    assert "stopped before it finished" in text and "Integrations > API" in text
+    assert "== Cin7 rejected the Account ID or API key (1) ==" in text
+    assert "issue code: cin7_credentials" in text
+    assert "Everything else was synced" not in text  # nothing was: the run stopped
+    assert "Nothing more was written to Shopify" in text and "Nothing more was written to Shopify" in html
     assert "Integrations &gt; API" in html and "/apps/test-api-key" in html
 
     assert sync(shop).status == "failed"  # the same failure again: no email
@@ -132,8 +136,10 @@ def test_record_issues_new_types_and_a_daily_reminder(shop, cin7_account, mailbo
     [message] = mailbox.messages
     assert message["Subject"] == "Cin7 Sync for Acme Supply: 1 record needs attention"
     assert mailbox.envelopes[0][1] == ["ops@example.com", "it@example.com"]
-    text, _ = bodies(message)
+    text, html = bodies(message)
     assert "no_email" in text and bob in text and "mark one contact as Default" in text
+    assert "== Customer has no email (1) ==" in text and ">Customer has no email (1)</h3>" in html
+    assert "Everything else was synced" in text
 
     sync(shop)
     sync(shop, full=False)
@@ -166,7 +172,7 @@ def test_record_issues_new_types_and_a_daily_reminder(shop, cin7_account, mailbo
 @pytest.mark.parametrize(
     ("break_it", "subject", "phrase"),
     [
-        ("cin7_key", "Cin7 rejected the app's API key", "Integrations > API"),
+        ("cin7_key", "Cin7 rejected the Account ID or API key", "Integrations > API"),
         ("cin7_down", "Cin7 could not be reached", "Cin7 could not be reached or kept refusing"),
         ("shopify_revoked", "Shopify access needs to be renewed", "authorise it again"),
         ("no_email", "1 record needs attention", "mark one contact as Default"),
@@ -195,6 +201,30 @@ def test_each_kind_of_trouble_has_its_own_email(
     assert_no_secret(mailbox, shop)
     sync(shop)
     assert len(mailbox.raw) == 1  # the same trouble twice: one email
+
+
+def test_every_issue_code_has_a_title_and_a_fix_for_the_merchant():
+    from integration_app.presenters import ISSUE_TITLES
+    from syncs.issues import FIXES, Code
+
+    assert set(ISSUE_TITLES) == set(FIXES) == set(Code)
+    assert len(set(ISSUE_TITLES.values())) == len(Code)  # the page's filter and the emails tell them apart
+    assert all("_" not in title for title in ISSUE_TITLES.values())
+
+
+def test_the_welcome_email_names_the_shop_the_buyer_and_the_sign_in_address(shop, mailbox):
+    from integration_app.notifications import send_welcome_email
+
+    send_welcome_email(shop, "buyer@example.com")
+    [message] = mailbox.messages
+    assert message["Subject"] == "Your trade account at Acme Supply is ready"
+    assert message["Reply-To"] == OWNER
+    text, html = bodies(message)
+    url = shop.customer_accounts_url or f"https://{SHOP}/account"
+    for body in (text, html):
+        assert "Acme Supply" in body and "buyer@example.com" in body and url in body
+    assert html.count(url) >= 3  # the button, and the address written out for mail clients without buttons
+    assert_no_secret(mailbox, shop)
 
 
 def test_an_smtp_server_that_is_down_does_not_fail_the_run(shop, cin7_account, settings, caplog):
@@ -263,7 +293,7 @@ def test_notify_after_run_lists_at_most_fifty_per_code(shop, mailbox):
     [message] = mailbox.messages
     text, _ = bodies(message)
     assert message["Subject"] == "Cin7 Sync for Acme Supply: 60 records need attention"
-    assert text.count("has no email") == 50 and "60 in all" in text
+    assert text.count("\n- Customer ") == 50 and "60 in all" in text  # 50 listed under their title
 
 
 def test_a_refused_token_refresh_asks_for_reauthorisation(shop, cin7_account, shopify_sandbox, mailbox):

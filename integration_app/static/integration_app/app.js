@@ -26,7 +26,7 @@ const COUNT_LABELS = [
   ["unchanged", "unchanged", "unchanged"], ["skipped", "skipped", "to skip"], ["failed", "failed", "would fail"],
   ["invited", "invited", "to invite"], ["variants_updated", "variant prices updated", "variant prices to update"],
 ];
-const INVITE_LABELS = { held: "held", pending: "waiting", sending: "sending", sent: "sent", failed: "failed", accepted: "accepted" };
+const INVITE_LABELS = { held: "waiting for you to send", pending: "waiting", sending: "sending", sent: "sent", failed: "failed", accepted: "accepted" };
 
 const state = {
   saved: null, // the last settings payload from the server
@@ -305,7 +305,7 @@ function fillForm(data) {
   key.placeholder = data.cin7_api_key_set ? "•••••••• saved — leave empty to keep it" : "";
   $("#cin7_api_key-help").textContent = data.cin7_api_key_set
     ? "A key is saved (encrypted, never shown). Enter a new one only to replace it."
-    : "Stored encrypted and never shown again.";
+    : "The Key from the Setup tab. Stored encrypted and never shown again.";
   state.tags = [...data.customer_tags];
   renderTags();
   $("#test_emails").value = data.test_emails.join(", ");
@@ -666,6 +666,18 @@ async function loadStatus() {
   }
 }
 
+// Why no sync is scheduled, in the terms of the settings below (never "off" while the box is ticked).
+function noScheduleReason(status) {
+  const saved = state.saved;
+  if (saved && !saved.sync_enabled) return "None — Sync automatically is off; only Sync now runs a sync.";
+  const missing = [];
+  if (!status.cin7_connected) missing.push("Cin7 is connected");
+  if (saved && !saved.customer_tags.length) missing.push("a B2B customer tag is saved");
+  if (missing.length) return `Not yet — automatic syncs start once ${missing.join(" and ")}.`;
+  if (!status.installed || status.needs_reauthorization) return "Paused until Shopify access is authorised again.";
+  return "Not scheduled yet — save the settings to start automatic syncs.";
+}
+
 function renderStatus(status) {
   $("#shop-name").textContent = status.shop.name || status.shop.domain;
   const list = $("#status-list");
@@ -688,11 +700,11 @@ function renderStatus(status) {
         last.all ? h("li", {}, "Everything: ", timeEl(last.all)) : null,
         last.customers ? h("li", {}, "Customers: ", timeEl(last.customers)) : null,
         last.pricing ? h("li", {}, "Prices: ", timeEl(last.pricing)) : null))),
-    h("div", {}, h("dt", {}, "Next scheduled sync"), h("dd", {}, next.incremental || next.full
+    h("div", {}, h("dt", {}, "Next scheduled sync"), h("dd", { id: "next-sync" }, next.incremental || next.full
       ? h("ul", { class: "inline-list" },
         next.incremental ? h("li", {}, "Changes: ", timeEl(next.incremental, { future: true })) : null,
         next.full ? h("li", {}, "Full: ", timeEl(next.full, { future: true })) : null)
-      : h("span", { class: "subdued" }, "None — automatic sync is off or not set up yet"))),
+      : h("span", { class: "subdued" }, noScheduleReason(status)))),
     h("div", {}, h("dt", {}, "Account invites"), h("dd", {}, inviteItems.length
       ? h("ul", { class: "inline-list" }, inviteItems)
       : h("span", { class: "subdued" }, "None yet"))),
@@ -712,8 +724,8 @@ function renderStatus(status) {
     "Set up in three steps",
     h("ol", {},
       h("li", {}, "Connect Cin7 Core with its Account ID and API key, then Test connection."),
-      h("li", {}, "Add the tag of one example customer and its email under Test with these customers only, then Save."),
-      h("li", {}, "Preview to see what would change, then Sync now.")),
+      h("li", {}, "Add the B2B tag, and one example customer's email under Test with these customers only."),
+      h("li", {}, "Preview to see what would change, then Sync now. Once saved, syncs also run on their own while Sync automatically is on.")),
     [h("button", { type: "button", class: "btn", onclick: () => $("#cin7_account_id").focus() }, "Start with step 1")],
   ) : null);
   if (status.active_run && !state.following) followRun(status.active_run.id, { preview: status.active_run.dry_run });
@@ -819,7 +831,7 @@ function runDetails(run, code, panel) {
         onchange: (e) => { state.openRuns.set(run.id, e.target.value); loadRunDetails(run.id, panel); },
       },
       h("option", { value: "", selected: !code }, `All issues (${total})`),
-      Object.entries(codes).map(([c, n]) => h("option", { value: c, selected: c === code }, `${c} (${n})`)))));
+      Object.entries(codes).map(([c, n]) => h("option", { value: c, selected: c === code }, `${run.issue_titles?.[c] || c} (${n})`)))));
     nodes.push(issuesList(run.issues));
     if (run.issues.length >= 1000) nodes.push(h("p", { class: "help" }, "Showing the first 1000 issues."));
   } else {
@@ -831,7 +843,7 @@ function runDetails(run, code, panel) {
   const stats = run.stats || {};
   if (stats.cin7_calls !== undefined) {
     nodes.push(h("p", { class: "help" },
-      `Cin7 calls: ${stats.cin7_calls} · Shopify requests: ${stats.shopify_requests ?? 0} · writes: ${stats.writes ?? 0}`));
+      `Behind the scenes: ${plural(stats.cin7_calls, "Cin7 API call")}, ${plural(stats.shopify_requests ?? 0, "Shopify request")} (${plural(stats.writes ?? 0, "write")}).`));
   }
   return nodes;
 }
@@ -845,7 +857,8 @@ function issuesList(issues) {
     if (issue.sku) ids.push(h("span", {}, "SKU ", h("code", {}, issue.sku)));
     const runLevel = !issue.cin7_id && !issue.email && !issue.sku;
     return h("li", { class: `issue${runLevel ? " issue--run" : ""}`, dataset: { code: issue.code } },
-      h("div", { class: "run__head" }, badge(issue.code, runLevel ? "critical" : "warning")),
+      h("div", { class: "run__head" }, badge(issue.title || issue.code, runLevel ? "critical" : "warning"),
+        h("span", { class: "issue__code" }, "Code ", h("code", {}, issue.code))),
       h("p", {}, issue.message),
       ids.length ? h("p", { class: "issue__ids" }, ids) : null,
       issue.fix ? h("p", { class: "issue__fix" }, h("strong", {}, "How to fix: "), issue.fix) : null);
@@ -857,6 +870,7 @@ const FIELD_NAMES = {
   email: "Email", firstName: "First name", lastName: "Last name", phone: "Phone", taxExempt: "Tax exempt",
   address: "Address", "tags added": "Tags added", "tags removed": "Tags removed",
 };
+const META_NAMES = { cin7_id: "Cin7 ID", credit_limit: "Credit limit", on_hold: "On credit hold", discount: "Discount" };
 const ACTIONS = {
   create: ["Create", "success"], adopt: ["Link existing", "info"], update: ["Update", "attention"], strip: ["Strip", "warning"],
 };
@@ -865,10 +879,22 @@ function fieldName(key) {
   if (FIELD_NAMES[key]) return FIELD_NAMES[key];
   const meta = /^metafield cin7\.(.+)$/.exec(key);
   if (meta) {
-    const label = meta[1].replace(/_/g, " ");
-    return h("span", {}, label.charAt(0).toUpperCase() + label.slice(1), " ", h("code", {}, `cin7.${meta[1]}`));
+    const label = META_NAMES[meta[1]] || meta[1].replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+    return h("span", {}, label, " ", h("code", {}, `cin7.${meta[1]}`));
   }
   return key;
+}
+
+// Metafield values arrive as the strings Shopify stores; give them their unit.
+function fmtField(key, value) {
+  if (value === null || value === undefined || value === "") return fmtValue(value);
+  if (key === "metafield cin7.on_hold") return value === true || value === "true" ? "Yes" : value === false || value === "false" ? "No" : fmtValue(value);
+  if (key === "metafield cin7.credit_limit") {
+    const currency = (state.lastTest?.ok && state.lastTest.currency) || state.saved?.cin7_currency; // Cin7's base currency
+    return currency ? `${fmtValue(value)} ${currency}` : fmtValue(value);
+  }
+  if (key === "metafield cin7.discount") return `${fmtValue(value)} %`;
+  return fmtValue(value);
 }
 
 function fmtValue(value) {
@@ -909,13 +935,13 @@ function planEntry(entry, open) {
     let fromCell = null;
     if (!creating) {
       fromCell = known
-        ? h("td", { class: "from", "data-label": "Now" }, from === null ? "—" : h("del", {}, fmtValue(from)))
+        ? h("td", { class: "from", "data-label": "Now" }, from === null ? "—" : h("del", {}, fmtField(key, from)))
         : h("td", { class: "from", "data-label": "" }, h("span", { class: "visually-hidden" }, "not shown"));
     }
     return h("tr", {},
       h("th", { scope: "row" }, fieldName(key)),
       fromCell,
-      h("td", { class: "to", "data-label": creating ? "" : "After" }, h("ins", {}, fmtValue(to))));
+      h("td", { class: "to", "data-label": creating ? "" : "After" }, h("ins", {}, fmtField(key, to))));
   });
   return h("li", {}, h("details", { open: open || null },
     h("summary", {}, badge(label, tone), subject, h("span", { class: "subdued" }, plural(rows.length, "field"))),
@@ -1071,7 +1097,8 @@ function renderInvites(invites) {
   const failed = invites.filter((i) => i.status === "failed");
   const card = $("#invites-card");
   card.hidden = !held.length && !failed.length;
-  $("#invites-heading").textContent = held.length ? `Invites waiting for you (${held.length})` : "Invites that failed";
+  $("#invites-heading").textContent = held.length ? `Invites waiting for you (${held.length})` : `Invites that could not be sent (${failed.length})`;
+  $("#invites-intro").hidden = !held.length;
   const nodes = [];
   if (held.length) {
     const selectAll = h("input", {
@@ -1101,14 +1128,30 @@ function renderInvites(invites) {
       held.length > 1 ? sendSelected : null));
   }
   if (failed.length) {
-    nodes.push(h("div", { class: "card__section" },
-      h("h3", {}, `Invites that could not be sent (${failed.length})`),
-      h("ul", { class: "issues" }, failed.map((invite) => h("li", { class: "issue" },
+    nodes.push(h("div", { class: held.length ? "card__section" : "" },
+      held.length ? h("h3", {}, `Invites that could not be sent (${failed.length})`) : null,
+      h("ul", { class: "issues", "aria-label": "Invites that could not be sent" }, failed.map((invite) => h("li", { class: "issue" },
         h("p", {}, h("strong", {}, invite.email), ` — ${plural(invite.attempts, "try", "tries")}`),
-        invite.error ? h("p", { class: "subdued" }, invite.error) : null))),
-      h("p", { class: "help" }, "Check these email addresses in Cin7; the app retries failed invites on later syncs.")));
+        invite.error ? h("p", { class: "subdued" }, invite.error) : null,
+        h("div", { class: "button-row" }, h("button", {
+          type: "button", class: "btn", "aria-label": `Send the invite to ${invite.email} again`,
+          onclick: (e) => retryInvite(invite, e.currentTarget),
+        }, "Send again"))))),
+      h("p", { class: "help" }, "Check these email addresses in Cin7 (default contact). The app retries a failed invite on the next syncs, up to 5 tries; after that, use Send again.")));
   }
   $("#invites-body").replaceChildren(...nodes);
+}
+
+async function retryInvite(invite, button) {
+  busy(button, true, "Sending…");
+  try {
+    const data = await api("POST", "/api/invites/send", { cin7_ids: [invite.cin7_id] });
+    toast(data.released ? `Invite to ${invite.email} on the way` : "This invite is no longer waiting to be sent");
+    await Promise.all([loadInvites(), loadStatus()]);
+  } catch (err) {
+    reportError(err, "invites");
+    busy(button, false);
+  }
 }
 
 async function sendInvites(all) {
