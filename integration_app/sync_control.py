@@ -54,6 +54,25 @@ def expire_stale_runs(shop: Shop) -> int:
     return expired
 
 
+def abandon_run(run_id: int, message: str) -> bool:
+    """Fail a running run whose process is stopping (Ctrl-C, SIGTERM) now, rather than leaving its lease
+    to expire: the next sync need not wait `RUNNING_STALE_AFTER`. False if the run had already ended."""
+    now = timezone.now()
+    with transaction.atomic():
+        ended = SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED, finished_at=now, error_code="worker_lost", error_message=message
+        )
+        if ended:
+            SyncIssue.objects.create(run_id=run_id, code="worker_lost", message=message)
+    return bool(ended)
+
+
+def lease_expires_at(run: SyncRun):
+    """When an active run that stops beating will be failed by the next `start_run`."""
+    age = RUNNING_STALE_AFTER if run.status == RunStatus.RUNNING else QUEUED_STALE_AFTER
+    return (run.heartbeat_at or run.created_at) + age
+
+
 def start_run(shop: Shop, *, kind: str, full: bool, dry_run: bool, trigger: str) -> SyncRun:
     """Create a queued run, or raise `RunInProgress` when the shop already has an active one."""
     expire_stale_runs(shop)
