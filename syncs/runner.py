@@ -96,12 +96,17 @@ def _run_jobs(ctx: RunContext, started) -> None:
     names_changed = value_hash(tier_names_value(tier_display_names(ctx.tiers))) != state.price_tier_names_hash
     if not ctx.dry_run:
         ensure_definitions(ctx)
-    # Tier renames change customers' price_tier and every variant's keys, though no record was modified.
+    # Tier renames change customers' price_tier and every variant's keys, though no record was modified;
+    # new settings (tags, groups, tax rules, test emails) change what every customer should look like.
     full_customers = (
-        run.full or state.customers_watermark is None or (names_changed and bool(state.price_tier_names_hash))
+        run.full
+        or state.customers_watermark is None
+        or (names_changed and bool(state.price_tier_names_hash))
+        or _settings_changed_since_full_read(ctx)
     )
     since = None if full_customers else state.customers_watermark - OVERLAP
     ctx.progress.phase("Reading Cin7 customers")
+    unread_before = len(ctx.cin7.bad_records)
     customers = []
     for customer in ctx.cin7.iter_customers(
         modified_since=since, include_prices=True, include_deprecated=True
@@ -110,11 +115,13 @@ def _run_jobs(ctx: RunContext, started) -> None:
         ctx.progress.advance()
     if since is not None:
         customers += _customers_to_retry(ctx, customers)
+    # A customer missing from a full read is taken as gone (and stripped): only when nothing went unread.
+    read_whole = len(ctx.cin7.bad_records) == unread_before
     ctx.report_bad_records()
     if kind in (RunKind.ALL, RunKind.CUSTOMERS):
-        CustomerJob(ctx).run(customers, complete=full_customers)
+        CustomerJob(ctx).run(customers, complete=full_customers and read_whole)
     else:
-        CustomerJob(ctx, prices_only=True).run(customers, complete=full_customers)
+        CustomerJob(ctx, prices_only=True).run(customers, complete=full_customers and read_whole)
     del customers
     if kind in (RunKind.ALL, RunKind.PRICING):
         PricingJob(ctx).run(full=run.full)
@@ -128,7 +135,9 @@ def _run_jobs(ctx: RunContext, started) -> None:
     with transaction.atomic():
         # A pricing run writes only linked customers' prices: the customers it read are not synced yet,
         # so the customers' watermark stays for the next run that syncs them (or they would be skipped).
-        if kind in (RunKind.ALL, RunKind.CUSTOMERS):
+        # A paged read that stayed short of Cin7's Total missed records nobody modified: the watermark stays,
+        # so the next run reads them (contract §4: the next run retries).
+        if kind in (RunKind.ALL, RunKind.CUSTOMERS) and "customer" not in ctx.cin7.incomplete_reads:
             state.customers_watermark = started
             if full_customers:
                 state.last_full_customers_at = started
@@ -136,11 +145,16 @@ def _run_jobs(ctx: RunContext, started) -> None:
             # is a trial, so the real import after it still holds its invites.
             if full_customers and not ctx.settings.test_emails:
                 state.first_full_customer_sync_done = True
-        if kind in (RunKind.ALL, RunKind.PRICING):
+        if kind in (RunKind.ALL, RunKind.PRICING) and "product" not in ctx.cin7.incomplete_reads:
             state.products_watermark = started
             if run.full:
                 state.last_full_pricing_at = started
         state.save()
+
+
+def _settings_changed_since_full_read(ctx: RunContext) -> bool:
+    last_full = ctx.state.last_full_customers_at
+    return last_full is not None and ctx.settings.updated_at > last_full
 
 
 def _customers_to_retry(ctx: RunContext, customers: list) -> list:

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from integration_app.models import CustomerLink, ShopSyncState
+from connectors.cin7.client import Cin7Client
+from integration_app.models import CustomerLink, OnUntag, ShopSyncState, SyncSettings
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,3 +80,60 @@ def test_a_linked_customer_skipped_as_duplicate_gets_its_changes_once_the_duplic
     assert run.status == "succeeded" and run.counts["updated"] == 1
     customer = sandbox_shop.customer_by_email("shared@example.com")
     assert customer.metafields[("cin7", "payment_term")].value == "60 days"
+
+
+def test_new_settings_reach_every_customer_on_the_next_incremental_run(
+    installed_shop, cin7_account, sandbox_shop
+):
+    """Customers Cin7 did not modify still follow a new group mapping within one interval, not a day."""
+    cin7_account.add_customer(old_customer("Vee", "vee@example.com", tags="b2b,VIP"))
+    run_sync(installed_shop)
+    settings = SyncSettings.objects.get(shop=installed_shop)
+    settings.group_mappings = [{"tag": "VIP", "group": "Gold Club"}]
+    settings.save()
+    run = run_sync(installed_shop, full=False)
+    assert run.counts["updated"] == 1
+    vee = sandbox_shop.customer_by_email("vee@example.com")
+    assert vee.metafields[("cin7", "customer_group")].value == "Gold Club"
+    assert run_sync(installed_shop, full=False).counts["read"] == 0  # back to incremental reads
+
+
+def test_a_customer_cin7_cannot_read_on_a_full_run_is_not_taken_for_gone(
+    installed_shop, cin7_account, sandbox_shop, monkeypatch
+):
+    SyncSettings.objects.filter(shop=installed_shop).update(on_untag=OnUntag.STRIP)
+    cin7_id = cin7_account.add_customer(b2b_customer("Una", "una@example.com", phone=None, tags="b2b,VIP"))
+    run_sync(installed_shop)
+    real = Cin7Client.iter_customers
+
+    def unreadable(client, **kwargs):  # as the client reports a record it cannot parse
+        for customer in real(client, **kwargs):
+            if customer.id != cin7_id:
+                yield customer
+        client.bad_records.append((cin7_id, "Customer.CreditLimit: expected a number, got 'lots'"))
+
+    monkeypatch.setattr(Cin7Client, "iter_customers", unreadable)
+    run = run_sync(installed_shop, full=True)
+    assert run.status == "completed_with_issues" and run.counts["updated"] == 0
+    una = sandbox_shop.customer_by_email("una@example.com")
+    assert "VIP" in una.tags and ("cin7", "company_name") in una.metafields  # not stripped
+    assert CustomerLink.objects.get(cin7_id=cin7_id).in_scope
+
+
+def test_a_read_short_of_cin7s_total_keeps_the_watermark(installed_shop, cin7_account, monkeypatch):
+    cin7_account.add_customer(b2b_customer("Wes", "wes@example.com", phone=None))
+    run_sync(installed_shop)
+    before = ShopSyncState.objects.get(shop=installed_shop)
+    real = Cin7Client.iter_customers
+
+    def short_read(client, **kwargs):
+        yield from real(client, **kwargs)
+        client.incomplete_reads.append("customer")
+        client.bad_records.append((None, "Cin7 listed 2 customer records but 1 did not come back"))
+
+    monkeypatch.setattr(Cin7Client, "iter_customers", short_read)
+    run = run_sync(installed_shop, full=False)
+    assert run.status == "completed_with_issues"
+    after = ShopSyncState.objects.get(shop=installed_shop)
+    assert after.customers_watermark == before.customers_watermark
+    assert after.products_watermark > before.products_watermark
