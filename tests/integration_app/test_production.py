@@ -271,6 +271,7 @@ def test_gunicorn_serves_the_app_with_production_settings(tmp_path):
     assert '"logger": "gunicorn.error"' in output  # gunicorn's own lines are JSON on stdout too
     assert '"logger": "integration_app.requests"' in output
     assert "x.myshopify.com HTTP" not in output  # no access line carrying a query string
+    assert ".env not found" not in output  # the optional .env file is not reported missing at each start
 
 
 @pytest.mark.slow
