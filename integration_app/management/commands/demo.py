@@ -40,6 +40,12 @@ DEMO_SETTINGS = {
 }
 
 
+# The sandbox app's client id and secret when none are configured (`scripts/dev demo` sets the same): the
+# sandbox shop and the app only need to agree, and both live in this process.
+DEMO_API_KEY = "demo-cin7-sync-app"
+DEMO_API_SECRET = "demo-cin7-sync-secret-0123456789abcdef"  # noqa: S105 (a sandbox value, public)
+
+
 STAT_KEYS = (
     "cin7_calls",
     "shopify_requests",
@@ -62,17 +68,28 @@ class Command(BaseCommand):
             "--port", type=int, help="the app's port (default 8000 with --serve, else any free)"
         )
 
+    def execute(self, *args, **options):
+        # Before the system checks run: without configured credentials the demo uses its own.
+        if not settings.SHOPIFY_API_KEY or not settings.SHOPIFY_API_SECRET:
+            settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEMO_API_KEY, DEMO_API_SECRET
+        return super().execute(*args, **options)
+
     def handle(self, *args, **options):
         out = self.stdout
         serve = options["serve"]
+        port = options["port"] if options["port"] is not None else (8000 if serve else 0)
+        try:
+            app = LocalAppServer(port=port)
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}); pass --port with a free port."
+            ) from None
         call_command("migrate", interactive=False, verbosity=0)
         logging.getLogger().setLevel(logging.WARNING)  # the demo tells its own story; warnings still show
         # Emails are kept in memory and summarised below instead of printed whole.
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         mail.outbox = []
-        app = LocalAppServer(
-            port=options["port"] if options["port"] is not None else (8000 if serve else 0)
-        ).start()
+        app.start()
         settings.APP_URL = app.url
         started = time.monotonic()
         sandboxes = start_sandboxes(

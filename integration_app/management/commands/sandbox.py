@@ -8,6 +8,11 @@ from django.core.management.base import BaseCommand
 from connectors.sample_data import demo_data, generate
 from connectors.sandboxes import start_sandboxes
 
+# The app's client id and secret the sandbox Shopify expects when none are configured (sandbox values,
+# public); the command prints them so the app can be started with the same.
+SANDBOX_API_KEY = "sandbox-app"
+SANDBOX_API_SECRET = "sandbox-app-secret"  # noqa: S105
+
 
 class Command(BaseCommand):
     help = "Run the sandbox Cin7 Core API and Shopify admin on loopback, filled with seeded sample data."
@@ -24,6 +29,13 @@ class Command(BaseCommand):
             "--app-url", default=settings.APP_URL, help="where the app runs (OAuth redirects)"
         )
 
+    def execute(self, *args, **options):
+        # Before the system checks run: without configured credentials the sandbox's own are used.
+        self.own_credentials = not settings.SHOPIFY_API_KEY or not settings.SHOPIFY_API_SECRET
+        if self.own_credentials:
+            settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = SANDBOX_API_KEY, SANDBOX_API_SECRET
+        return super().execute(*args, **options)
+
     def handle(self, *args, **options):
         started = time.monotonic()
         if options["customers"] is None and options["products"] is None:
@@ -32,14 +44,19 @@ class Command(BaseCommand):
             data = generate(options["customers"] or 0, options["products"] or 0, seed=options["seed"])
         sandboxes = start_sandboxes(
             data,
-            api_key=settings.SHOPIFY_API_KEY or "sandbox-app",
-            api_secret=settings.SHOPIFY_API_SECRET or "sandbox-app-secret",
+            api_key=settings.SHOPIFY_API_KEY,
+            api_secret=settings.SHOPIFY_API_SECRET,
             app_url=options["app_url"],
             cin7_port=options["cin7_port"],
             shopify_port=options["shopify_port"],
         )
         account, shopify = sandboxes.account, sandboxes.shopify
         summary = data.summary()
+        credentials = (
+            f"  SHOPIFY_API_KEY={SANDBOX_API_KEY}\n  SHOPIFY_API_SECRET={SANDBOX_API_SECRET}\n"
+            if self.own_credentials
+            else "  SHOPIFY_API_KEY and SHOPIFY_API_SECRET as set for this command\n"
+        )
         self.stdout.write(
             f"Sandboxes ready in {time.monotonic() - started:.2f} s "
             f"({summary['cin7_customers']} Cin7 customers, {summary['cin7_products']} products, "
@@ -52,7 +69,9 @@ class Command(BaseCommand):
             f"  install         {options['app_url']}/auth/install?shop={sandboxes.shop.domain}\n\n"
             "Point the app at them:\n"
             f"  CIN7_API_URL={sandboxes.cin7.base_url}\n"
-            f"  SHOPIFY_ADMIN_URL={shopify.admin_url_template}\n\n"
+            f"  SHOPIFY_ADMIN_URL={shopify.admin_url_template}\n"
+            f"{credentials}"
+            f"  APP_URL={options['app_url']}\n\n"
             "Ctrl-C stops them.\n"
         )
         try:
