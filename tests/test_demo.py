@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_app.management.commands.demo import DEMO_API_KEY, DEMO_API_SECRET
+from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +24,7 @@ def test_demo_installs_syncs_and_reports(tmp_path):
     out = result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     assert "integration_app.E001" not in result.stderr  # no "must be set" warning for what it provides
-    assert "/admin/oauth/authorize" in out and "/auth/callback" in out and f"/apps/{DEMO_API_KEY}" in out
+    assert "/admin/oauth/authorize" in out and "/auth/callback" in out and f"/apps/{SANDBOX_API_KEY}" in out
     assert "Test connection: Northwind Home Wholesale (USD)" in out
     assert "Customers: 16 created, 2 adopted" in out
     assert "cin7.customer_prices" in out and "cin7.price_tier_names" not in out.split("Shop ")[0]
@@ -40,7 +40,7 @@ def test_demo_installs_syncs_and_reports(tmp_path):
         assert f"  {code} (" in out
     assert "Incremental run 2: succeeded, read 0 changed record(s), 0 Shopify writes" in out
     assert "Writing customers" in result.stderr  # the progress bars
-    assert DEMO_API_SECRET not in out + result.stderr
+    assert SANDBOX_API_SECRET not in out + result.stderr
     assert_readme_shows(out)
 
 

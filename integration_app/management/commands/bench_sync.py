@@ -18,14 +18,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from integration_app.benchmark import run_benchmark
+from integration_app.management.sandbox_app import SandboxAppCommand
 
 CHILD_FLAG = "--child"
 
 
-class Command(BaseCommand):
+class Command(SandboxAppCommand):
     help = "Benchmark full and incremental syncs against the sandboxes; print figures and PASS/FAIL."
 
     def add_arguments(self, parser):
@@ -64,8 +65,8 @@ class Command(BaseCommand):
                 **os.environ,
                 "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
                 "DEBUG": "true",
-                "SHOPIFY_API_KEY": settings.SHOPIFY_API_KEY or "bench-app",
-                "SHOPIFY_API_SECRET": settings.SHOPIFY_API_SECRET or "bench-app-secret-0123456789abcdef",
+                "SHOPIFY_API_KEY": settings.SHOPIFY_API_KEY,
+                "SHOPIFY_API_SECRET": settings.SHOPIFY_API_SECRET,
                 "EMAIL_URL": "dummymail://",
                 "LOG_LEVEL": "WARNING",
                 "DJANGO_SETTINGS_MODULE": "integration_app.settings",
@@ -160,6 +161,7 @@ def write_report(path: Path, results: list[dict]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     chart = path.with_suffix(".png")
     sizes = [r["customers"] + r["products"] for r in results]
@@ -176,7 +178,10 @@ def write_report(path: Path, results: list[dict]) -> None:
         axis.set_title(title)
         axis.set_xlabel("Cin7 records (customers + products)")
         axis.set_xscale("log")
-        axis.set_yscale("symlog")
+        axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.set_yscale("symlog", linthresh=1)  # the no-change rerun is 0: a log axis could not show it
+        axis.set_ylim(bottom=0)
         axis.legend(fontsize=8)
         axis.grid(True, alpha=0.3)
     figure.tight_layout()

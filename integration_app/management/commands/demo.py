@@ -14,7 +14,7 @@ import requests
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django_q.conf import Conf
 from django_q.scheduler import scheduler
 
@@ -22,6 +22,7 @@ from connectors.sample_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
 from integration_app import scheduling
 from integration_app.local_server import LocalAppServer
+from integration_app.management.sandbox_app import SandboxAppCommand
 from integration_app.models import CustomerLink, InviteStatus, RunKind, RunTrigger, Shop
 from integration_app.progress import TqdmProgress
 from integration_app.sync_control import claim_run, start_run
@@ -40,12 +41,6 @@ DEMO_SETTINGS = {
 }
 
 
-# The sandbox app's client id and secret when none are configured (`scripts/dev demo` sets the same): the
-# sandbox shop and the app only need to agree, and both live in this process.
-DEMO_API_KEY = "demo-cin7-sync-app"
-DEMO_API_SECRET = "demo-cin7-sync-secret-0123456789abcdef"  # noqa: S105 (a sandbox value, public)
-
-
 STAT_KEYS = (
     "cin7_calls",
     "shopify_requests",
@@ -57,7 +52,7 @@ STAT_KEYS = (
 )
 
 
-class Command(BaseCommand):
+class Command(SandboxAppCommand):
     help = "Install into the sandbox shop, run a full sync and show what landed in Shopify."
 
     def add_arguments(self, parser):
@@ -67,12 +62,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--port", type=int, help="the app's port (default 8000 with --serve, else any free)"
         )
-
-    def execute(self, *args, **options):
-        # Before the system checks run: without configured credentials the demo uses its own.
-        if not settings.SHOPIFY_API_KEY or not settings.SHOPIFY_API_SECRET:
-            settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = DEMO_API_KEY, DEMO_API_SECRET
-        return super().execute(*args, **options)
 
     def handle(self, *args, **options):
         out = self.stdout

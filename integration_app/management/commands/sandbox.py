@@ -3,18 +3,13 @@
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 
 from connectors.sample_data import demo_data, generate
 from connectors.sandboxes import start_sandboxes
-
-# The app's client id and secret the sandbox Shopify expects when none are configured (sandbox values,
-# public); the command prints them so the app can be started with the same.
-SANDBOX_API_KEY = "sandbox-app"
-SANDBOX_API_SECRET = "sandbox-app-secret"  # noqa: S105
+from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET, SandboxAppCommand
 
 
-class Command(BaseCommand):
+class Command(SandboxAppCommand):
     help = "Run the sandbox Cin7 Core API and Shopify admin on loopback, filled with seeded sample data."
 
     def add_arguments(self, parser):
@@ -28,13 +23,6 @@ class Command(BaseCommand):
         parser.add_argument(
             "--app-url", default=settings.APP_URL, help="where the app runs (OAuth redirects)"
         )
-
-    def execute(self, *args, **options):
-        # Before the system checks run: without configured credentials the sandbox's own are used.
-        self.own_credentials = not settings.SHOPIFY_API_KEY or not settings.SHOPIFY_API_SECRET
-        if self.own_credentials:
-            settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET = SANDBOX_API_KEY, SANDBOX_API_SECRET
-        return super().execute(*args, **options)
 
     def handle(self, *args, **options):
         started = time.monotonic()
