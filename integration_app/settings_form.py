@@ -1,7 +1,8 @@
 """Validation of the merchant's settings: the single source of truth for the JSON API and the page.
 
 `clean_settings(data, current)` returns `(cleaned, errors)`; `errors` maps a field name to a message a
-merchant can act on. Unknown fields are rejected, so a typo never silently does nothing.
+merchant can act on. Unknown fields are rejected, so a typo never silently does nothing; the read-only
+fields `GET /api/settings` adds are ignored, so its body can be edited and sent back.
 """
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,7 @@ SETTINGS_FIELDS = (
     "test_emails",
     "notification_emails",
 )
+READ_ONLY_FIELDS = ("cin7_api_key_set", "cin7_company", "cin7_currency", "cin7_verified", "shop_email")
 INTERVALS = {"sync_interval_minutes": (5, 1440), "full_sync_interval_hours": (1, 168)}
 
 
@@ -134,7 +136,11 @@ def clean_settings(data: dict, current: dict) -> tuple[dict, dict]:
     """
     if not isinstance(data, dict):
         return {}, {"__all__": "Send the settings as a JSON object."}
-    errors = {name: "Unknown setting." for name in data if name not in SETTINGS_FIELDS}
+    errors = {
+        name: "Unknown setting."
+        for name in data
+        if name not in SETTINGS_FIELDS and name not in READ_ONLY_FIELDS
+    }
     cleaned = {}
     for name in SETTINGS_FIELDS:
         if name not in data:

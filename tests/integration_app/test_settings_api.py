@@ -56,6 +56,15 @@ def test_save_and_read_back_without_the_key(api):
     )
 
 
+def test_what_get_returns_can_be_edited_and_sent_back(api):
+    api("put", "/api/settings", VALID)
+    data = api("get", "/api/settings").json()
+    response = api("put", "/api/settings", {**data, "sync_interval_minutes": 45})
+    assert response.status_code == 200, response.content
+    assert response.json() == {**data, "sync_interval_minutes": 45}  # the read-only fields are ignored
+    assert Cin7Connection.objects.get().api_key == CIN7_KEY
+
+
 def test_wrong_credentials_are_saved_but_not_verified(api):
     response = api("put", "/api/settings", {**VALID, "cin7_api_key": "not-the-key"})
     assert response.status_code == 200
