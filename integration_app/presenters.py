@@ -88,7 +88,14 @@ def issue_payload(issue) -> dict:
     }
 
 
+LISTED_ISSUES = 100  # per run in GET /api/runs; a run's own page lists up to DETAILED_ISSUES
+DETAILED_ISSUES = 1000
+
+
 def run_payload(run: SyncRun, *, issues: bool = False, code: str | None = None) -> dict:
+    """A run as the API shows it, with its first issues; `issues=True` for its own page (more issues,
+    counts per code, the dry run's plan), `code` to list one code's issues only."""
+    rows = run.issues.all()
     data = {
         "id": run.pk,
         "kind": run.kind,
@@ -104,16 +111,15 @@ def run_payload(run: SyncRun, *, issues: bool = False, code: str | None = None) 
         "stats": run.stats,
         "progress": run.stats.get("progress") if run.is_active else None,
         "error": {"code": run.error_code, "message": run.error_message} if run.error_code else None,
-        "issue_count": run.issues.count(),
+        "issue_count": rows.count(),
     }
     if issues:
-        rows = run.issues.all()
         data["issue_codes"] = dict(rows.values_list("code").annotate(n=Count("id")).order_by("code"))
         data["issue_titles"] = {code: issue_title(code) for code in data["issue_codes"]}
-        if code:
-            rows = rows.filter(code=code)
-        data["issues"] = [issue_payload(issue) for issue in rows[:1000]]
         data["plan"] = run.plan
+    if code:
+        rows = rows.filter(code=code)
+    data["issues"] = [issue_payload(issue) for issue in rows[: DETAILED_ISSUES if issues else LISTED_ISSUES]]
     return data
 
 

@@ -245,6 +245,8 @@ def test_runs_list_newest_first_with_counts_status_and_durations(api, installed_
     newest, oldest = data["runs"]
     assert oldest["status"] == "completed_with_issues" and oldest["counts"]["created"] == 1
     assert oldest["counts"]["skipped"] == 1 and oldest["issue_count"] == 1
+    assert [i["code"] for i in oldest["issues"]] == ["no_email"]
+    assert set(oldest["issues"][0]) >= {"code", "message", "cin7_id", "email", "sku"}
     assert (newest["kind"], newest["full"], newest["trigger"]) == ("customers", False, "command")
     for run in data["runs"]:
         assert run["duration_seconds"] >= 0 and run["started_at"] and run["finished_at"]
