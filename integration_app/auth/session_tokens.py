@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from connectors.shopify.errors import ShopifyError
+from connectors.shopify.errors import ShopifyError, ShopifyUnavailableError
 
 from ..models import Shop
 from ..shop_domains import clean_shop_domain
@@ -63,8 +63,9 @@ def shop_for_session(domain: str, token: str) -> Shop:
     return shop
 
 
-def invalid_session_response(reason: str) -> JsonResponse:
-    response = JsonResponse({"error": "Invalid or expired session token.", "fields": {}}, status=401)
+def invalid_session_response(message: str = "Invalid or expired session token.") -> JsonResponse:
+    """401 with the header that makes App Bridge fetch a fresh session token and retry once."""
+    response = JsonResponse({"error": message, "fields": {}}, status=401)
     response[RETRY_HEADER] = "1"
     return response
 
@@ -83,20 +84,22 @@ def session_token_required(view):
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             logger.info("API request without a bearer token: %s %s", request.method, request.path)
-            return invalid_session_response("missing")
+            return invalid_session_response()
         try:
             domain = shop_from_session_token(token)
         except InvalidSessionToken as exc:
             logger.info("Rejected a session token on %s: %s", request.path, exc)
-            return invalid_session_response(str(exc))
+            return invalid_session_response()
         try:
             request.shop = shop_for_session(domain, token)
-        except ShopifyError as exc:
+        except ShopifyUnavailableError as exc:
             logger.warning("Token exchange failed for %s: %s", domain, exc)
             return JsonResponse(
-                {"error": "Shopify did not authorise the app for this shop. Reload the app.", "fields": {}},
-                status=401,
+                {"error": "Shopify could not be reached. Try again in a minute.", "fields": {}}, status=503
             )
+        except ShopifyError as exc:
+            logger.warning("Token exchange refused for %s: %s", domain, exc)
+            return invalid_session_response("Shopify did not authorise the app for this shop; reload it.")
         return view(request, *args, **kwargs)
 
     return wrapper

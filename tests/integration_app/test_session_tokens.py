@@ -172,3 +172,24 @@ def test_invalid_token_marked_and_exchanged_again(client, sandboxes, shopify_san
     assert client.get("/api/settings", **bearer(shopify_sandbox.mint_session_token(SHOP))).status_code == 200
     shop.refresh_from_db()
     assert shop.token_invalid_at is None and admin_api(shop).shop_facts().name == "Acme Supply"
+
+
+def test_a_refused_token_exchange_asks_app_bridge_for_a_fresh_token(
+    client, sandboxes, shopify_sandbox, sandbox_shop
+):
+    # A session token the app accepts, for a shop the sandbox Shopify does not know: the exchange is refused.
+    other = "unknown-shop.myshopify.com"
+    response = client.get(
+        "/api/settings", **bearer(token(dest=f"https://{other}", iss=f"https://{other}/admin"))
+    )
+    assert response.status_code == 401 and response["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    assert response.json()["error"] and not Shop.objects.filter(domain=other).exists()
+
+
+def test_shopify_unreachable_during_token_exchange_is_a_503(client, settings, sandbox_shop, shopify_sandbox):
+    from tests.conftest import free_port
+
+    settings.SHOPIFY_ADMIN_URL = f"http://127.0.0.1:{free_port()}/shops/{{shop}}/admin"
+    response = client.get("/api/settings", **bearer(shopify_sandbox.mint_session_token(SHOP)))
+    assert response.status_code == 503 and "X-Shopify-Retry-Invalid-Session-Request" not in response
+    assert response.json()["error"] and not Shop.objects.filter(domain=SHOP).exists()
