@@ -40,8 +40,9 @@ def after_install(shop: Shop) -> bool:
     return True
 
 
-def refresh_shop_facts(shop: Shop) -> None:
-    facts = admin_api(shop).shop_facts()
+def refresh_shop_facts(shop: Shop, api=None) -> None:
+    """Read the shop's name, email, currency, country and customer-accounts kind and URL again."""
+    facts = (api or admin_api(shop)).shop_facts()
     shop.shop_gid = facts.id
     shop.name = facts.name
     shop.email = facts.email

@@ -11,9 +11,10 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from connectors.shopify.errors import ShopifyError
+from connectors.shopify.errors import ShopifyAuthError, ShopifyError
 from integration_app.models import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, Shop
 from integration_app.notifications import send_welcome_email
+from integration_app.shop_setup import refresh_shop_facts
 
 from .issues import Code, Issue
 
@@ -38,15 +39,27 @@ def due_invites(shop: Shop):
 
 
 def send_due_invites(shop: Shop, api, report=None, before_write=None) -> int:
-    """Send every due invite; return how many were sent. `report(issue)` receives final failures."""
+    """Send every due invite; return how many were sent. `report(issue)` receives final failures.
+
+    The shop's facts are read first: it may have moved to new customer accounts, or changed its email
+    (the welcome email's reply-to), since they were last read. A revoked token stops the sending."""
+    due = due_invites(shop).order_by("id")
+    if not due.exists():
+        return 0
+    refresh_shop_facts(shop, api)
     sent = 0
-    for link in due_invites(shop).order_by("id"):
+    for link in due:
         claimed = CustomerLink.objects.filter(pk=link.pk, invite_status=link.invite_status).update(
             invite_status=InviteStatus.SENDING, invited_at=timezone.now()
         )
         if not claimed:
             continue  # another process took it
-        error = _send(shop, api, link, before_write)
+        try:
+            error = _send(shop, api, link, before_write)
+        except ShopifyAuthError:
+            # Not this invite's failure: it stays due, without a try counted, for when access is back.
+            CustomerLink.objects.filter(pk=link.pk).update(invite_status=link.invite_status)
+            raise
         if error is None:
             CustomerLink.objects.filter(pk=link.pk).update(
                 invite_status=InviteStatus.SENT, invite_error="", invited_at=timezone.now()
@@ -77,6 +90,8 @@ def _send(shop: Shop, api, link: CustomerLink, before_write) -> str | None:
             before_write()
         try:
             result = api.send_invite(link.shopify_id)
+        except ShopifyAuthError:
+            raise
         except ShopifyError as exc:
             return str(exc)
         if result.errors:

@@ -92,8 +92,9 @@ def test_the_first_import_holds_invites_however_it_was_started(
 def test_new_customer_accounts_get_the_apps_welcome_email_once(
     installed_shop, cin7_account, sandbox_shop, smtp_server, settings
 ):
-    installed_shop.customer_accounts_version = "NEW_CUSTOMER_ACCOUNTS"
-    installed_shop.save()
+    # Installed on classic accounts, moved to new ones since: the app reads this from Shopify.
+    assert installed_shop.customer_accounts_version == "CLASSIC"
+    sandbox_shop.customer_accounts = "NEW_CUSTOMER_ACCOUNTS"
     add_buyers(cin7_account, "first")
     run_sync(installed_shop, kind="customers")
     add_buyers(cin7_account, "nina")
@@ -114,8 +115,7 @@ def test_new_customer_accounts_get_the_apps_welcome_email_once(
 def test_failed_invite_is_retried_on_later_runs_then_reported(
     installed_shop, cin7_account, sandbox_shop, smtp_server, settings
 ):
-    installed_shop.customer_accounts_version = "NEW_CUSTOMER_ACCOUNTS"
-    installed_shop.save()
+    sandbox_shop.customer_accounts = "NEW_CUSTOMER_ACCOUNTS"
     add_buyers(cin7_account, "first")
     run_sync(installed_shop, kind="customers")
     good_port = settings.EMAIL_PORT
@@ -132,9 +132,8 @@ def test_failed_invite_is_retried_on_later_runs_then_reported(
     assert [m["To"] for m in smtp_server.messages] == ["retry@example.com"]
 
 
-def test_invite_given_up_after_five_tries_is_reported(installed_shop, cin7_account, settings):
-    installed_shop.customer_accounts_version = "NEW_CUSTOMER_ACCOUNTS"
-    installed_shop.save()
+def test_invite_given_up_after_five_tries_is_reported(installed_shop, cin7_account, sandbox_shop, settings):
+    sandbox_shop.customer_accounts = "NEW_CUSTOMER_ACCOUNTS"
     add_buyers(cin7_account, "first")
     run_sync(installed_shop, kind="customers")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -176,3 +175,32 @@ def test_no_invites_when_turned_off(installed_shop, cin7_account, sandbox_shop):
     run_sync(installed_shop, kind="customers", full=False)
     assert sandbox_shop.invites == []
     assert set(CustomerLink.objects.values_list("invite_status", flat=True)) == {InviteStatus.NONE}
+
+
+def test_turning_invites_off_stops_those_already_due(installed_shop, cin7_account, sandbox_shop, settings):
+    sandbox_shop.customer_accounts = "NEW_CUSTOMER_ACCOUNTS"
+    add_buyers(cin7_account, "first")
+    run_sync(installed_shop, kind="customers")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1
+    add_buyers(cin7_account, "later")
+    run_sync(installed_shop, kind="customers", full=False)  # the welcome email fails once: due again
+    SyncSettings.objects.filter(shop=installed_shop).update(send_invites=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    run = run_sync(installed_shop, kind="customers", full=False)
+    link = CustomerLink.objects.get(email="later@example.com")
+    assert run.counts["invited"] == 0 and (link.invite_status, link.invite_attempts) == ("failed", 1)
+
+
+def test_revoked_access_stops_sending_without_spending_tries(installed_shop, cin7_account, shopify_sandbox):
+    from connectors.shopify.errors import ShopifyAuthError
+    from integration_app.shopify_api import admin_api
+    from syncs.invites import release_held, send_due_invites
+
+    add_buyers(cin7_account, "ann", "bob")
+    run_sync(installed_shop, kind="customers")
+    assert release_held(installed_shop, None) == 2
+    shopify_sandbox.revoke_tokens(SHOP)
+    with pytest.raises(ShopifyAuthError):
+        send_due_invites(installed_shop, admin_api(installed_shop))
+    assert set(CustomerLink.objects.values_list("invite_status", "invite_attempts")) == {("pending", 0)}
