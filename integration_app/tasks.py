@@ -12,7 +12,16 @@ from syncs.invites import send_due_invites
 from syncs.runner import execute
 
 from . import scheduling
-from .models import CustomerLink, OpenProblem, RunKind, RunTrigger, Shop, SyncIssue
+from .models import (
+    CustomerLink,
+    OAuthState,
+    OpenProblem,
+    RunKind,
+    RunTrigger,
+    Shop,
+    SyncIssue,
+    WebhookDelivery,
+)
 from .notifications import send_customer_data_report
 from .shopify_api import admin_api
 from .sync_control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
@@ -71,8 +80,10 @@ def redact_customer(domain: str, payload: dict) -> None:
 
 
 def redact_shop(domain: str) -> None:
-    """shop/redact: delete everything the app holds about the shop."""
+    """shop/redact: delete everything the app holds about the shop, its install and webhook records too."""
     deleted, _ = Shop.objects.filter(domain=domain).delete()
+    deleted += OAuthState.objects.filter(shop_domain=domain).delete()[0]
+    deleted += WebhookDelivery.objects.filter(shop_domain=domain).delete()[0]
     logger.info("Redacted shop %s (%s rows)", domain, deleted)
 
 

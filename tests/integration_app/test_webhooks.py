@@ -18,6 +18,7 @@ from integration_app import scheduling, tasks, webhook_handlers, webhooks
 from integration_app.models import (
     Cin7Connection,
     CustomerLink,
+    OAuthState,
     OpenProblem,
     Shop,
     SyncIssue,
@@ -252,9 +253,13 @@ def test_customers_redact_deletes_that_customers_records_only(deliver, synced_sh
 def test_shop_redact_deletes_everything_of_the_shop(deliver, synced_shop, run_tasks_inline):
     other = Shop.objects.create(domain=OTHER_SHOP, access_token="shpat_other")
     SyncRun.objects.create(shop=other, kind="all", trigger="schedule", status="succeeded")
+    OAuthState.objects.create(nonce="n1", shop_domain=SHOP)
+    WebhookDelivery.objects.create(webhook_id="earlier", topic="app/uninstalled", shop_domain=SHOP)
     response = deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP})
     assert response.status_code == 200 and response.elapsed < 1
     assert list(Shop.objects.values_list("domain", flat=True)) == [OTHER_SHOP]
+    assert not OAuthState.objects.filter(shop_domain=SHOP).exists()
+    assert not WebhookDelivery.objects.filter(shop_domain=SHOP, webhook_id="earlier").exists()
     for model in (SyncSettings, Cin7Connection, CustomerLink, OpenProblem, SyncIssue):
         assert not model.objects.filter(
             **{"run__shop__domain" if model is SyncIssue else "shop__domain": SHOP}
