@@ -1,4 +1,4 @@
-"""A faithful Shopify admin for one app on loopback: OAuth, Admin GraphQL (2025-01 schema), webhooks."""
+"""A faithful Shopify admin for one app on loopback: OAuth, Admin GraphQL (2026-01 schema), webhooks."""
 
 from .executor import GraphQLCall
 from .oauth import TokenRequest

@@ -28,7 +28,7 @@ def mutation_root(ctx: RequestContext) -> dict:
         "webhookSubscriptionCreate": lambda info, topic, webhookSubscription: create_webhook(
             ctx, topic, webhookSubscription
         ),
-        "bulkOperationRunQuery": lambda info, query: run_bulk_query(ctx, query),
+        "bulkOperationRunQuery": lambda info, query, groupObjects=False: run_bulk_query(ctx, query),
     }
 
 
