@@ -1,14 +1,62 @@
 """Shared fixtures: the two sandbox servers on free loopback ports, the app pointed at them, shops."""
 
+import contextlib
 import importlib
 import json
+import os
+import signal
 import socket
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
+
+# Every process a test starts inherits this mark, so one left behind is found at the end of the session,
+# even after it was re-parented to init.
+LEAK_MARK = "CIN7SYNC_TEST_SESSION"
+
+
+def pytest_sessionstart(session):
+    os.environ[LEAK_MARK] = uuid.uuid4().hex
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput") or getattr(session.config.option, "numprocesses", None):
+        return  # under pytest-xdist every worker process carries the mark itself
+    leaked = _processes_marked(f"{LEAK_MARK}={os.environ[LEAK_MARK]}".encode())
+    if not leaked:
+        return
+    for pid in leaked:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    reporter.write_line(f"FAILED: tests left processes behind: {leaked}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _processes_marked(mark: bytes, grace: float = 5) -> dict[int, str]:
+    """Processes other than this one whose environment holds `mark`, after `grace` seconds for the ones
+    just told to stop (a browser closing) to exit."""
+    deadline = time.monotonic() + grace
+    while True:
+        found = {}
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if int(proc.name) != os.getpid() and mark in (proc / "environ").read_bytes().split(b"\0"):
+                    state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    if state != "Z":  # a zombie is already gone, only not yet reaped
+                        found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, ValueError, IndexError):
+                continue  # exited meanwhile, or not ours to read
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
 
 SHOP = "acme-supply.myshopify.com"
 CIN7_ACCOUNT = "7c1b5e0a-2f4d-4c1e-9a55-0d3c2b1a0f99"

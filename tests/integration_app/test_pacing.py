@@ -12,6 +12,7 @@ from django.conf import settings
 from connectors.cin7.sandbox import ThrottleConfig
 from integration_app.pacing import DatabasePacer
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY
+from tests.processes import stop
 
 
 class ManualClock:
@@ -76,7 +77,11 @@ def test_two_processes_share_one_window_and_cin7_never_throttles(tmp_path, cin7_
         subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
-    errors = [worker.communicate(timeout=120)[1] for worker in workers]
+    try:
+        errors = [worker.communicate(timeout=120)[1] for worker in workers]
+    finally:
+        for worker in workers:
+            stop(worker)
     assert [worker.returncode for worker in workers] == [0, 0], errors
     calls = [call for call in cin7_server.calls if call.endpoint == "me"]
     assert len(calls) == 2 * calls_each

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from integration_app.benchmark import run_benchmark
+from integration_app.management.foreground import flush_each_line
 from integration_app.management.sandbox_app import SandboxAppCommand
 
 CHILD_FLAG = "--child"
@@ -39,6 +40,7 @@ class Command(SandboxAppCommand):
         parser.add_argument(CHILD_FLAG, action="store_true", help="internal: run one size, print JSON")
 
     def handle(self, *args, **options):
+        flush_each_line()
         if options["child"]:
             call_command("migrate", interactive=False, verbosity=0)
             result = run_benchmark(options["customers"][0], options["products"][0], options["seed"])

@@ -9,6 +9,7 @@ with an in-process worker and prints the settings page URL (standalone mode, DEB
 import logging
 import threading
 import time
+from contextlib import suppress
 
 import requests
 from django.conf import settings
@@ -22,6 +23,7 @@ from connectors.sample_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
 from integration_app import scheduling
 from integration_app.local_server import LocalAppServer
+from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
 from integration_app.management.sandbox_app import SandboxAppCommand
 from integration_app.models import CustomerLink, InviteStatus, RunKind, RunTrigger, Shop
 from integration_app.progress import TqdmProgress
@@ -64,6 +66,7 @@ class Command(SandboxAppCommand):
         )
 
     def handle(self, *args, **options):
+        flush_each_line()
         out = self.stdout
         serve = options["serve"]
         port = options["port"] if options["port"] is not None else (8000 if serve else 0)
@@ -112,11 +115,12 @@ class Command(SandboxAppCommand):
             f"{sandboxes.shopify.writes() - writes_before} Shopify writes, "
             f"{again.stats.get('cin7_calls', 0)} Cin7 calls.\n"
         )
-        if not serve:
-            sandboxes.stop()
-            app.stop()
-            return
-        self.serve(app.url, sandboxes)
+        if serve:
+            with stop_on_signals(), suppress(KeyboardInterrupt):
+                self.serve(app.url, sandboxes)
+            out.write("Stopped.\n")
+        sandboxes.stop()
+        app.stop()
 
     def heading(self, text: str) -> None:
         self.stdout.write(self.style.MIGRATE_HEADING(f"\n{text}\n"))
@@ -281,11 +285,9 @@ class Command(SandboxAppCommand):
             f"Settings page (standalone mode): {page}\n"
             f"The app as the sandbox admin frames it: {admin}/apps/{settings.SHOPIFY_API_KEY}\n"
             f"Cin7 sandbox {sandboxes.cin7.base_url} · Shopify sandbox {sandboxes.shopify.base_url}\n"
-            "Ctrl-C stops everything.\n"
+            "Ctrl-C (or SIGTERM) stops everything.\n"
         )
         try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
+            wait_for_stop()
+        finally:
             stop.set()
-            sandboxes.stop()

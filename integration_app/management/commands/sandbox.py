@@ -1,11 +1,13 @@
 """`manage.py sandbox [--customers N --products M --seed S]`: the sandbox Cin7 Core and Shopify servers."""
 
 import time
+from contextlib import suppress
 
 from django.conf import settings
 
 from connectors.sample_data import demo_data, generate
 from connectors.sandboxes import start_sandboxes
+from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
 from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET, SandboxAppCommand
 
 
@@ -25,6 +27,12 @@ class Command(SandboxAppCommand):
         )
 
     def handle(self, *args, **options):
+        flush_each_line()
+        with stop_on_signals(), suppress(KeyboardInterrupt):
+            self.serve(options)
+        self.stdout.write("Sandboxes stopped.")
+
+    def serve(self, options):
         started = time.monotonic()
         if options["customers"] is None and options["products"] is None:
             data = demo_data()
@@ -38,32 +46,31 @@ class Command(SandboxAppCommand):
             cin7_port=options["cin7_port"],
             shopify_port=options["shopify_port"],
         )
-        account, shopify = sandboxes.account, sandboxes.shopify
-        summary = data.summary()
-        credentials = (
-            f"  SHOPIFY_API_KEY={SANDBOX_API_KEY}\n  SHOPIFY_API_SECRET={SANDBOX_API_SECRET}\n"
-            if self.own_credentials
-            else "  SHOPIFY_API_KEY and SHOPIFY_API_SECRET as set for this command\n"
-        )
-        self.stdout.write(
-            f"Sandboxes ready in {time.monotonic() - started:.2f} s "
-            f"({summary['cin7_customers']} Cin7 customers, {summary['cin7_products']} products, "
-            f"{summary['shopify_variants']} Shopify variants)\n\n"
-            f"Cin7 Core API     {sandboxes.cin7.base_url}\n"
-            f"  Account ID      {account.account_id}\n"
-            f"  API key         {account.api_key}   (a sandbox credential)\n"
-            f"Shopify admin     {shopify.admin_url_template}\n"
-            f"  shop            {sandboxes.shop.domain}\n"
-            f"  install         {options['app_url']}/auth/install?shop={sandboxes.shop.domain}\n\n"
-            "Point the app at them:\n"
-            f"  CIN7_API_URL={sandboxes.cin7.base_url}\n"
-            f"  SHOPIFY_ADMIN_URL={shopify.admin_url_template}\n"
-            f"{credentials}"
-            f"  APP_URL={options['app_url']}\n\n"
-            "Ctrl-C stops them.\n"
-        )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
+        try:  # the servers are closed whenever the stop comes, even while this prints
+            account, shopify = sandboxes.account, sandboxes.shopify
+            summary = data.summary()
+            credentials = (
+                f"  SHOPIFY_API_KEY={SANDBOX_API_KEY}\n  SHOPIFY_API_SECRET={SANDBOX_API_SECRET}\n"
+                if self.own_credentials
+                else "  SHOPIFY_API_KEY and SHOPIFY_API_SECRET as set for this command\n"
+            )
+            self.stdout.write(
+                f"Sandboxes ready in {time.monotonic() - started:.2f} s "
+                f"({summary['cin7_customers']} Cin7 customers, {summary['cin7_products']} products, "
+                f"{summary['shopify_variants']} Shopify variants)\n\n"
+                f"Cin7 Core API     {sandboxes.cin7.base_url}\n"
+                f"  Account ID      {account.account_id}\n"
+                f"  API key         {account.api_key}   (a sandbox credential)\n"
+                f"Shopify admin     {shopify.admin_url_template}\n"
+                f"  shop            {sandboxes.shop.domain}\n"
+                f"  install         {options['app_url']}/auth/install?shop={sandboxes.shop.domain}\n\n"
+                "Point the app at them:\n"
+                f"  CIN7_API_URL={sandboxes.cin7.base_url}\n"
+                f"  SHOPIFY_ADMIN_URL={shopify.admin_url_template}\n"
+                f"{credentials}"
+                f"  APP_URL={options['app_url']}\n\n"
+                "Ctrl-C (or SIGTERM) stops them.\n"
+            )
+            wait_for_stop()
+        finally:
             sandboxes.stop()
