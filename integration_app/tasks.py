@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import socket
 from datetime import timedelta
 
@@ -84,8 +85,9 @@ def redact_shop(domain: str) -> None:
     delivery ids stay: they name no shop, and keep a replay of this delivery from being applied again."""
     deleted, _ = Shop.objects.filter(domain=domain).delete()
     deleted += OAuthState.objects.filter(shop_domain=domain).delete()[0]
-    # The task history: the app's task names and schedule names (a task's group) carry the domain.
-    deleted += Task.objects.filter(Q(name__contains=domain) | Q(group__contains=domain)).delete()[0]
+    # The task history: the app's task names and schedule names (a task's group) carry the domain as a word.
+    named = rf"(^| ){re.escape(domain)}( |$)"
+    deleted += Task.objects.filter(Q(name__regex=named) | Q(group__regex=named)).delete()[0]
     logger.info("Redacted shop %s (%s rows)", domain, deleted)
 
 
