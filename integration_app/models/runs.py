@@ -50,7 +50,7 @@ class SyncRun(models.Model):
     # The process running it (set when claimed), so a start on the same host can tell it is gone.
     worker_host = models.CharField(max_length=255, blank=True, default="")
     worker_pid = models.PositiveIntegerField(null=True, blank=True)
-    worker_start = models.CharField(max_length=64, blank=True, default="")
+    worker_start = models.CharField(max_length=100, blank=True, default="")
     counts = models.JSONField(default=empty_counts)
     stats = models.JSONField(default=dict, blank=True, help_text="API figures: Cin7 calls, Shopify cost.")
     error_code = models.CharField(max_length=64, blank=True, default="")

@@ -248,18 +248,26 @@ def test_a_reused_pid_is_not_taken_for_the_runs_process(installed_shop):
 
 
 @pytest.mark.django_db
-def test_a_live_process_here_or_a_process_on_another_host_keeps_the_lease(installed_shop):
+def test_a_live_process_here_or_a_process_this_host_cannot_see_keeps_the_lease(installed_shop):
     me = processes.current_process()
     live = running_in(installed_shop, host=me.host, pid=me.pid, start=me.start)
     with pytest.raises(RunInProgress):
         start(installed_shop)
-    # Another machine's process cannot be checked from here, even if that pid is free on this host.
+    # Another machine's process cannot be checked from here, even if that pid is free on this host; nor can
+    # a process of another container with this hostname (another pid namespace), or of an earlier boot.
     pid, started = dead_process()
-    SyncRun.objects.filter(pk=live.pk).update(
-        worker_host="worker-2.internal", worker_pid=pid, worker_start=started
-    )
-    with pytest.raises(RunInProgress):
-        start(installed_shop)
+    ticks = started.rpartition(":")[2]
+    for host, start_of_process in (
+        ("worker-2.internal", started),
+        (me.host, f"{me.start.split(':')[0]}:4026599999:{ticks}"),
+        (me.host, f"00000000-0000-4000-8000-000000000000:{me.start.split(':')[1]}:{ticks}"),
+        (me.host, ""),  # recorded where /proc could not be read
+    ):
+        SyncRun.objects.filter(pk=live.pk).update(
+            worker_host=host, worker_pid=pid, worker_start=start_of_process
+        )
+        with pytest.raises(RunInProgress):
+            start(installed_shop)
     assert SyncRun.objects.get(pk=live.pk).status == "running"
     SyncRun.objects.filter(pk=live.pk).update(
         heartbeat_at=timezone.now() - sync_control.RUNNING_STALE_AFTER - timedelta(seconds=5)
