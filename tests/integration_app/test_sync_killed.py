@@ -1,8 +1,9 @@
-"""A real kill: `manage.py sync` in its own process, SIGKILLed or stopped mid-run, then run again
-(contract §4 "Killed at any point and run again, a sync ends in the same Shopify state with no duplicate
-customer"). The sandboxes run in this process; the command reaches them over HTTP and keeps its runs in a
-file SQLite database of its own."""
+"""A real kill: `manage.py sync` in its own process (or a `qcluster` worker), SIGKILLed or stopped mid-run,
+then run again (contract §4 "Killed at any point and run again, a sync ends in the same Shopify state with
+no duplicate customer"; "a run whose process is gone frees the shop at once"). The sandboxes run in this
+process; the command reaches them over HTTP and keeps its runs in a file SQLite database of its own."""
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -199,6 +200,75 @@ def test_a_killed_run_recorded_on_another_host_keeps_its_lease_until_it_expires(
     assert code == 2 and f"Run {killed}" in output and "released at" in output, output
     update_running(command_env, "heartbeat_at = '2020-01-01 00:00:00'")  # as five quiet minutes would
     code, output = run_command(command_env, SHOP)
+    assert code == 0, output
+    assert [run[1:] for run in runs(command_env)] == [("failed", "worker_lost"), ("succeeded", "")]
+    assert run_command(command_env, CLEAN_SHOP)[0] == 0
+    assert shopify_state(shop) == shopify_state(clean)
+
+
+QUEUE_RUN = """
+import sys
+import django
+django.setup()
+from django_q.tasks import async_task
+from integration_app.models import Shop
+from integration_app.sync_control import start_run
+
+run = start_run(Shop.objects.get(domain=sys.argv[1]), kind="all", full=False, dry_run=False, trigger="manual")
+async_task("integration_app.tasks.execute_run", run.pk)
+"""
+
+
+def worker_pid(env):
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        row = db.execute("SELECT worker_pid FROM integration_app_syncrun WHERE status = 'running'").fetchone()
+    return row[0] if row else None
+
+
+def test_a_qcluster_worker_killed_mid_run_frees_the_shop_at_once(
+    two_shops, command_env, shopify_sandbox, tmp_path
+):
+    """Sync now, queued for a real `qcluster` (ORM broker); its worker process is SIGKILLed mid-run."""
+    shop, clean = two_shops
+    env = {**command_env, "Q_WORKERS": "1"}
+    queued = subprocess.run(
+        [sys.executable, "-c", QUEUE_RUN, SHOP],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert queued.returncode == 0, queued.stderr
+    log = tmp_path / "qcluster.log"
+    with open(log, "wb") as out:
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: whatever is left is stopped with it
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while shopify_sandbox.writes(SHOP) < 10 and time.monotonic() < deadline:
+            assert cluster.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.002)
+        pid = worker_pid(env)
+        assert pid and pid != cluster.pid, log.read_text()[-3000:]
+        os.kill(pid, signal.SIGKILL)  # the worker, not the cluster: its sentinel stays up
+    finally:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.wait(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(cluster.pid, signal.SIGKILL)
+    ((_lost, status, _),) = runs(command_env)
+    assert status == "running"  # nothing could record its end
+    code, output = run_command(command_env, SHOP)  # at once: its worker is gone
     assert code == 0, output
     assert [run[1:] for run in runs(command_env)] == [("failed", "worker_lost"), ("succeeded", "")]
     assert run_command(command_env, CLEAN_SHOP)[0] == 0
