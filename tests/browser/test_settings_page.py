@@ -122,6 +122,10 @@ def test_a_fresh_shop_saves_its_credentials_alone_then_picks_a_tax_rule(
     expect(page.locator("#form-banner")).to_contain_text("Settings saved")
     expect(page.locator("#form-banner")).to_contain_text("Automatic syncs start once a B2B customer tag")
     expect(page.locator("#dirty-note")).to_have_text("")
+    setup = page.locator('[data-banner="setup"]')  # the steps stay, step 1 marked done
+    expect(setup).to_contain_text("Test connection, and save. Done.")
+    setup.get_by_role("button", name="Continue with step 2").click()
+    expect(page.get_by_label("B2B customer tags")).to_be_focused()
     screenshot(page, "18-credentials-saved-without-tags")
     saved = api("get", "/api/settings").json()
     assert (saved["cin7_account_id"], saved["cin7_api_key_set"], saved["cin7_company"]) == (
@@ -136,6 +140,11 @@ def test_a_fresh_shop_saves_its_credentials_alone_then_picks_a_tax_rule(
     expect(page.locator("#dirty-note")).to_have_text("")
     assert api("get", "/api/settings").json()["tax_exempt_rules"] == ["Tax Exempt"]
     screenshot(page, "19-tax-rule-picked")
+    page.get_by_label("B2B customer tags").fill("b2b")
+    page.get_by_label("B2B customer tags").press("Enter")
+    save(page)
+    expect(page.locator("#form-banner")).to_contain_text("Scheduled syncs use these settings")
+    expect(setup).to_have_count(0)  # set up: the steps are gone
 
 
 def test_a_field_error_is_shown_at_the_field_and_focused_then_fixed(open_app, page, installed_shop):

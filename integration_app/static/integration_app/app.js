@@ -728,14 +728,18 @@ function renderStatus(status) {
     "Shopify no longer accepts the app's access, so syncs cannot write to your store. Authorise the app again; your settings are kept.",
     [h("a", { class: "btn btn--primary", href: `/auth/install?shop=${encodeURIComponent(SHOP)}`, target: "_top" }, "Authorise again")],
   ) : null);
-  setPageBanner("setup", !status.cin7_connected ? banner(
+  // Until Cin7 is connected and a B2B tag saved (each step saves on its own), with the steps done marked.
+  const connected = status.cin7_connected;
+  setPageBanner("setup", !connected || (state.saved && !state.saved.customer_tags.length) ? banner(
     "info",
     "Set up in three steps",
     h("ol", {},
-      h("li", {}, "Connect Cin7 Core with its Account ID and API key, Test connection, and save."),
+      h("li", {}, "Connect Cin7 Core with its Account ID and API key, Test connection, and save.", connected ? h("strong", {}, " Done.") : null),
       h("li", {}, "Add the B2B tag, and one example customer's email under Test with these customers only."),
       h("li", {}, "Preview to see what would change, then Sync now. Once saved, syncs also run on their own while Sync automatically is on.")),
-    [h("button", { type: "button", class: "btn", onclick: () => $("#cin7_account_id").focus() }, "Start with step 1")],
+    [connected
+      ? h("button", { type: "button", class: "btn", onclick: () => $("#customer_tags-input").focus() }, "Continue with step 2")
+      : h("button", { type: "button", class: "btn", onclick: () => $("#cin7_account_id").focus() }, "Start with step 1")],
   ) : null);
   if (status.active_run && !state.following) followRun(status.active_run.id, { preview: status.active_run.dry_run });
 }
