@@ -20,7 +20,7 @@ class WebhookDelivery(models.Model):
 
     Deliberately not linked to a shop and holding no domain or personal data: it outlives a `shop/redact`,
     so that delivery replayed after a reinstall is still a duplicate. Kept forever (a few rows per shop:
-    only uninstall and privacy topics are recorded), far beyond Shopify's 48-hour retries.
+    only uninstall and privacy topics are recorded), far beyond Shopify's retries (8 over 4 hours).
     """
 
     webhook_id = models.CharField(max_length=255, unique=True)
