@@ -119,9 +119,9 @@ def _verify_cin7(shop) -> None:
     connection.save(update_fields=["company", "currency", "verified_at", "updated_at"])
 
 
-@allow("POST")
-@session_token_required
-def test_connection_view(request):
+def _posted_credentials(request) -> tuple[str, str] | JsonResponse:
+    """The Account ID and key in the body, each falling back to the stored one (a blank key keeps the
+    stored key of the same account); a `400` when they are not text."""
     data = _body(request)
     if data is None:
         return _error("Send the credentials as a JSON object.")
@@ -137,25 +137,45 @@ def test_connection_view(request):
     api_key = (data.get("cin7_api_key") or "").strip()
     if not api_key and stored and stored.account_id == account_id:
         api_key = stored.api_key
+    return account_id, api_key
+
+
+@allow("POST")
+@session_token_required
+def test_connection_view(request):
+    credentials = _posted_credentials(request)
+    if isinstance(credentials, JsonResponse):
+        return credentials
+    account_id, api_key = credentials
     if not account_id or not api_key:
         return JsonResponse({"ok": False, "error": "Enter the Cin7 Account ID and API key first."})
     try:
         me = cin7_client(account_id, api_key).me()
     except Cin7Error as exc:
         return JsonResponse({"ok": False, "error": str(exc)})
+    stored = Cin7Connection.objects.filter(shop=request.shop).first()
     if stored and stored.account_id == account_id and api_key == stored.api_key:
         stored.company, stored.currency, stored.verified_at = me.company, me.currency, timezone.now()
         stored.save(update_fields=["company", "currency", "verified_at", "updated_at"])
     return JsonResponse({"ok": True, "company": me.company, "currency": me.currency})
 
 
-@allow("GET")
+@allow("GET", "POST")
 @session_token_required
 def cin7_options_view(request):
-    stored = Cin7Connection.objects.filter(shop=request.shop).first()
-    if stored is None:
-        return _error("Connect Cin7 first: save the Account ID and API key.", status=409)
-    client = cin7_client(stored.account_id, stored.api_key)
+    """The pickers' choices, read with the stored credentials (`GET`) or with the posted ones (`POST`, as
+    test-connection takes them), so a merchant picks right after a successful test, before saving."""
+    if request.method == "POST":
+        credentials = _posted_credentials(request)
+        if isinstance(credentials, JsonResponse):
+            return credentials
+    else:
+        stored = Cin7Connection.objects.filter(shop=request.shop).first()
+        credentials = (stored.account_id, stored.api_key) if stored else ("", "")
+    account_id, api_key = credentials
+    if not account_id or not api_key:
+        return _error("Connect Cin7 first: enter the Account ID and API key.", status=409)
+    client = cin7_client(account_id, api_key)
     try:
         tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
         price_tiers = [tier.name for tier in client.price_tiers()]

@@ -155,11 +155,13 @@ def clean_settings(data: dict, current: dict) -> tuple[dict, dict]:
         errors["cin7_api_key"] = "Enter the Cin7 API key that belongs to this Account ID."
     if cleaned.get("cin7_api_key") and not merged.get("cin7_account_id") and "cin7_account_id" not in errors:
         errors["cin7_account_id"] = "Enter the Cin7 Account ID this key belongs to."
-    # Checked when the update touches it: a fresh shop (sync on, no tags yet) can save other fields first;
-    # without tags nothing is scheduled.
-    touches_scope = "customer_tags" in data or "sync_enabled" in data
+    # Only an update that turns sync on (or removes the last tag while it is on) needs a tag: any other
+    # field saves on its own, so a fresh shop (sync ticked, no tags yet) saves its credentials first and
+    # picks from Cin7 before choosing tags; without tags nothing is scheduled.
+    turns_on = cleaned.get("sync_enabled") is True and not current.get("sync_enabled")
+    clears_tags = cleaned.get("customer_tags") == [] and bool(current.get("customer_tags"))
     if (
-        touches_scope
+        (turns_on or clears_tags)
         and merged.get("sync_enabled")
         and not merged.get("customer_tags")
         and "customer_tags" not in errors

@@ -4,7 +4,8 @@ The lease: a `SyncRun` in `queued` or `running` state *is* the shop's lock. A pa
 (`one_active_run_per_shop`) lets the database refuse a second one, whichever process or machine asks, so
 no lock server is needed. A running run proves it is alive by its `heartbeat_at`; a run silent for longer
 than `RUNNING_STALE_AFTER` (its worker was killed, crashed or lost its machine) is failed with
-`worker_lost` by the next `start_run`, and that run proceeds.
+`worker_lost` by the next `start_run`, and that run proceeds. A running run records its process (host,
+pid, start); when that process ran on the starting host and is gone, the run is failed at once.
 """
 
 import logging
@@ -20,6 +21,7 @@ from django_q.tasks import async_task
 from syncs.invites import release_held
 
 from .models import ACTIVE_STATUSES, RunStatus, Shop, SyncIssue, SyncRun
+from .processes import current_process, is_gone
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,8 @@ class RunInProgress(Exception):
 
 
 def expire_stale_runs(shop: Shop) -> int:
-    """Fail runs whose worker stopped sending heartbeats (killed, crashed, machine gone)."""
+    """Fail runs whose worker stopped sending heartbeats (killed, crashed, machine gone), and running runs
+    whose process on this host is gone."""
     now = timezone.now()
     expired = 0
     for status, age in ((RunStatus.RUNNING, RUNNING_STALE_AFTER), (RunStatus.QUEUED, QUEUED_STALE_AFTER)):
@@ -51,7 +54,20 @@ def expire_stale_runs(shop: Shop) -> int:
         )
     if expired:
         logger.warning("Expired %s stale run(s) of %s", expired, shop.domain)
-    return expired
+    return expired + _fail_runs_of_gone_processes(shop)
+
+
+def _fail_runs_of_gone_processes(shop: Shop) -> int:
+    """Fail running runs whose process ran on this host and is gone (SIGKILL, a killed qcluster worker)."""
+    failed = 0
+    running = SyncRun.objects.filter(shop=shop, status=RunStatus.RUNNING, worker_pid__isnull=False)
+    for run_id, host, pid, start in running.values_list("pk", "worker_host", "worker_pid", "worker_start"):
+        if is_gone(host, pid, start) and abandon_run(
+            run_id, f"The process running this sync (pid {pid}) is gone; the next sync resumes."
+        ):
+            logger.warning("Run %s of %s failed: its process %s is gone", run_id, shop.domain, pid)
+            failed += 1
+    return failed
 
 
 def abandon_run(run_id: int, message: str) -> bool:
@@ -87,10 +103,17 @@ def start_run(shop: Shop, *, kind: str, full: bool, dry_run: bool, trigger: str)
 
 
 def claim_run(run_id: int) -> SyncRun | None:
-    """Move a queued run to running; None when it is no longer queued (expired, or taken)."""
+    """Move a queued run to running in this process (recorded on the run); None when it is no longer
+    queued (expired, or taken)."""
     now = timezone.now()
+    process = current_process()
     if not SyncRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        worker_host=process.host,
+        worker_pid=process.pid,
+        worker_start=process.start,
     ):
         return None
     return SyncRun.objects.select_related("shop").get(pk=run_id)

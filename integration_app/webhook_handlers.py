@@ -2,6 +2,7 @@
 
 Queued tasks about one customer carry the customer's email in their arguments, so their results are not
 kept in django-q's task history (`save=False`): once redacted, the customer's email is nowhere in the app.
+Nor is a redacted shop's domain: `shop/redact`'s own task is not kept either.
 """
 
 import logging
@@ -54,7 +55,7 @@ def shop_redact(domain: str, payload: dict) -> None:
     shop = Shop.objects.filter(domain=domain).first()
     if shop is not None:
         scheduling.remove_schedules(shop)
-    async_task("integration_app.tasks.redact_shop", domain, task_name=f"redact_shop {domain}")
+    async_task("integration_app.tasks.redact_shop", domain, task_name=f"redact_shop {domain}", save=False)
 
 
 HANDLERS = {

@@ -43,7 +43,7 @@ def shopify_webhook(request):
     # The delivery is recorded and handed off in one transaction: a handler that fails leaves no record,
     # so Shopify's retry of the same delivery is handled instead of being taken for a duplicate.
     with transaction.atomic():
-        if webhook_id and not _first_delivery(webhook_id, topic, domain):
+        if webhook_id and not _first_delivery(webhook_id, topic):
             logger.info("Webhook %s %s for %s already handled", topic, webhook_id, domain)
             return HttpResponse(status=200)
         dispatch(topic, domain, payload)
@@ -59,11 +59,12 @@ def _shop_domain(request, payload) -> str | None:
     return clean_shop_domain(named) if isinstance(named, str) else None
 
 
-def _first_delivery(webhook_id: str, topic: str, domain: str) -> bool:
-    """Record the delivery; False when it was recorded before (a duplicate)."""
+def _first_delivery(webhook_id: str, topic: str) -> bool:
+    """Record the delivery (without the shop: it must outlive a redaction); False when it was recorded
+    before (a duplicate)."""
     try:
         with transaction.atomic():
-            WebhookDelivery.objects.create(webhook_id=webhook_id, topic=topic, shop_domain=domain)
+            WebhookDelivery.objects.create(webhook_id=webhook_id, topic=topic)
     except IntegrityError:
         return False
     return True

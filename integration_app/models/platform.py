@@ -16,11 +16,15 @@ class OAuthState(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    """A webhook delivery already acknowledged (Shopify may deliver the same one more than once)."""
+    """A webhook delivery already acknowledged (Shopify may deliver the same one more than once).
+
+    Deliberately not linked to a shop and holding no domain or personal data: it outlives a `shop/redact`,
+    so that delivery replayed after a reinstall is still a duplicate. Kept forever (a few rows per shop:
+    only uninstall and privacy topics are recorded), far beyond Shopify's retries (8 over 4 hours).
+    """
 
     webhook_id = models.CharField(max_length=255, unique=True)
     topic = models.CharField(max_length=100)
-    shop_domain = models.CharField(max_length=255)
     received_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

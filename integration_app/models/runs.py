@@ -47,6 +47,11 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The process running it (set when claimed), so a start on the same host can tell it is gone. Database
+    # defaults too: a worker of the previous release, still running during a deploy, inserts without them.
+    worker_host = models.CharField(max_length=255, blank=True, default="", db_default="")
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    worker_start = models.CharField(max_length=100, blank=True, default="", db_default="")
     counts = models.JSONField(default=empty_counts)
     stats = models.JSONField(default=dict, blank=True, help_text="API figures: Cin7 calls, Shopify cost.")
     error_code = models.CharField(max_length=64, blank=True, default="")

@@ -9,7 +9,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from integration_app.models import CustomerLink, InviteStatus, SyncIssue, SyncRun, SyncSettings
+from integration_app.models import (
+    Cin7Connection,
+    CustomerLink,
+    InviteStatus,
+    SyncIssue,
+    SyncRun,
+    SyncSettings,
+)
 from integration_app.presenters import ISSUE_TITLES
 from syncs.issues import FIXES, Code
 from tests.browser.conftest import screenshot, toasts
@@ -39,7 +46,7 @@ def test_connect_cin7_with_a_wrong_then_the_right_key(open_app, page, sandbox_sh
     # A shop the app has never seen: the first load installs it by token exchange (managed install).
     open_app()
     expect(page.get_by_text("Set up in three steps")).to_be_visible()
-    expect(page.locator("#tax-rules")).to_contain_text("Connect Cin7 above and save")
+    expect(page.locator("#tax-rules")).to_contain_text("Connect Cin7 above and test the connection")
     # "Sync automatically" is ticked: the overview says what is missing, never that sync is off.
     expect(page.get_by_label("Sync automatically")).to_be_checked()
     expect(page.locator("#next-sync")).to_have_text(
@@ -92,6 +99,52 @@ def test_connect_cin7_with_a_wrong_then_the_right_key(open_app, page, sandbox_sh
         ["Tax Exempt"],
         ["ann@example.com"],
     )
+
+
+def test_a_fresh_shop_saves_its_credentials_alone_then_picks_a_tax_rule(
+    open_app, page, api, api_log, sandbox_shop, cin7_account
+):
+    """Step by step: credentials save before any B2B tag; a successful test fills the pickers at once."""
+    open_app()
+    expect(page.get_by_label("Sync automatically")).to_be_checked()  # the default, with no tag yet
+    page.get_by_label("Account ID").fill(CIN7_ACCOUNT)
+    page.get_by_label("API key").fill(CIN7_KEY)
+    page.get_by_role("button", name="Test connection").click()
+    expect(page.locator("#connection-result")).to_contain_text("Connected to Acme Wholesale")
+    # Cin7's tax rules and price tiers, read with the tested (unsaved) credentials.
+    expect(page.get_by_label("Tax Exempt", exact=True)).to_be_visible()
+    expect(page.locator("#price-tiers")).to_contain_text("Tier 1")
+    assert ("POST", "/api/cin7/options", 200) in api_log
+    assert not Cin7Connection.objects.exists()
+    screenshot(page, "17-tested-not-saved")
+
+    save(page)
+    expect(page.locator("#form-banner")).to_contain_text("Settings saved")
+    expect(page.locator("#form-banner")).to_contain_text("Automatic syncs start once a B2B customer tag")
+    expect(page.locator("#dirty-note")).to_have_text("")
+    setup = page.locator('[data-banner="setup"]')  # the steps stay, step 1 marked done
+    expect(setup).to_contain_text("Test connection, and save. Done.")
+    setup.get_by_role("button", name="Continue with step 2").click()
+    expect(page.get_by_label("B2B customer tags")).to_be_focused()
+    screenshot(page, "18-credentials-saved-without-tags")
+    saved = api("get", "/api/settings").json()
+    assert (saved["cin7_account_id"], saved["cin7_api_key_set"], saved["cin7_company"]) == (
+        CIN7_ACCOUNT,
+        True,
+        "Acme Wholesale",
+    )
+    assert saved["customer_tags"] == [] and saved["sync_enabled"] is True
+
+    page.get_by_label("Tax Exempt", exact=True).check()
+    save(page)
+    expect(page.locator("#dirty-note")).to_have_text("")
+    assert api("get", "/api/settings").json()["tax_exempt_rules"] == ["Tax Exempt"]
+    screenshot(page, "19-tax-rule-picked")
+    page.get_by_label("B2B customer tags").fill("b2b")
+    page.get_by_label("B2B customer tags").press("Enter")
+    save(page)
+    expect(page.locator("#form-banner")).to_contain_text("Scheduled syncs use these settings")
+    expect(setup).to_have_count(0)  # set up: the steps are gone
 
 
 def test_a_field_error_is_shown_at_the_field_and_focused_then_fixed(open_app, page, installed_shop):

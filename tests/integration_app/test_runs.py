@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from integration_app import sync_control, tasks
+from integration_app import processes, sync_control, tasks
 from integration_app.models import Shop, SyncIssue, SyncRun
 from integration_app.sync_control import (
     RETAIN_DAYS,
@@ -199,6 +200,80 @@ def test_a_live_run_is_not_expired_and_a_forgotten_queued_run_is(installed_shop)
     start(installed_shop)
     queued.refresh_from_db()
     assert (queued.status, queued.error_code) == ("failed", "worker_lost")
+
+
+def dead_process() -> tuple[int, str]:
+    """A real child process (as a qcluster worker is), its start recorded, then killed and reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    start = processes.process_start(child.pid)
+    child.kill()
+    child.wait()
+    return child.pid, start
+
+
+def running_in(shop, *, host: str, pid: int, start: str) -> SyncRun:
+    run = start_run(shop, kind="all", full=False, dry_run=False, trigger="schedule")
+    claim_run(run.pk)
+    SyncRun.objects.filter(pk=run.pk).update(worker_host=host, worker_pid=pid, worker_start=start)
+    return run
+
+
+@pytest.mark.django_db
+def test_a_run_records_the_process_that_claimed_it(installed_shop):
+    run = claim_run(start(installed_shop).pk)
+    assert (run.worker_host, run.worker_pid) == (socket.gethostname(), os.getpid())
+    assert run.worker_start == processes.process_start(os.getpid()) and run.worker_start
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_process_died_on_this_host_is_failed_at_once(installed_shop):
+    pid, started = dead_process()
+    assert started and processes.process_start(pid) is None
+    lost = running_in(installed_shop, host=socket.gethostname(), pid=pid, start=started)
+    fresh = start(installed_shop)  # its heartbeat is fresh: only the dead process frees the shop
+    lost.refresh_from_db()
+    assert (lost.status, lost.error_code, fresh.status) == ("failed", "worker_lost", "queued")
+    assert f"pid {pid}" in lost.error_message and lost.finished_at is not None
+    assert list(lost.issues.values_list("code", flat=True)) == ["worker_lost"]
+
+
+@pytest.mark.django_db
+def test_a_reused_pid_is_not_taken_for_the_runs_process(installed_shop):
+    """The run's pid now names another process (this one), started at another time: the run's is gone."""
+    _, started = dead_process()
+    lost = running_in(installed_shop, host=socket.gethostname(), pid=os.getpid(), start=started)
+    start(installed_shop)
+    lost.refresh_from_db()
+    assert (lost.status, lost.error_code) == ("failed", "worker_lost")
+
+
+@pytest.mark.django_db
+def test_a_live_process_here_or_a_process_this_host_cannot_see_keeps_the_lease(installed_shop):
+    me = processes.current_process()
+    live = running_in(installed_shop, host=me.host, pid=me.pid, start=me.start)
+    with pytest.raises(RunInProgress):
+        start(installed_shop)
+    # Another machine's process cannot be checked from here, even if that pid is free on this host; nor can
+    # a process of another container with this hostname (another pid namespace), or of an earlier boot.
+    pid, started = dead_process()
+    ticks = started.rpartition(":")[2]
+    for host, start_of_process in (
+        ("worker-2.internal", started),
+        (me.host, f"{me.start.split(':')[0]}:4026599999:{ticks}"),
+        (me.host, f"00000000-0000-4000-8000-000000000000:{me.start.split(':')[1]}:{ticks}"),
+        (me.host, ""),  # recorded where /proc could not be read
+    ):
+        SyncRun.objects.filter(pk=live.pk).update(
+            worker_host=host, worker_pid=pid, worker_start=start_of_process
+        )
+        with pytest.raises(RunInProgress):
+            start(installed_shop)
+    assert SyncRun.objects.get(pk=live.pk).status == "running"
+    SyncRun.objects.filter(pk=live.pk).update(
+        heartbeat_at=timezone.now() - sync_control.RUNNING_STALE_AFTER - timedelta(seconds=5)
+    )
+    start(installed_shop)  # its lease expired
+    assert SyncRun.objects.get(pk=live.pk).error_code == "worker_lost"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django_q.models import Schedule
 
 from integration_app.models import Cin7Connection, Shop, SyncSettings
 from integration_app.settings_form import clean_settings
@@ -137,16 +138,22 @@ def test_an_unknown_api_address_gets_404_in_the_json_error_shape(api, path):
         {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": CIN7_KEY},
         {"sync_interval_minutes": 5},
         {"full_sync_interval_hours": 168, "on_untag": "strip"},
+        # What the page sends: the whole form, sync ticked (its default) and no tag yet.
+        {**VALID, "customer_tags": [], "group_mappings": [], "tax_exempt_rules": []},
     ],
 )
 def test_a_fresh_shop_saves_fields_before_choosing_its_tags(api, changes):
     response = api("put", "/api/settings", changes)
     assert response.status_code == 200, response.content
-    assert all(response.json()[k] == v for k, v in changes.items() if k != "cin7_api_key")
-    assert response.json()["customer_tags"] == [] and response.json()["sync_enabled"] is True
-    # Still refused when the update itself turns sync on without a tag.
-    response = api("put", "/api/settings", {"sync_enabled": True})
+    saved = api("get", "/api/settings").json()
+    assert all(saved[k] == v for k, v in changes.items() if k not in ("cin7_api_key", "test_emails"))
+    assert saved["customer_tags"] == [] and saved["sync_enabled"] is True
+    assert not Schedule.objects.exists()  # nothing is scheduled without a tag
+    # Only turning sync on needs a tag.
+    assert api("put", "/api/settings", {"sync_enabled": False}).status_code == 200
+    response = api("put", "/api/settings", {**changes, "sync_enabled": True})
     assert response.status_code == 400 and "customer_tags" in response.json()["fields"]
+    assert api("put", "/api/settings", {"sync_enabled": True, "customer_tags": ["b2b"]}).status_code == 200
 
 
 def test_the_bearer_token_replaces_the_csrf_cookie(sandboxes, shopify_sandbox, sandbox_shop):
@@ -203,6 +210,19 @@ def test_cin7_options_lists_active_tax_rules_and_tiers(api):
     options = api("get", "/api/cin7/options").json()
     assert options["tax_rules"] == ["Tax Exempt", "Sales Tax"]
     assert len(options["price_tiers"]) == 10
+
+
+def test_cin7_options_with_tested_credentials_not_saved_yet(api):
+    credentials = {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": CIN7_KEY}
+    assert api("post", "/api/cin7/options", {}).status_code == 409
+    options = api("post", "/api/cin7/options", credentials).json()
+    assert options["tax_rules"] == ["Tax Exempt", "Sales Tax"] and len(options["price_tiers"]) == 10
+    assert not Cin7Connection.objects.exists()  # read, not saved
+    wrong = api("post", "/api/cin7/options", {**credentials, "cin7_api_key": "wrong"})
+    assert wrong.status_code == 502 and "wrong" not in wrong.json()["error"]
+    assert api("post", "/api/cin7/options", {"cin7_api_key": 5}).status_code == 400
+    api("put", "/api/settings", VALID)
+    assert api("post", "/api/cin7/options", {}).json() == options  # the stored ones
 
 
 def test_status_summarises_the_shop(api):

@@ -5,8 +5,10 @@ import io
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from integration_app.models import Cin7Connection, SyncRun
+from integration_app.processes import current_process
 from tests.conftest import SHOP
 from tests.helpers import b2b_customer
 
@@ -51,3 +53,15 @@ def test_unknown_shop_and_a_run_in_progress(installed_shop):
     with pytest.raises(CommandError, match="in progress") as refused:
         call_command("sync", SHOP)
     assert refused.value.returncode == 2
+
+
+def test_a_run_in_progress_in_a_live_process_of_this_host_is_named(installed_shop):
+    me = current_process()
+    run = SyncRun.objects.create(
+        shop=installed_shop, kind="all", trigger="schedule", status="running", heartbeat_at=timezone.now(),
+        worker_host=me.host, worker_pid=me.pid, worker_start=me.start,
+    )  # fmt: skip
+    with pytest.raises(CommandError) as refused:
+        call_command("sync", SHOP)
+    assert f"Run {run.pk} of {SHOP} is in progress" in str(refused.value)
+    assert f"Its process {me.pid} still runs on this host" in str(refused.value)

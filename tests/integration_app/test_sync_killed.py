@@ -1,8 +1,9 @@
-"""A real kill: `manage.py sync` in its own process, SIGKILLed or stopped mid-run, then run again
-(contract §4 "Killed at any point and run again, a sync ends in the same Shopify state with no duplicate
-customer"). The sandboxes run in this process; the command reaches them over HTTP and keeps its runs in a
-file SQLite database of its own."""
+"""A real kill: `manage.py sync` in its own process (or a `qcluster` worker), SIGKILLed or stopped mid-run,
+then run again (contract §4 "Killed at any point and run again, a sync ends in the same Shopify state with
+no duplicate customer"; "a run whose process is gone frees the shop at once"). The sandboxes run in this
+process; the command reaches them over HTTP and keeps its runs in a file SQLite database of its own."""
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -137,12 +138,9 @@ def runs(env):
         ).fetchall()
 
 
-def age_heartbeats(env):
-    """Let the lease of the killed run expire, as five quiet minutes would."""
+def update_running(env, assignments: str):
     with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
-        db.execute(
-            "UPDATE integration_app_syncrun SET heartbeat_at = '2020-01-01 00:00:00' WHERE status = 'running'"
-        )
+        db.execute(f"UPDATE integration_app_syncrun SET {assignments} WHERE status = 'running'")  # noqa: S608
 
 
 def shopify_state(shop):
@@ -175,12 +173,9 @@ def test_a_sigkilled_sync_run_again_ends_in_the_clean_state(two_shops, command_e
     assert code == 0, output
     code, output = start_and_stop_after(command_env, shopify_sandbox, writes, signal.SIGKILL)
     assert code == -signal.SIGKILL, output
-    ((killed, status, _),) = runs(command_env)
+    ((_killed, status, _),) = runs(command_env)
     assert status == "running"  # killed mid-way: nothing could record its end
-    # Right after the kill the shop is still leased; the command says why, and until when.
-    code, output = run_command(command_env, SHOP)
-    assert code == 2 and f"Run {killed}" in output and "released at" in output, output
-    age_heartbeats(command_env)
+    # Its process ran on this host and is gone: the run at once fails it and proceeds.
     code, output = run_command(command_env, SHOP)
     assert code == 0, output
     assert [run[1:] for run in runs(command_env)] == [("failed", "worker_lost"), ("succeeded", "")]
@@ -190,6 +185,94 @@ def test_a_sigkilled_sync_run_again_ends_in_the_clean_state(two_shops, command_e
     before = shopify_sandbox.writes(SHOP)
     code, output = run_command(command_env, SHOP)
     assert code == 0 and shopify_sandbox.writes(SHOP) == before, output
+
+
+def test_a_killed_run_recorded_on_another_host_keeps_its_lease_until_it_expires(
+    two_shops, command_env, shopify_sandbox
+):
+    """This host cannot see another machine's processes: only the heartbeat lease frees the shop."""
+    shop, clean = two_shops
+    code, output = start_and_stop_after(command_env, shopify_sandbox, 5, signal.SIGKILL)
+    assert code == -signal.SIGKILL, output
+    update_running(command_env, "worker_host = 'worker-2.internal'")
+    ((killed, _, _),) = runs(command_env)
+    code, output = run_command(command_env, SHOP)
+    assert code == 2 and f"Run {killed}" in output and "released at" in output, output
+    update_running(command_env, "heartbeat_at = '2020-01-01 00:00:00'")  # as five quiet minutes would
+    code, output = run_command(command_env, SHOP)
+    assert code == 0, output
+    assert [run[1:] for run in runs(command_env)] == [("failed", "worker_lost"), ("succeeded", "")]
+    assert run_command(command_env, CLEAN_SHOP)[0] == 0
+    assert shopify_state(shop) == shopify_state(clean)
+
+
+QUEUE_RUN = """
+import sys
+import django
+django.setup()
+from django_q.tasks import async_task
+from integration_app.models import Shop
+from integration_app.sync_control import start_run
+
+run = start_run(Shop.objects.get(domain=sys.argv[1]), kind="all", full=False, dry_run=False, trigger="manual")
+async_task("integration_app.tasks.execute_run", run.pk)
+"""
+
+
+def worker_pid(env):
+    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+        row = db.execute("SELECT worker_pid FROM integration_app_syncrun WHERE status = 'running'").fetchone()
+    return row[0] if row else None
+
+
+def test_a_qcluster_worker_killed_mid_run_frees_the_shop_at_once(
+    two_shops, command_env, shopify_sandbox, tmp_path
+):
+    """Sync now, queued for a real `qcluster` (ORM broker); its worker process is SIGKILLed mid-run."""
+    shop, clean = two_shops
+    env = {**command_env, "Q_WORKERS": "1"}
+    queued = subprocess.run(
+        [sys.executable, "-c", QUEUE_RUN, SHOP],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert queued.returncode == 0, queued.stderr
+    log = tmp_path / "qcluster.log"
+    with open(log, "wb") as out:
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: whatever is left is stopped with it
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while shopify_sandbox.writes(SHOP) < 10 and time.monotonic() < deadline:
+            assert cluster.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.002)
+        pid = worker_pid(env)
+        assert pid and pid != cluster.pid, log.read_text()[-3000:]
+        os.kill(pid, signal.SIGKILL)  # the worker, not the cluster: its sentinel stays up
+    finally:
+        cluster.send_signal(signal.SIGTERM)
+        try:
+            cluster.wait(timeout=30)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(cluster.pid, signal.SIGKILL)
+    ((_lost, status, _),) = runs(command_env)
+    assert status == "running"  # nothing could record its end
+    code, output = run_command(command_env, SHOP)  # at once: its worker is gone
+    assert code == 0, output
+    assert [run[1:] for run in runs(command_env)] == [("failed", "worker_lost"), ("succeeded", "")]
+    assert run_command(command_env, CLEAN_SHOP)[0] == 0
+    assert shopify_state(shop) == shopify_state(clean)
 
 
 def test_a_terminated_sync_fails_its_run_at_once_and_the_next_one_proceeds(

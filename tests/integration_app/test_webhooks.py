@@ -10,9 +10,11 @@ import time
 import uuid
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.test import Client
 from django_q.models import OrmQ, Schedule
+from django_q.tasks import async_task
 
 from integration_app import scheduling, tasks, webhook_handlers, webhooks
 from integration_app.models import (
@@ -27,8 +29,9 @@ from integration_app.models import (
     WebhookDelivery,
 )
 from integration_app.shop_setup import after_install
-from tests.conftest import SHOP
+from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync
+from tests.integration_app.test_install import approve, start_install
 
 pytestmark = pytest.mark.django_db
 
@@ -254,17 +257,54 @@ def test_shop_redact_deletes_everything_of_the_shop(deliver, synced_shop, run_ta
     other = Shop.objects.create(domain=OTHER_SHOP, access_token="shpat_other")
     SyncRun.objects.create(shop=other, kind="all", trigger="schedule", status="succeeded")
     OAuthState.objects.create(nonce="n1", shop_domain=SHOP)
-    WebhookDelivery.objects.create(webhook_id="earlier", topic="app/uninstalled", shop_domain=SHOP)
     response = deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP})
     assert response.status_code == 200 and response.elapsed < 1
     assert list(Shop.objects.values_list("domain", flat=True)) == [OTHER_SHOP]
     assert not OAuthState.objects.filter(shop_domain=SHOP).exists()
-    assert not WebhookDelivery.objects.filter(shop_domain=SHOP, webhook_id="earlier").exists()
     for model in (SyncSettings, Cin7Connection, CustomerLink, OpenProblem, SyncIssue):
         assert not model.objects.filter(
             **{"run__shop__domain" if model is SyncIssue else "shop__domain": SHOP}
         ).exists()
     assert SyncRun.objects.filter(shop=other).count() == 1 and not Schedule.objects.exists()
+
+
+def rows_naming(text: str) -> list[str]:
+    """Every stored row, of every model (the task queue's history too), whose values contain `text`."""
+    return [
+        f"{model.__name__} {row}"
+        for model in apps.get_models()
+        for row in model.objects.values_list()
+        if text in str(row)
+    ]
+
+
+def test_a_shop_redact_replayed_after_a_reinstall_is_acknowledged_and_not_applied(
+    api, client, deliver, sandboxes, run_tasks_inline
+):
+    def install():
+        assert client.get("/auth/callback", approve(start_install(client))).status_code == 302
+        shop = Shop.objects.get(domain=SHOP)
+        Cin7Connection.objects.create(shop=shop, account_id=CIN7_ACCOUNT, api_key=CIN7_KEY)
+        assert api("post", "/api/sync", {"kind": "pricing"}).status_code == 202  # a task in history
+        return shop
+
+    install()
+    kept = async_task("math.floor", 1.5, task_name=f"sync b{SHOP} 1")  # another shop's, a longer domain
+    redact = str(uuid.uuid4())
+    assert deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP}, webhook_id=redact).status_code == 200
+    assert not Shop.objects.exists()
+    # Nothing names the shop (the delivery ids stay, naming none); the other shop's task history stays.
+    left = rows_naming(SHOP)
+    assert left and all(kept in row for row in left), left
+    assert WebhookDelivery.objects.filter(webhook_id=redact, topic="shop/redact").exists()
+
+    shop = install()  # the merchant installs the app again
+    replay = deliver("shop/redact", {"shop_id": 1, "shop_domain": SHOP}, webhook_id=redact)
+    assert replay.status_code == 200
+    again = Shop.objects.get(domain=SHOP)
+    assert again.pk == shop.pk and again.is_installed and again.access_token == shop.access_token
+    assert Cin7Connection.objects.get(shop=again).api_key == CIN7_KEY
+    assert SyncSettings.objects.filter(shop=again).exists()
 
 
 def test_the_answer_is_fast_and_the_work_is_queued_in_the_orm_broker(deliver, synced_shop):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from integration_app.models import RunKind, RunStatus, RunTrigger, Shop, SyncRun
+from integration_app.processes import current_process
 from integration_app.progress import TqdmProgress, print_run_summary
 from integration_app.sync_control import (
     RunInProgress,
@@ -77,6 +78,11 @@ def _in_progress(shop: Shop, run_id: int | None) -> str:
     if run is None or run.heartbeat_at is None:
         return message
     quiet = max(0, round((timezone.now() - run.heartbeat_at).total_seconds()))
+    if run.worker_pid and run.worker_start and run.worker_host == current_process().host:
+        return (
+            f"{message} Its process {run.worker_pid} still runs on this host; once it ends, or is killed, "
+            "a new sync can start at once."
+        )
     expires = timezone.localtime(lease_expires_at(run))
     return (
         f"{message} It last showed signs of life {quiet} s ago. If its process was killed, the shop is "

@@ -445,9 +445,13 @@ async function saveSettings() {
     clearErrors();
     fillForm(data);
     toast("Settings saved");
-    $("#form-banner").replaceChildren(banner("success", "Settings saved", data.sync_enabled
-      ? "Scheduled syncs use these settings from now on."
-      : "Automatic sync is off; use Sync now when you are ready."));
+    let next = "Automatic sync is off; use Sync now when you are ready.";
+    if (data.sync_enabled) {
+      next = data.customer_tags.length
+        ? "Scheduled syncs use these settings from now on."
+        : "Automatic syncs start once a B2B customer tag is saved.";
+    }
+    $("#form-banner").replaceChildren(banner("success", "Settings saved", next));
     if (connectionChanged && data.cin7_api_key_set) {
       loadOptions();
       checkSavedConnection().then(loadStatus);
@@ -620,15 +624,18 @@ function renderTaxRules() {
     : "";
 }
 
-async function loadOptions() {
+const CONNECT_FIRST = "Connect Cin7 above and test the connection to pick from your Cin7 tax rules.";
+
+// The pickers' choices: with the saved credentials, or with `credentials` just tested (not saved yet).
+async function loadOptions(credentials) {
   state.options = null;
   state.optionsError = "";
   renderTaxRules();
   try {
-    state.options = await api("GET", "/api/cin7/options");
+    state.options = credentials ? await api("POST", "/api/cin7/options", credentials) : await api("GET", "/api/cin7/options");
   } catch (err) {
-    state.optionsError = err.status === 409 || !state.saved?.cin7_api_key_set
-      ? "Connect Cin7 above and save to pick from your Cin7 tax rules."
+    state.optionsError = err.status === 409 || (!credentials && !state.saved?.cin7_api_key_set)
+      ? CONNECT_FIRST
       : `Could not load tax rules from Cin7: ${err.message}`;
   }
   renderTaxRules();
@@ -640,13 +647,15 @@ async function testConnection() {
   const result = $("#connection-result");
   busy(button, true, "Testing…");
   result.replaceChildren(h("p", { class: "subdued" }, "Asking Cin7…"));
+  const credentials = {
+    cin7_account_id: $("#cin7_account_id").value.trim(),
+    cin7_api_key: $("#cin7_api_key").value.trim(),
+  };
   try {
-    const data = await api("POST", "/api/settings/test-connection", {
-      cin7_account_id: $("#cin7_account_id").value.trim(),
-      cin7_api_key: $("#cin7_api_key").value.trim(),
-    });
+    const data = await api("POST", "/api/settings/test-connection", credentials);
     state.lastTest = { ...data, saved: false };
     renderConnection();
+    if (data.ok) loadOptions(credentials); // pick tax rules now; saving can come later
   } catch (err) {
     result.replaceChildren(banner("critical", "Could not test the connection", err.message));
   } finally {
@@ -719,14 +728,18 @@ function renderStatus(status) {
     "Shopify no longer accepts the app's access, so syncs cannot write to your store. Authorise the app again; your settings are kept.",
     [h("a", { class: "btn btn--primary", href: `/auth/install?shop=${encodeURIComponent(SHOP)}`, target: "_top" }, "Authorise again")],
   ) : null);
-  setPageBanner("setup", !status.cin7_connected ? banner(
+  // Until Cin7 is connected and a B2B tag saved (each step saves on its own), with the steps done marked.
+  const connected = status.cin7_connected;
+  setPageBanner("setup", !connected || (state.saved && !state.saved.customer_tags.length) ? banner(
     "info",
     "Set up in three steps",
     h("ol", {},
-      h("li", {}, "Connect Cin7 Core with its Account ID and API key, then Test connection."),
+      h("li", {}, "Connect Cin7 Core with its Account ID and API key, Test connection, and save.", connected ? h("strong", {}, " Done.") : null),
       h("li", {}, "Add the B2B tag, and one example customer's email under Test with these customers only."),
       h("li", {}, "Preview to see what would change, then Sync now. Once saved, syncs also run on their own while Sync automatically is on.")),
-    [h("button", { type: "button", class: "btn", onclick: () => $("#cin7_account_id").focus() }, "Start with step 1")],
+    [connected
+      ? h("button", { type: "button", class: "btn", onclick: () => $("#customer_tags-input").focus() }, "Continue with step 2")
+      : h("button", { type: "button", class: "btn", onclick: () => $("#cin7_account_id").focus() }, "Start with step 1")],
   ) : null);
   if (status.active_run && !state.following) followRun(status.active_run.id, { preview: status.active_run.dry_run });
 }
@@ -1224,7 +1237,7 @@ async function start() {
   }
   if (state.saved?.cin7_api_key_set && !state.saved.cin7_company) await checkSavedConnection();
   await Promise.all([loadStatus(), loadRuns(), loadInvites(), state.saved?.cin7_api_key_set ? loadOptions() : (() => {
-    state.optionsError = "Connect Cin7 above and save to pick from your Cin7 tax rules.";
+    state.optionsError = CONNECT_FIRST;
     renderTaxRules();
   })()]);
   root.dataset.ready = "true";
