@@ -16,6 +16,7 @@ from django.conf import settings
 
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer
+from tests.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -121,11 +122,16 @@ def start_and_stop_after(env, shopify_sandbox, writes, how):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + 120
-    while shopify_sandbox.writes(SHOP) < writes and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.002)
-    process.send_signal(how)
-    output, _ = process.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 120
+        while shopify_sandbox.writes(SHOP) < writes and process.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.002)
+        process.send_signal(how)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        stop(process)
     return process.returncode, output
 
 
