@@ -44,6 +44,21 @@ class CustomerResult:
 
 
 @dataclass(frozen=True)
+class AddressWrite:
+    """A customer's default address to write: in place when `address_id` is known, else created."""
+
+    customer_id: str
+    address: dict  # MailingAddressInput
+    address_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    address_id: str | None
+    errors: tuple[UserError, ...] = ()
+
+
+@dataclass(frozen=True)
 class Variant:
     id: str
     sku: str
