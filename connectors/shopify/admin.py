@@ -13,6 +13,7 @@ from .records import (
     AddressResult,
     AddressWrite,
     CustomerResult,
+    ManagedCustomer,
     MetafieldRef,
     MetafieldWrite,
     ShopFacts,
@@ -27,6 +28,8 @@ METAFIELDS_PER_CALL = 25  # metafieldsSet accepts at most 25 inputs (FACTS §4)
 ADDRESSES_PER_CALL = 25  # aliased address mutations per request: 10 points each, 250 of 1000 at most
 EMAILS_PER_LOOKUP = 50
 NODES_PER_QUERY = 250
+LATEST_UPDATES = 50
+MANAGED_PER_QUERY = 25  # about 25 points per customer read with its cin7 metafields
 SKUS_PER_SEARCH = 50
 VARIANT_PAGE = 250  # Shopify's largest page
 BULK_POLL_MAX_DELAY = 10.0
@@ -128,6 +131,39 @@ class ShopifyAdmin:
                 address = payload.get("address") or {}
                 results[index] = AddressResult(address.get("id"), _user_errors(payload))
         return results
+
+    def customers_updated_since(self, since: str) -> Iterator[tuple[str, str]]:
+        """(id, updatedAt) of every customer Shopify updated at or after `since` (an updatedAt value;
+        Shopify's timestamps are whole seconds, so that second is included)."""
+        after = None
+        while True:
+            variables = {"first": NODES_PER_QUERY, "after": after, "query": f"updated_at:>={since}"}
+            connection = self.client.execute(document("customer_updates"), variables)["customers"]
+            yield from ((node["id"], node["updatedAt"]) for node in connection["nodes"])
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def latest_customer_updates(self) -> tuple[str, list[str]]:
+        """The latest `updatedAt` of the shop's customers, in Shopify's clock ("" when it has none), and
+        the customers updated at that second (up to 50)."""
+        variables = {"first": LATEST_UPDATES, "reverse": True}
+        nodes = self.client.execute(document("customer_updates"), variables)["customers"]["nodes"]
+        latest = nodes[0]["updatedAt"] if nodes else ""
+        return latest, [node["id"] for node in nodes if node["updatedAt"] == latest]
+
+    def managed_customers(self, customer_ids: Iterable[str]) -> dict[str, ManagedCustomer]:
+        """What Shopify holds of the app-managed fields of these customers (those that still exist)."""
+        ids = list(dict.fromkeys(customer_ids))
+        found: dict[str, ManagedCustomer] = {}
+        for start in range(0, len(ids), MANAGED_PER_QUERY):
+            data = self.client.execute(
+                document("customer_managed_fields"), {"ids": ids[start : start + MANAGED_PER_QUERY]}
+            )
+            for node in data.get("nodes") or []:
+                if node and node.get("id"):
+                    found[node["id"]] = _managed(node)
+        return found
 
     def create_customer(self, customer_input: dict) -> CustomerResult:
         payload = self.client.execute(document("customer_create"), {"input": customer_input})[
@@ -334,6 +370,28 @@ def _customer(node: dict) -> ShopifyCustomer:
         email=_email_of(node),
         state=node.get("state") or "",
         tags=tuple(node.get("tags") or ()),
+    )
+
+
+def _managed(node: dict) -> ManagedCustomer:
+    address = node.get("defaultAddress")
+    return ManagedCustomer(
+        id=node["id"],
+        fields={
+            "firstName": node.get("firstName"),
+            "lastName": node.get("lastName"),
+            "phone": (node.get("defaultPhoneNumber") or {}).get("phoneNumber"),
+            "taxExempt": bool(node.get("taxExempt")),
+        },
+        address_id=address["id"] if address else None,
+        address=(
+            {key: address.get(key) for key in ADDRESS_INPUT_FIELDS}
+            | {"countryCode": address.get("countryCodeV2")}
+            if address
+            else None
+        ),
+        tags=tuple(node.get("tags") or ()),
+        metafields={m["key"]: m["value"] for m in (node.get("metafields") or {}).get("nodes") or ()},
     )
 
 

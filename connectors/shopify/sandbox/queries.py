@@ -9,8 +9,18 @@ from .validation import normalize_phone
 from .views import bulk_view, by_number, customer_view, definition_view, node_view, shop_view, variant_view
 
 CUSTOMER_SEARCH = {
-    "known_fields": {"email", "phone", "id", "state", "tag", "first_name", "last_name", "country"},
-    "exact_fields": {"id", "state", "tag", "country"},
+    "known_fields": {
+        "email",
+        "phone",
+        "id",
+        "state",
+        "tag",
+        "first_name",
+        "last_name",
+        "country",
+        "updated_at",
+    },
+    "exact_fields": {"id", "state", "tag", "country", "updated_at"},
     "default_fields": ("first_name", "last_name", "email", "phone"),
 }
 VARIANT_SEARCH = {
@@ -178,6 +188,8 @@ def _customer_fields(customer: Customer):
             return list(customer.tags)
         if field_name == "country":
             return [a.get("countryCode") for a in customer.addresses]
+        if field_name == "updated_at":
+            return [iso(customer.updated_at)]
         simple = {
             "email": customer.email,
             "phone": customer.phone,
