@@ -138,6 +138,8 @@ def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api
             pipe.send(data_writes(shopify))
         elif command == "change":
             pipe.send(_change_share(account, rng, *args))
+        elif command == "edit_shopify":
+            pipe.send(_edit_in_shopify(sandboxes.shop, rng, clock, *args))
         elif command == "stop":
             sandboxes.stop()
             pipe.send(None)
@@ -164,3 +166,25 @@ def _change_share(account, rng, share: float) -> dict:
     for product in changed_products:
         account.update_product(product["ID"], PriceTier1=(product.get("PriceTier1") or 0) + 1)
     return {"customers": len(changed_customers), "products": len(changed_products)}
+
+
+SHOPIFY_EDITS = (
+    lambda c: {"first_name": f"{c.first_name or ''} Jr".strip()},
+    lambda c: {"tax_exempt": not c.tax_exempt},
+    lambda c: {"tags": [t for t in c.tags if t.casefold() != "b2b"]},
+    lambda c: (
+        {"addresses": [{**c.addresses[0], "city": "Elsewhere"}, *c.addresses[1:]]} if c.addresses else {}
+    ),
+)
+
+
+def _edit_in_shopify(shop, rng, clock, count: int) -> int:
+    """A merchant edits one app-managed field of `count` customers the app synced, a minute after the run."""
+    clock.sleep(60)
+    synced = [c for c in shop.customers.values() if ("cin7", "cin7_id") in c.metafields]
+    edited = 0
+    for number, customer in enumerate(rng.sample(synced, min(count, len(synced)))):
+        changes = SHOPIFY_EDITS[number % len(SHOPIFY_EDITS)](customer) or {"last_name": "Edited"}
+        shop.update_customer(customer.id, **changes)
+        edited += 1
+    return edited

@@ -47,7 +47,8 @@ def counting_queries():
 
 
 def run_benchmark(customers: int, products: int, seed: int = 0) -> dict:
-    """Full sync, rerun without change, rerun after 1 % changed; every figure the report prints."""
+    """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
+    1 % of the customers were edited in Shopify; every figure the report prints."""
     from syncs.runner import execute
 
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
@@ -108,6 +109,10 @@ def run_benchmark(customers: int, products: int, seed: int = 0) -> dict:
         changed_phase["changed_records"] = changed["customers"] + changed["products"]
         phases.append(changed_phase)
         phases.append(phase("full rerun, no change", full=True))
+        edited = sandboxes.call("edit_shopify", max(1, customers // 100))
+        edited_phase = phase(f"full run after {edited} Shopify-side edits", full=True)
+        edited_phase["edited_records"] = edited
+        phases.append(edited_phase)
     finally:
         sandboxes.stop()
     return {

@@ -10,7 +10,13 @@ import logging
 
 from django.utils import timezone
 
-from connectors.shopify.records import CustomerResult, MetafieldRef, MetafieldWrite, ShopifyCustomer
+from connectors.shopify.records import (
+    AddressWrite,
+    CustomerResult,
+    MetafieldRef,
+    MetafieldWrite,
+    ShopifyCustomer,
+)
 from integration_app.bulk import bulk_save
 from integration_app.models import CustomerLink, InviteStatus
 
@@ -20,7 +26,7 @@ from .state import NAMESPACE, CustomerChanges, DesiredCustomer, apply_changes, d
 logger = logging.getLogger(__name__)
 
 PRICES_ONLY = frozenset({"customer_prices"})
-DROPPABLE = {"phone": "phone", "addresses": "address"}  # input key -> desired field, retried without it
+DROPPABLE = {"phone": "phone"}  # input key -> desired field, retried without it
 LINK_FIELDS = [
     "email",
     "shopify_id",
@@ -43,6 +49,7 @@ class CustomerWriter:
         self.prices_only = prices_only
         self._dirty: dict[str, CustomerLink] = {}
         self._relink: list[DesiredCustomer] = []
+        self._new_addresses: list[tuple[CustomerLink, DesiredCustomer, dict, str | None]] = []
 
     # Linked customers ---------------------------------------------------------------------------------
     def update_batch(self, states: list[DesiredCustomer]) -> None:
@@ -75,24 +82,75 @@ class CustomerWriter:
             self.link_batch(states)
 
     def _update(self, link: CustomerLink, state: DesiredCustomer, changes: CustomerChanges) -> None:
+        address = changes.fields.pop("address", None)
+        issues: list[Issue] = []
         customer_input = changes.update_input(link.shopify_id, with_metafields=True)
-        if "addresses" in customer_input:
-            # Cin7's address becomes the default; the others (a buyer's own ship-to addresses, an adopted
-            # customer's address book) are sent along, since an update replaces the whole list.
-            desired = customer_input["addresses"][0]
-            others = self.api.other_addresses(link.shopify_id)
-            customer_input["addresses"] += [a for a in others if not _same_address(a, desired)]
-        result, dropped, issues = self._write_with_drops(self.api.update_customer, customer_input, state)
-        if _customer_gone(result.errors):
-            self._queue_relink(link, state)
-            return
-        if result.errors:
-            self._refuse(link, state, issues)
-            return
-        for key in dropped:
-            changes.fields.pop(key, None)
-        link.written = apply_changes(link.written, changes, fields=True, tags=False, metafields=True)
+        if set(customer_input) - {"id"}:
+            result, dropped, issues = self._write_with_drops(self.api.update_customer, customer_input, state)
+            if _customer_gone(result.errors):
+                self._queue_relink(link, state)
+                return
+            if result.errors:
+                self._refuse(link, state, issues)
+                return
+            for key in dropped:
+                changes.fields.pop(key, None)
+            link.written = apply_changes(link.written, changes, fields=True, tags=False, metafields=True)
+        if address is not None:
+            job = (link, state, address, self._address_to_update(link, address))
+            if not self._write_addresses([job], issues):
+                return
         self._finish_tags_and_deletes(link, state, changes, issues)
+
+    def _address_to_update(self, link: CustomerLink, address: dict) -> str | None:
+        """The Shopify address that holds Cin7's: the one the app wrote, else (an adopted customer, or a
+        link from before address IDs were kept) one equal to the new or the last written address."""
+        if link.written.get("address_id"):
+            return link.written["address_id"]
+        previous = (link.written.get("fields") or {}).get("address")
+        return next(
+            (
+                address_id
+                for address_id, existing in self.api.addresses(link.shopify_id)
+                if _same_address(existing, address) or (previous and _same_address(existing, previous))
+            ),
+            None,
+        )
+
+    def _write_addresses(self, jobs: list, issues: list[Issue] | None = None) -> bool:
+        """Write Cin7's address as the default of each job's customer (`(link, state, address, address
+        id or None)`): in place when the address is known, else created; the customer's other addresses are
+        never touched. One job's refusal is its issue; returns False when the (single) customer is gone."""
+        self.ctx.before_write()
+        writes = [AddressWrite(link.shopify_id, address, known) for link, _s, address, known in jobs]
+        results = self.api.write_addresses(writes)
+        retry, alive = [], True
+        for job, result in zip(jobs, results, strict=True):
+            link, state, address, address_id = job
+            if address_id and _address_gone(result.errors):
+                retry.append((link, state, address, None))  # the merchant deleted it: create it again
+            elif _customer_gone(result.errors):
+                self._queue_relink(link, state)
+                alive = False
+            elif result.errors:
+                refused = customer_issue(
+                    Code.SHOPIFY_USER_ERROR,
+                    f"Shopify refused the address {_describe(address)} of {state.email}: "
+                    f"{_joined(result.errors)}. The customer was saved without it.",
+                    state.cin7_id,
+                    state.email,
+                )
+                if issues is None:
+                    self._refuse(link, state, [refused], partial=True)
+                else:
+                    issues.append(refused)
+            else:
+                fields = {**(link.written.get("fields") or {}), "address": address}
+                link.written = {**link.written, "fields": fields, "address_id": result.address_id}
+                self._dirty[link.cin7_id] = link
+        if retry:
+            return self._write_addresses(retry, issues) and alive
+        return alive
 
     def _finish_tags_and_deletes(
         self, link, state, changes: CustomerChanges, issues: list[Issue], outcome: str = "updated"
@@ -200,6 +258,9 @@ class CustomerWriter:
         for state in to_create:
             self.ctx.progress.advance()
             self._create(state)
+        if self._new_addresses:
+            jobs, self._new_addresses = self._new_addresses, []
+            self._write_addresses(jobs)
         self._save()
 
     def _link(self, state: DesiredCustomer) -> CustomerLink:
@@ -279,10 +340,13 @@ class CustomerWriter:
             return
         link.shopify_id = result.customer.id
         link.written = snapshot_of(state)
+        address = link.written["fields"].pop("address", None)
         for key in dropped:
             link.written["fields"].pop(key, None)
         self._mark_created(link, invite=True)
         self._settle(link, state, issues, "created")
+        if address is not None:
+            self._new_addresses.append((link, state, address, None))
 
     def _mark_created(self, link: CustomerLink, *, invite: bool) -> None:
         link.created_by_app, link.create_started_at = True, None
@@ -435,9 +499,12 @@ def _joined(errors) -> str:
     return "; ".join(str(e).rstrip(".") for e in errors)
 
 
+def _address_gone(errors) -> bool:
+    return any(e.field and e.field[-1] == "addressId" and "not exist" in e.message for e in errors or ())
+
+
 def _describe(value) -> str:
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        address = value[0]
-        parts = (str(address[k]) for k in ("city", "provinceCode", "countryCode") if address.get(k))
+    if isinstance(value, dict):
+        parts = (str(value[k]) for k in ("city", "provinceCode", "countryCode") if value.get(k))
         return f"({', '.join(parts)})"
     return str(value)

@@ -16,6 +16,7 @@ from integration_app.models import CustomerLink, OnUntag
 from .customer_mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
 from .customer_writes import CustomerWriter
 from .issues import Code, customer_issue
+from .repairs import check_shopify_edits, remember_check
 from .state import KEEP, DesiredCustomer
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class CustomerJob:
 
     def run(self, customers: list[Customer], *, complete: bool) -> None:
         """`complete`: `customers` is everything Cin7 has (a full read), so absence means gone."""
+        writes_before = self.ctx.writes
         self.links = self._load_links(customers, complete)
         self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
         # Keys Shopify defines with another type (a definition_conflict issue): Shopify would refuse them.
@@ -76,6 +78,10 @@ class CustomerJob:
             else:
                 desired[customer.id] = state
         self._drop_duplicate_emails(desired, complete, seen)
+        listing = None
+        if complete and not self.prices_only:
+            # Cin7 wins on full runs: what was edited in Shopify since the last check is put back below.
+            listing = check_shopify_edits(self.ctx, self.links, desired, self.settings.managed_tags())
         if complete and not self.settings.test_emails and not self.prices_only:
             leaving += [link for link in self.links.values() if link.in_scope and link.cin7_id not in seen]
         if leaving:
@@ -96,6 +102,8 @@ class CustomerJob:
             self.writer.update_batch(linked[start : start + BATCH])
         for start in range(0, len(unlinked), BATCH):
             self.writer.link_batch(unlinked[start : start + BATCH])
+        if listing is not None and not self.ctx.dry_run:
+            remember_check(self.ctx, listing, wrote=self.ctx.writes > writes_before)
 
     def _drop_duplicate_emails(self, desired: dict, complete: bool, seen: set[str]) -> None:
         """Cin7 customers sharing one default email are skipped, never guessed between (contract §3).

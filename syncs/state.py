@@ -1,7 +1,8 @@
 """Desired Shopify state, the snapshot of what was last written, and the difference between them.
 
-A `CustomerLink.written` snapshot is `{"fields": {...}, "tags": [...], "metafields": {key: stored}}`
-where `stored` is the value itself, or `sha256:<hex>` for long values (customer prices can reach 128 KB).
+A `CustomerLink.written` snapshot is `{"fields": {...}, "tags": [...], "metafields": {key: stored}}`,
+plus `"address_id"`, the Shopify address the app keeps Cin7's address in (updated in place), where
+`stored` is the value itself, or `sha256:<hex>` for long values (customer prices can reach 128 KB).
 Comparing a desired state with it tells exactly which writes a record needs; equal means zero writes.
 """
 
@@ -47,10 +48,9 @@ class DesiredCustomer:
         }
 
     def create_input(self) -> dict:
-        """`CustomerInput` for `customerCreate`: every field with a value, tags and metafields at once."""
+        """`CustomerInput` for `customerCreate`: every field with a value, tags and metafields at once.
+        The address is not part of it: it is written with the address mutations once the customer exists."""
         data = {k: v for k, v in self.fields.items() if v is not None and k != "address"}
-        if self.fields.get("address"):
-            data["addresses"] = [self.fields["address"]]
         if self.tags:
             data["tags"] = list(self.tags)
         metafields = [
@@ -89,11 +89,7 @@ class CustomerChanges:
 
     def update_input(self, customer_id: str, *, with_metafields: bool) -> dict:
         data = {"id": customer_id}
-        for key, value in self.fields.items():
-            if key == "address":
-                data["addresses"] = [value]
-            else:
-                data[key] = value
+        data.update({key: value for key, value in self.fields.items() if key != "address"})
         if with_metafields and self.metafields_set:
             data["metafields"] = [
                 {"namespace": NAMESPACE, "key": key, "type": mf.type, "value": mf.value}
@@ -158,6 +154,7 @@ def apply_changes(
 ) -> dict:
     """The snapshot after the named parts of `changes` were confirmed by Shopify."""
     snapshot = {
+        **written,
         "fields": dict(written.get("fields") or {}),
         "tags": list(written.get("tags") or ()),
         "metafields": dict(written.get("metafields") or {}),

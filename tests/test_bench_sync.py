@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("first full sync", "rerun, no change", "rerun after 1% changed", "full rerun, no change")
+PHASES = (
+    "first full sync",
+    "rerun, no change",
+    "rerun after 1% changed",
+    "full rerun, no change",
+    "full run after 1 Shopify-side edits",
+)
 
 
 @pytest.mark.slow
@@ -38,6 +44,7 @@ def test_bench_sync_prints_every_phase_and_target(tmp_path):
     rerun_writes = int(rows["rerun, no change"].group(5))
     assert first_writes > 0 and rerun_writes == 0
     assert "[PASS] no-change rerun: 0 Shopify writes" in out
-    assert len(re.findall(r"^\s+\[(PASS|FAIL)\]", out, re.M)) == 6
+    assert len(re.findall(r"^\s+\[(PASS|FAIL)\]", out, re.M)) == 7
+    assert "[PASS] full run after Shopify-side edits: repairs exactly those: 1 repaired of 1 edited" in out
     assert rows["first full sync"].group(0) in report.read_text()
     assert report.with_suffix(".png").read_bytes().startswith(b"\x89PNG")

@@ -7,10 +7,13 @@ from collections.abc import Iterable, Iterator
 import requests
 
 from .client import GraphQLClient
-from .documents import customers_by_email_document, document
+from .documents import address_writes_document, customers_by_email_document, document
 from .errors import ShopifyQueryError, ShopifyUnavailableError, excerpt_of
 from .records import (
+    AddressResult,
+    AddressWrite,
     CustomerResult,
+    ManagedCustomer,
     MetafieldRef,
     MetafieldWrite,
     ShopFacts,
@@ -22,8 +25,11 @@ from .records import (
 logger = logging.getLogger(__name__)
 
 METAFIELDS_PER_CALL = 25  # metafieldsSet accepts at most 25 inputs (FACTS §4)
+ADDRESSES_PER_CALL = 25  # aliased address mutations per request: 10 points each, 250 of 1000 at most
 EMAILS_PER_LOOKUP = 50
 NODES_PER_QUERY = 250
+LATEST_UPDATES = 50
+MANAGED_PER_QUERY = 25  # about 25 points per customer read with its cin7 metafields
 SKUS_PER_SEARCH = 50
 VARIANT_PAGE = 250  # Shopify's largest page
 BULK_POLL_MAX_DELAY = 10.0
@@ -46,15 +52,13 @@ class ShopifyAdmin:
             email=shop.get("email") or shop.get("contactEmail") or "",
             domain=shop.get("myshopifyDomain") or self.client.shop,
             currency=shop.get("currencyCode") or "",
-            country_code=(shop.get("billingAddress") or {}).get("countryCodeV2") or "",
+            country_code=(shop.get("shopAddress") or {}).get("countryCodeV2") or "",
             customer_accounts_version=accounts.get("customerAccountsVersion") or "",
             customer_accounts_url=accounts.get("url") or "",
         )
 
     def register_webhook(self, topic: str, callback_url: str) -> tuple[UserError, ...]:
-        data = self.client.execute(
-            document("register_webhook"), {"topic": topic, "callbackUrl": callback_url}
-        )
+        data = self.client.execute(document("register_webhook"), {"topic": topic, "uri": callback_url})
         return _user_errors(data["webhookSubscriptionCreate"])
 
     # Customers ----------------------------------------------------------------------------------------
@@ -73,7 +77,7 @@ class ShopifyAdmin:
                 node = data.get(f"c{i}")
                 # Compare exactly anyway: an identifier lookup should be exact, but adopting the wrong
                 # customer is the one mistake this app must never make.
-                if node and (node.get("email") or "").strip().lower() == email:
+                if node and _email_of(node).strip().lower() == email:
                     found[email] = _customer(node)
         return found
 
@@ -81,24 +85,85 @@ class ShopifyAdmin:
         node = self.client.execute(document("customer"), {"id": customer_id}).get("customer")
         return _customer(node) if node else None
 
-    def other_addresses(self, customer_id: str) -> list[dict]:
-        """The customer's addresses other than the default, as `MailingAddressInput`s.
+    def addresses(self, customer_id: str) -> list[tuple[str, dict]]:
+        """The customer's addresses as (id, `MailingAddressInput`), every page of `addressesV2`."""
+        found, after = [], None
+        while True:
+            node = self.client.execute(
+                document("customer_addresses"), {"id": customer_id, "after": after}
+            ).get("customer")
+            if not node:
+                return found
+            connection = node["addressesV2"]
+            for address in connection["nodes"]:
+                fields = {key: address.get(key) for key in ADDRESS_INPUT_FIELDS}
+                found.append((address["id"], fields | {"countryCode": address.get("countryCodeV2")}))
+            if not connection["pageInfo"]["hasNextPage"]:
+                return found
+            after = connection["pageInfo"]["endCursor"]
 
-        `customerUpdate` replaces the whole address list (FACTS §customerSet "list fields are replaced
-        wholesale"): an update of the default address sends these along so they survive.
+    def write_addresses(self, writes: list[AddressWrite]) -> list[AddressResult]:
+        """Write default addresses, 25 per request; one result per write, in order.
+
+        An update sends every address field, null for the blank ones, so a line removed in Cin7 is cleared.
         """
-        node = self.client.execute(document("customer_addresses"), {"id": customer_id}).get("customer")
-        if not node:
-            return []
-        default_id = (node.get("defaultAddress") or {}).get("id")
-        return [
-            {
-                **{key: address.get(key) for key in ADDRESS_INPUT_FIELDS},
-                "countryCode": address.get("countryCodeV2"),
-            }
-            for address in node.get("addresses") or ()
-            if address.get("id") != default_id
-        ]
+        results: list[AddressResult | None] = [None] * len(writes)
+        order = sorted(range(len(writes)), key=lambda i: writes[i].address_id is None)
+        for start in range(0, len(order), ADDRESSES_PER_CALL):
+            batch = order[start : start + ADDRESSES_PER_CALL]
+            updates = sum(writes[i].address_id is not None for i in batch)
+            variables = {}
+            for position, index in enumerate(batch):
+                write = writes[index]
+                variables[f"c{position}"] = write.customer_id
+                if write.address_id is None:
+                    variables[f"a{position}"] = write.address
+                else:
+                    variables[f"id{position}"] = write.address_id
+                    variables[f"a{position}"] = {k: write.address.get(k) for k in ALL_ADDRESS_FIELDS}
+            data = self.client.execute(
+                address_writes_document(updates, len(batch) - updates),
+                variables,
+                name="CustomerAddressWrites",
+            )
+            for position, index in enumerate(batch):
+                payload = data.get(f"w{position}") or {}
+                address = payload.get("address") or {}
+                results[index] = AddressResult(address.get("id"), _user_errors(payload))
+        return results
+
+    def customers_updated_since(self, since: str) -> Iterator[tuple[str, str]]:
+        """(id, updatedAt) of every customer Shopify updated at or after `since` (an updatedAt value;
+        Shopify's timestamps are whole seconds, so that second is included)."""
+        after = None
+        while True:
+            variables = {"first": NODES_PER_QUERY, "after": after, "query": f"updated_at:>={since}"}
+            connection = self.client.execute(document("customer_updates"), variables)["customers"]
+            yield from ((node["id"], node["updatedAt"]) for node in connection["nodes"])
+            if not connection["pageInfo"]["hasNextPage"]:
+                return
+            after = connection["pageInfo"]["endCursor"]
+
+    def latest_customer_updates(self) -> tuple[str, list[str]]:
+        """The latest `updatedAt` of the shop's customers, in Shopify's clock ("" when it has none), and
+        the customers updated at that second (up to 50)."""
+        variables = {"first": LATEST_UPDATES, "reverse": True}
+        nodes = self.client.execute(document("customer_updates"), variables)["customers"]["nodes"]
+        latest = nodes[0]["updatedAt"] if nodes else ""
+        return latest, [node["id"] for node in nodes if node["updatedAt"] == latest]
+
+    def managed_customers(self, customer_ids: Iterable[str]) -> dict[str, ManagedCustomer]:
+        """What Shopify holds of the app-managed fields of these customers (those that still exist)."""
+        ids = list(dict.fromkeys(customer_ids))
+        found: dict[str, ManagedCustomer] = {}
+        for start in range(0, len(ids), MANAGED_PER_QUERY):
+            data = self.client.execute(
+                document("customer_managed_fields"), {"ids": ids[start : start + MANAGED_PER_QUERY]}
+            )
+            for node in data.get("nodes") or []:
+                if node and node.get("id"):
+                    found[node["id"]] = _managed(node)
+        return found
 
     def create_customer(self, customer_input: dict) -> CustomerResult:
         payload = self.client.execute(document("customer_create"), {"input": customer_input})[
@@ -240,11 +305,12 @@ class ShopifyAdmin:
         errors = _user_errors(data["bulkOperationRunQuery"])
         if errors:
             raise ShopifyQueryError(f"Shopify refused the bulk export: {'; '.join(map(str, errors))}")
+        started = data["bulkOperationRunQuery"].get("bulkOperation") or {}
+        number = (started.get("id") or "").rsplit("/", 1)[-1]
         waited, delay = 0.0, 0.5
         while True:
-            operation = (
-                self.client.execute(document("current_bulk_operation")).get("currentBulkOperation") or {}
-            )
+            found = self.client.execute(document("bulk_operation"), {"query": f"id:{number}"})
+            operation = next(iter(found["bulkOperations"]["nodes"]), {})
             status = operation.get("status")
             if status == "COMPLETED":
                 break
@@ -287,6 +353,7 @@ def _jsonl_objects(text: str) -> list[dict]:
 ADDRESS_INPUT_FIELDS = (
     "address1", "address2", "city", "company", "firstName", "lastName", "phone", "provinceCode", "zip"
 )  # fmt: skip
+ALL_ADDRESS_FIELDS = (*ADDRESS_INPUT_FIELDS, "countryCode")
 
 
 def _quoted(value: str) -> str:
@@ -300,10 +367,36 @@ def _quoted(value: str) -> str:
 def _customer(node: dict) -> ShopifyCustomer:
     return ShopifyCustomer(
         id=node["id"],
-        email=node.get("email") or "",
+        email=_email_of(node),
         state=node.get("state") or "",
         tags=tuple(node.get("tags") or ()),
     )
+
+
+def _managed(node: dict) -> ManagedCustomer:
+    address = node.get("defaultAddress")
+    return ManagedCustomer(
+        id=node["id"],
+        fields={
+            "firstName": node.get("firstName"),
+            "lastName": node.get("lastName"),
+            "phone": (node.get("defaultPhoneNumber") or {}).get("phoneNumber"),
+            "taxExempt": bool(node.get("taxExempt")),
+        },
+        address_id=address["id"] if address else None,
+        address=(
+            {key: address.get(key) for key in ADDRESS_INPUT_FIELDS}
+            | {"countryCode": address.get("countryCodeV2")}
+            if address
+            else None
+        ),
+        tags=tuple(node.get("tags") or ()),
+        metafields={m["key"]: m["value"] for m in (node.get("metafields") or {}).get("nodes") or ()},
+    )
+
+
+def _email_of(node: dict) -> str:
+    return (node.get("defaultEmailAddress") or {}).get("emailAddress") or ""
 
 
 def _customer_result(payload: dict) -> CustomerResult:

@@ -1,4 +1,5 @@
-"""The GraphQL documents the app sends: one `.graphql` file each, plus the batched email lookup.
+"""The GraphQL documents the app sends: one `.graphql` file each, plus the batched email lookup and the
+batched address writes.
 
 Every document, including generated ones, is validated against the Admin schema by the test suite.
 """
@@ -8,7 +9,9 @@ from pathlib import Path
 
 DOCUMENTS_DIR = Path(__file__).with_name("graphql")
 
-CUSTOMER_FIELDS = "id email state tags"
+CUSTOMER_FIELDS = "id defaultEmailAddress { emailAddress } state tags"
+ADDRESS_RESULT = "address { id } userErrors { field message }"
+DEFAULT = "setAsDefault: true"
 
 
 @functools.cache
@@ -33,3 +36,20 @@ def customers_by_email_document(count: int) -> str:
         for i in range(count)
     )
     return f"query CustomersByEmail({variables}) {{\n{fields}\n}}\n"
+
+
+@functools.cache
+def address_writes_document(updates: int, creates: int) -> str:
+    """One mutation writing default addresses of several customers, each under its own alias: `updates`
+    in place (`customerAddressUpdate`), then `creates` new ones (`customerAddressCreate`), all set as the
+    default. Aliased mutations run one after the other, each with its own `userErrors`."""
+    variables, fields = [], []
+    for i in range(updates + creates):
+        variables += [f"$c{i}: ID!", f"$a{i}: MailingAddressInput!"]
+        if i < updates:
+            variables.append(f"$id{i}: ID!")
+            call = f"customerAddressUpdate(customerId: $c{i}, addressId: $id{i}, address: $a{i}, {DEFAULT})"
+        else:
+            call = f"customerAddressCreate(customerId: $c{i}, address: $a{i}, {DEFAULT})"
+        fields.append(f"  w{i}: {call} {{ {ADDRESS_RESULT} }}")
+    return f"mutation CustomerAddressWrites({', '.join(variables)}) {{\n" + "\n".join(fields) + "\n}\n"

@@ -44,6 +44,33 @@ class CustomerResult:
 
 
 @dataclass(frozen=True)
+class ManagedCustomer:
+    """What Shopify holds of the fields the app manages on one customer."""
+
+    id: str
+    fields: dict  # firstName, lastName, phone, taxExempt
+    address_id: str | None  # the default address
+    address: dict | None  # as a MailingAddressInput
+    tags: tuple[str, ...]
+    metafields: dict[str, str]  # key -> value, namespace cin7
+
+
+@dataclass(frozen=True)
+class AddressWrite:
+    """A customer's default address to write: in place when `address_id` is known, else created."""
+
+    customer_id: str
+    address: dict  # MailingAddressInput
+    address_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressResult:
+    address_id: str | None
+    errors: tuple[UserError, ...] = ()
+
+
+@dataclass(frozen=True)
 class Variant:
     id: str
     sku: str

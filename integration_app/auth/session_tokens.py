@@ -1,13 +1,14 @@
-"""Session (ID) tokens from App Bridge: HS256 JWTs signed with the app secret (contract §2, FACTS §2)."""
+"""Session (ID) tokens from App Bridge: HS256 JWTs signed with the app secret (contract §2, FACTS §2),
+verified with Shopify's Python library (`shopify.session_token`, ShopifyAPI 12.7)."""
 
 import functools
 import logging
 from urllib.parse import urlsplit
 
-import jwt
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from shopify import session_token
 
 from connectors.shopify.errors import ShopifyError, ShopifyUnavailableError
 
@@ -19,7 +20,9 @@ from .tokens import install_from_session_token
 logger = logging.getLogger(__name__)
 
 RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
-LEEWAY_SECONDS = 10
+# Every claim App Bridge's tokens carry (contract §2). The library requires iss, dest, sub, jti and sid, and
+# checks aud, exp and nbf when present (with its 10 s leeway); the rest are required here.
+CLAIMS = ("iss", "dest", "aud", "sub", "exp", "nbf", "iat", "jti", "sid")
 
 
 class InvalidSessionToken(Exception):
@@ -27,30 +30,28 @@ class InvalidSessionToken(Exception):
 
 
 def shop_from_session_token(token: str) -> str:
-    """Verify `token` (HS256 signature, `aud`, `exp`/`nbf` with 10 s leeway, `dest`); return its shop domain.
+    """Verify `token` and return its shop domain.
 
-    Only the claims the contract names are required; `iss`, when present, must name the same shop as
-    `dest` (Shopify sends both, `sub`, `sid` and `jti` too, but a token without them is still genuine).
+    `shopify.session_token.decode_from_header` checks the HS256 signature, `aud`, `exp`/`nbf` (10 s
+    leeway) and that `iss` and `dest` name the same shop; then every claim must be present and `dest`
+    must be exactly `https://<shop>.myshopify.com`.
     """
     try:
-        claims = jwt.decode(
-            token,
-            settings.SHOPIFY_API_SECRET,
-            algorithms=["HS256"],
-            audience=settings.SHOPIFY_API_KEY,
-            leeway=LEEWAY_SECONDS,
-            options={"require": ["aud", "dest", "exp", "nbf"]},
+        claims = session_token.decode_from_header(
+            f"Bearer {token}", settings.SHOPIFY_API_KEY, settings.SHOPIFY_API_SECRET
         )
-    except jwt.PyJWTError as exc:
+    except session_token.SessionTokenError as exc:
         raise InvalidSessionToken(str(exc)) from None
+    missing = [claim for claim in CLAIMS if claim not in claims]
+    if missing:
+        raise InvalidSessionToken(f"Token lacks the claims {', '.join(missing)}")
     dest = urlsplit(str(claims["dest"]))
     domain = clean_shop_domain(dest.netloc) if dest.scheme == "https" else None
     if domain is None:
         raise InvalidSessionToken("Token dest is not https://<shop>.myshopify.com")
-    if "iss" in claims:
-        iss = urlsplit(str(claims["iss"]))
-        if (iss.scheme, iss.netloc.lower()) != ("https", domain):
-            raise InvalidSessionToken("Token iss and dest name different shops")
+    iss = urlsplit(str(claims["iss"]))
+    if (iss.scheme, iss.netloc.lower()) != ("https", domain):
+        raise InvalidSessionToken("Token iss and dest name different shops")
     return domain
 
 

@@ -1,9 +1,13 @@
-"""Shopify's two HMAC schemes: hex over a sorted query string (OAuth), base64 over a raw body (webhooks)."""
+"""Shopify's two HMAC schemes: hex over a sorted query string (OAuth, app URL), base64 over a raw body
+(webhooks). The query scheme is verified with Shopify's Python library (`shopify.Session.validate_hmac`);
+the library has no webhook HMAC (FACTS §6.1), so that one is computed here."""
 
 import base64
 import hashlib
 import hmac
 from urllib.parse import quote
+
+import shopify
 
 
 def _hex_hmac(secret: str, message: str) -> str:
@@ -15,26 +19,22 @@ def _js_canonical(params: dict[str, str]) -> str:
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted(params.items()))
 
 
-def _legacy_canonical(params: dict[str, str]) -> str:
-    # ShopifyAPI (Python) 12.7: raw values, only "%" and "&" escaped (and "=" in keys). The two agree for
-    # plain values; a base64 `host` with "=" or "/" can differ, and FACTS §1.2 advises accepting either.
-    def esc(text: str, extra: str = "") -> str:
-        text = text.replace("%", "%25").replace("&", "%26")
-        return text.replace("=", "%3D") if extra else text
-
-    return "&".join(f"{esc(k, '=')}={esc(v)}" for k, v in sorted(params.items()))
-
-
 def query_hmac_is_valid(query: dict[str, str], secret: str) -> bool:
-    """True when `query["hmac"]` signs the other parameters (constant-time comparison)."""
+    """True when `query["hmac"]` signs the other parameters (constant-time comparisons).
+
+    The library escapes values its own (legacy) way; shopify-app-js percent-encodes them. The two agree
+    for plain values; a base64 `host` with "=" or "/" can differ, and FACTS §1.2 advises accepting either.
+    """
     received = query.get("hmac", "")
     if not received or not secret:
         return False
-    params = {k: v for k, v in query.items() if k not in ("hmac", "signature")}
-    return any(
-        hmac.compare_digest(_hex_hmac(secret, canonical(params)), received.lower())
-        for canonical in (_js_canonical, _legacy_canonical)
-    )
+    params = {k: v for k, v in query.items() if k != "signature"} | {"hmac": received.lower()}
+    # A subclass carries the secret: `Session.setup` would set it on the library's shared class.
+    session = type("AppSession", (shopify.Session,), {"secret": secret})
+    if session.validate_hmac(params):
+        return True
+    unsigned = {k: v for k, v in params.items() if k != "hmac"}
+    return hmac.compare_digest(_hex_hmac(secret, _js_canonical(unsigned)), received.lower())
 
 
 def sign_query(params: dict[str, str], secret: str) -> str:

@@ -27,7 +27,9 @@ class RunStatus(models.TextChoices):
 
 
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-COUNT_KEYS = ("read", "created", "updated", "unchanged", "skipped", "failed", "invited", "variants_updated")
+COUNT_KEYS = (
+    "read", "created", "updated", "repaired", "unchanged", "skipped", "failed", "invited", "variants_updated"
+)  # fmt: skip
 
 
 def empty_counts() -> dict:

@@ -133,6 +133,12 @@ class ShopSyncState(models.Model):
     price_tier_names_hash = models.CharField(max_length=64, blank=True, default="")
     definitions_version = models.PositiveIntegerField(default=0)
     first_full_customer_sync_done = models.BooleanField(default=False)
+    shopify_customers_checked = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Customers checked for edits made in Shopify: up to Shopify's updatedAt `until`, and "
+        "`ids`, the ones updated at that very second.",
+    )
     alert_active = models.BooleanField(default=False)
     last_alert_at = models.DateTimeField(null=True, blank=True)
 

@@ -107,7 +107,8 @@ def test_existing_customer_is_adopted_keeping_merchant_tags(installed_shop, cin7
 def test_cin7_sets_the_default_address_and_the_customers_other_addresses_survive(
     installed_shop, cin7_account, sandbox_shop
 ):
-    """`customerUpdate` replaces the whole address list: the app sends the other addresses along."""
+    """Cin7's address is created once as the default and then updated in place; the customer's other
+    addresses (the adopted customer's old default included) are never touched."""
     warehouse = {"address1": "9 Dock Rd", "city": "Oakland", "countryCode": "US", "provinceCode": "CA"}
     existing = sandbox_shop.add_customer(
         email="jane@example.com",
@@ -121,7 +122,9 @@ def test_cin7_sets_the_default_address_and_the_customers_other_addresses_survive
         return [tuple(a.get(k) for k in kept) for a in sandbox_shop.customers[existing].addresses]
 
     cin7_default = ("1 Market St", "San Francisco", "US", "CA")
-    assert addresses() == [cin7_default, tuple(warehouse[k] for k in kept)]  # the old default replaced
+    old_default = ("Old HQ", "Reno", "US", None)
+    assert addresses() == [cin7_default, old_default, tuple(warehouse[k] for k in kept)]
+    address_ids = [a["id"] for a in sandbox_shop.customers[existing].addresses]
     # The buyer adds a ship-to address in their account; then the address changes in Cin7.
     buyer_address = {"address1": "5 Pier", "city": "Sausalito", "countryCode": "US", "provinceCode": "CA"}
     sandbox_shop.update_customer(
@@ -134,9 +137,11 @@ def test_cin7_sets_the_default_address_and_the_customers_other_addresses_survive
     assert run.counts["updated"] == 1
     assert addresses() == [
         ("2 Main St", "Austin", "US", "TX"),
+        old_default,
         tuple(warehouse[k] for k in kept),
         tuple(buyer_address[k] for k in kept),
     ]
+    assert [a["id"] for a in sandbox_shop.customers[existing].addresses][:3] == address_ids  # in place
     assert run_sync(installed_shop).counts["unchanged"] == 1
 
 
@@ -159,11 +164,12 @@ def test_incremental_after_a_cin7_change_touches_only_that_customer(
     assert metafields(b2)["customer_group"][1] == "VIP" and "VIP" in b2.tags
 
 
-def test_core_field_change_is_one_customer_update(
+def test_core_field_change_is_one_customer_update_and_one_address_update_in_place(
     installed_shop, cin7_account, sandbox_shop, shopify_sandbox
 ):
     cin7_id = cin7_account.add_customer(b2b_customer("Ann Lee", "ann@example.com"))
     run_sync(installed_shop)
+    (address_id,) = [a["id"] for a in customers_of(sandbox_shop)["ann@example.com"].addresses]
     shopify_sandbox.reset_calls()
     cin7_account.update_customer(
         cin7_id,
@@ -187,10 +193,14 @@ def test_core_field_change_is_one_customer_update(
         ],
     )
     run_sync(installed_shop, full=False)
-    assert [c.operation_name for c in shopify_sandbox.calls if c.mutation] == ["CustomerUpdate"]
+    mutations = [c.operation_name for c in shopify_sandbox.calls if c.mutation]
+    assert mutations == ["CustomerUpdate", "CustomerAddressWrites"]
+    # No read: the address ID is known.
+    assert [c.operation_name for c in shopify_sandbox.calls if not c.mutation] == []
     ann = customers_of(sandbox_shop)["ann.smith@example.com"]
     assert (ann.last_name, ann.phone) == ("Lee-Smith", "+442079460958")
-    assert [a["countryCode"] for a in ann.addresses] == ["GB"] and not ann.addresses[0].get("provinceCode")
+    assert [(a["id"], a["countryCode"]) for a in ann.addresses] == [(address_id, "GB")]
+    assert not ann.addresses[0].get("provinceCode")  # cleared: an update sends every field
     assert CustomerLink.objects.get().email == "ann.smith@example.com"
 
 

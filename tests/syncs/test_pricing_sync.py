@@ -272,7 +272,7 @@ def test_large_catalog_is_read_with_one_bulk_export(
         sandbox_shop.add_product(sku, variants=[{"sku": sku}])
     run = run_sync(installed_shop, kind="pricing")
     reads = [c.operation_name for c in shopify_sandbox.calls if not c.mutation]
-    assert "ProductVariants" not in reads and "CurrentBulkOperation" in reads
+    assert "ProductVariants" not in reads and "BulkOperation" in reads
     assert run.counts["variants_updated"] == 300
     sets = [c for c in shopify_sandbox.calls if c.operation_name == "MetafieldsSet"]
     assert len(sets) == 12 + 1  # 300 variants in calls of 25, plus the tier names

@@ -113,10 +113,10 @@ def test_apply_changes_records_only_confirmed_parts():
     assert diff_customer(new, after_all).empty
 
 
-def test_create_input_carries_everything_with_a_value():
+def test_create_input_carries_everything_with_a_value_but_the_address():
     state = desired(fields={**desired().fields, "address": {"address1": "1 St", "countryCode": "US"}})
     data = state.create_input()
-    assert data["addresses"] == [{"address1": "1 St", "countryCode": "US"}]
+    assert "addresses" not in data and "address" not in data  # written by the address mutations
     assert "lastName" not in data and data["tags"] == ["b2b", "VIP"]
     assert {m["key"] for m in data["metafields"]} == {"company_name", "customer_prices"}
     assert all(m["namespace"] == "cin7" for m in data["metafields"])

@@ -4,10 +4,18 @@ price the query, charge the shop's bucket or answer THROTTLED, execute, refund t
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from graphql import GraphQLError, GraphQLSchema, OperationDefinitionNode, parse, validate
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    NoDeprecatedCustomRule,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
 from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 
+from ..schema.gate import variable_deprecations
 from .context import RequestContext
 from .cost import MAX_QUERY_COST, QueryCost, SelectionWalker
 from .mutations import mutation_root
@@ -77,6 +85,7 @@ class GraphQLEndpoint:
         )
         try:
             document, operation = self._operation(body["query"], name)
+            _refuse_deprecated_variables(self.schema, body["query"], body.get("variables"))
             cost = self._cost(document, operation, body.get("variables"))
             name = name or (operation.name.value if operation.name else None)
             fields, mutation = tuple(f.name.value for f in cost.root_fields()), cost.is_mutation
@@ -138,16 +147,36 @@ class GraphQLEndpoint:
         if cached is None:
             try:
                 document = parse(query)
-                cached = (
-                    document,
-                    [_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in validate(self.schema, document)],
-                )
+                errors = validate(self.schema, document) or [
+                    _removed(e) for e in validate(self.schema, document, [NoDeprecatedCustomRule])
+                ]
+                cached = (document, [_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in errors])
             except GraphQLError as error:
                 cached = (None, [_formatted(error, "GRAPHQL_PARSE_FAILED")])
             if len(self._documents) >= DOCUMENT_CACHE_SIZE:
                 self._documents.clear()
             self._documents[query] = cached
         return cached
+
+
+def _removed(error: GraphQLError) -> GraphQLError:
+    """A use of something deprecated in the schema, refused as the version that removes it would."""
+    return GraphQLError(f"{error.message} The Shopify sandbox refuses it as removed.", error.nodes)
+
+
+def _refuse_deprecated_variables(schema: GraphQLSchema, query: str, variables: dict | None) -> None:
+    """Deprecated input fields and enum values sent in variables, refused as undefined ones are."""
+    found = variable_deprecations(query, variables, schema)
+    if found:
+        errors = [
+            {
+                "message": f"Variable ${d.variable} was provided invalid value for {d.coordinate} "
+                f"({d.kind} removed: {d.reason.strip()})",
+                "extensions": {"code": "INVALID_VARIABLE"},
+            }
+            for d in found
+        ]
+        raise _Rejected(errors)
 
 
 def _well_formed(body) -> bool:

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlparse
 
+from .addresses import address_create, address_delete, address_update
 from .bulk import run_bulk_query
 from .context import RequestContext, limit_input_array
 from .metafields import MetafieldWriter, metafield_definition_create, metafields_delete, metafields_set
@@ -17,6 +18,15 @@ def mutation_root(ctx: RequestContext) -> dict:
     return {
         "customerCreate": lambda info, input: customer_create(ctx, input),
         "customerUpdate": lambda info, input: customer_update(ctx, input),
+        "customerAddressCreate": lambda info, customerId, address, setAsDefault=False: address_create(
+            ctx, customerId, address, bool(setAsDefault)
+        ),
+        "customerAddressUpdate": lambda info, customerId, addressId, address, setAsDefault=False: (
+            address_update(ctx, customerId, addressId, address, bool(setAsDefault))
+        ),
+        "customerAddressDelete": lambda info, customerId, addressId: address_delete(
+            ctx, customerId, addressId
+        ),
         "tagsAdd": lambda info, id, tags: change_tags(ctx, id, tags, add=True),
         "tagsRemove": lambda info, id, tags: change_tags(ctx, id, tags, add=False),
         "metafieldsSet": lambda info, metafields: metafields_set(ctx, metafields),
@@ -167,20 +177,18 @@ def send_invite(ctx: RequestContext, customer_id: str, email: dict | None) -> di
 
 def create_webhook(ctx: RequestContext, topic: str, subscription: dict) -> dict:
     shop = ctx.shop
-    url = subscription.get("callbackUrl") or ""
+    url = subscription.get("uri") or ""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return {
             "webhookSubscription": None,
-            "userErrors": [
-                {"field": ["webhookSubscription", "callbackUrl"], "message": "Address is invalid"}
-            ],
+            "userErrors": [{"field": ["webhookSubscription", "uri"], "message": "Address is invalid"}],
         }
     if any(w.topic == topic and w.callback_url == url for w in shop.webhooks):
         message = "Address for this topic has already been taken"
         return {
             "webhookSubscription": None,
-            "userErrors": [{"field": ["webhookSubscription", "callbackUrl"], "message": message}],
+            "userErrors": [{"field": ["webhookSubscription", "uri"], "message": message}],
         }
     created = WebhookSubscription(
         id=gid("WebhookSubscription", shop.ids.next("WebhookSubscription")),

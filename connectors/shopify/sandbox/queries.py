@@ -2,21 +2,36 @@
 
 from graphql import GraphQLError
 
-from .context import RequestContext, limit_input_array
+from .context import RequestContext, iso, limit_input_array
 from .search import Search
 from .store import Customer, gid_kind, gid_number
 from .validation import normalize_phone
 from .views import bulk_view, by_number, customer_view, definition_view, node_view, shop_view, variant_view
 
 CUSTOMER_SEARCH = {
-    "known_fields": {"email", "phone", "id", "state", "tag", "first_name", "last_name", "country"},
-    "exact_fields": {"id", "state", "tag", "country"},
+    "known_fields": {
+        "email",
+        "phone",
+        "id",
+        "state",
+        "tag",
+        "first_name",
+        "last_name",
+        "country",
+        "updated_at",
+    },
+    "exact_fields": {"id", "state", "tag", "country", "updated_at"},
     "default_fields": ("first_name", "last_name", "email", "phone"),
 }
 VARIANT_SEARCH = {
     "known_fields": {"sku", "id", "title", "barcode", "product_id", "product_title"},
     "exact_fields": {"id", "product_id"},
     "default_fields": ("sku", "title", "product_title", "barcode"),
+}
+BULK_SEARCH = {
+    "known_fields": {"id", "status", "operation_type", "created_at"},
+    "exact_fields": {"id", "status", "operation_type", "created_at"},
+    "default_fields": ("id",),
 }
 CUSTOMER_SORT = {
     "ID": by_number,
@@ -108,6 +123,20 @@ def query_root(ctx: RequestContext) -> dict:
             return None
         return bulk_view(ctx, shop.bulk_operations[-1]) if shop.bulk_operations else None
 
+    def bulk_operations(info, query=None, sortKey="CREATED_AT", reverse=False, **page):
+        """The app's bulk operations, newest first, filtered by `query` (`id:`, `status:`, …)."""
+        if sortKey not in ("CREATED_AT", "ID"):
+            raise GraphQLError(f"The Shopify sandbox does not implement sortKey {sortKey}.")
+        search = _search(ctx, info, query, BULK_SEARCH)
+        found = [op for op in shop.bulk_operations if search.matches(_bulk_fields(ctx, op))]
+        return ctx.page(
+            found,
+            sort_key=lambda op: (-op.created_at, -gid_number(op.id)),
+            view=lambda op: bulk_view(ctx, op),
+            reverse=reverse,
+            **page,
+        )
+
     return {
         "shop": lambda info: shop_view(ctx),
         "customers": customers,
@@ -118,6 +147,7 @@ def query_root(ctx: RequestContext) -> dict:
         "node": node,
         "metafieldDefinitions": metafield_definitions,
         "currentBulkOperation": current_bulk_operation,
+        "bulkOperations": bulk_operations,
     }
 
 
@@ -158,6 +188,8 @@ def _customer_fields(customer: Customer):
             return list(customer.tags)
         if field_name == "country":
             return [a.get("countryCode") for a in customer.addresses]
+        if field_name == "updated_at":
+            return [iso(customer.updated_at)]
         simple = {
             "email": customer.email,
             "phone": customer.phone,
@@ -166,6 +198,18 @@ def _customer_fields(customer: Customer):
             "last_name": customer.last_name,
         }
         return [simple.get(field_name)]
+
+    return values
+
+
+def _bulk_fields(ctx: RequestContext, operation):
+    def values(field_name: str) -> list:
+        return {
+            "id": [str(gid_number(operation.id)), operation.id],
+            "status": [operation.status(ctx.now()).lower()],
+            "operation_type": ["query"],
+            "created_at": [iso(operation.created_at)],
+        }[field_name]
 
     return values
 

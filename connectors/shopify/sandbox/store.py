@@ -69,9 +69,10 @@ class IdAllocator:
 
 
 def address_records(ids: IdAllocator, addresses: list[dict]) -> list[dict]:
-    """MailingAddressInput-shaped dicts as stored: a new id each, in order (the first is the default)."""
+    """MailingAddressInput-shaped dicts as stored, in order (the first is the default): a stored address
+    passed back keeps its id, any other gets a new one."""
     return [
-        {"id": gid("MailingAddress", ids.next("MailingAddress")), "position": position}
+        {"id": address.get("id") or gid("MailingAddress", ids.next("MailingAddress")), "position": position}
         | {k: address.get(k) for k in ADDRESS_FIELDS}
         for position, address in enumerate(addresses)
     ]

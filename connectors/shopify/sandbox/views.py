@@ -96,6 +96,10 @@ def customer_view(ctx: RequestContext, customer: Customer) -> dict:
         "taxExemptions": list(customer.tax_exemptions),
         "note": customer.note,
         "locale": customer.locale,
+        "defaultEmailAddress": _email_address(customer),
+        "defaultPhoneNumber": {"phoneNumber": customer.phone, "marketingState": "NOT_SUBSCRIBED"}
+        if customer.phone
+        else None,
         "verifiedEmail": bool(customer.email),
         "validEmailAddress": bool(customer.email),
         "numberOfOrders": "0",
@@ -109,6 +113,18 @@ def customer_view(ctx: RequestContext, customer: Customer) -> dict:
             addresses, sort_key=lambda a: (a["position"],), view=lambda a: a, **page
         ),
         **metafield_fields(ctx, customer.metafields),
+    }
+
+
+def _email_address(customer: Customer) -> dict | None:
+    if not customer.email:
+        return None
+    return {
+        "emailAddress": customer.email,
+        "validFormat": True,
+        "marketingState": "NOT_SUBSCRIBED",
+        "marketingOptInLevel": None,
+        "marketingUpdatedAt": None,
     }
 
 
@@ -209,6 +225,7 @@ def shop_view(ctx: RequestContext) -> dict:
         "currencyCode": shop.currency,
         "url": f"https://{shop.domain}",
         "billingAddress": _shop_address(shop),
+        "shopAddress": _shop_address(shop),
         "primaryDomain": {"id": shop.shop_gid.replace("Shop", "Domain"), "host": shop.domain},
         "ianaTimezone": "UTC",
         "timezoneAbbreviation": "UTC",
@@ -310,6 +327,7 @@ def webhook_view(ctx: RequestContext, subscription: WebhookSubscription) -> dict
         "legacyResourceId": str(gid_number(subscription.id)),
         "topic": subscription.topic,
         "format": subscription.format,
+        "uri": subscription.callback_url,
         "callbackUrl": subscription.callback_url,
         "endpoint": {"__typename": "WebhookHttpEndpoint", "callbackUrl": subscription.callback_url},
         "apiVersion": {

@@ -23,7 +23,7 @@ const KINDS = { all: "Customers and prices", customers: "Customers", pricing: "P
 const TRIGGERS = { schedule: "Scheduled", manual: "Sync now", preview: "Preview", command: "Command line", install: "Install" };
 const COUNT_LABELS = [
   ["read", "read", "read"], ["created", "created", "to create"], ["updated", "updated", "to update"],
-  ["unchanged", "unchanged", "unchanged"], ["skipped", "skipped", "to skip"], ["failed", "failed", "would fail"],
+  ["repaired", "put back after edits in Shopify", "to put back"], ["unchanged", "unchanged", "unchanged"], ["skipped", "skipped", "to skip"], ["failed", "failed", "would fail"],
   ["invited", "invited", "to invite"], ["variants_updated", "variant prices updated", "variant prices to update"],
 ];
 const INVITE_LABELS = { held: "waiting for you to send", pending: "waiting", sending: "sending", sent: "sent", failed: "failed", accepted: "accepted" };

@@ -6,17 +6,15 @@ from email.utils import format_datetime
 
 import pytest
 import requests
-from graphql import parse, validate
 from requests.structures import CaseInsensitiveDict
 
 from connectors.shopify import admin as admin_module
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient, RetryPolicy
-from connectors.shopify.documents import all_document_names, customers_by_email_document, document
+from connectors.shopify.documents import document
 from connectors.shopify.errors import ShopifyAuthError, ShopifyQueryError, ShopifyUnavailableError
 from connectors.shopify.records import MetafieldWrite
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.shopify.schema import admin_schema
 
 from .conftest import SHOP, VERSION
 
@@ -32,16 +30,6 @@ def admin_for(sandbox, clock, token=None, **options):
         **options,
     )
     return ShopifyAdmin(client)
-
-
-@pytest.mark.parametrize("name", all_document_names())
-def test_every_document_validates_against_the_admin_schema(name):
-    assert validate(admin_schema(), parse(document(name))) == []
-
-
-@pytest.mark.parametrize("count", [1, 2, 25, 50])
-def test_generated_email_lookups_validate(count):
-    assert validate(admin_schema(), parse(customers_by_email_document(count))) == []
 
 
 def test_an_invalid_document_never_reaches_shopify(sandbox, clock):

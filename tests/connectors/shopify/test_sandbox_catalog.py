@@ -17,18 +17,25 @@ VARIANTS = """query($first: Int!, $after: String, $q: String) {
 NODES = """query($ids: [ID!]!) {
   nodes(ids: $ids) {
     __typename id
-    ... on Customer { email }
+    ... on Customer { defaultEmailAddress { emailAddress } }
     ... on ProductVariant { sku }
   }
 }"""
 RUN_BULK = """mutation($q: String!) {
   bulkOperationRunQuery(query: $q) { bulkOperation { id status } userErrors { field message code } }
 }"""
-CURRENT = """{
-  currentBulkOperation(type: QUERY) {
-    id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt
+CURRENT = """query($q: String) {
+  bulkOperations(first: 1, query: $q) {
+    nodes { id status errorCode objectCount rootObjectCount url partialDataUrl createdAt completedAt }
   }
 }"""
+
+
+def current(admin, query=None):
+    nodes = admin.data(CURRENT, {"q": query})["bulkOperations"]["nodes"]
+    return nodes[0] if nodes else None
+
+
 EXPORT = """{
   productVariants { edges { node { id sku metafields(namespace: "cin7") { edges { node { key value } } } } } }
 }"""
@@ -84,11 +91,12 @@ def test_nodes_returns_mixed_types_and_nulls(shop, admin):
 
     assert nodes == [
         {"__typename": "ProductVariant", "id": variant, "sku": "A-1"},
-        {"__typename": "Customer", "id": customer, "email": "n@example.com"},
+        {"__typename": "Customer", "id": customer, "defaultEmailAddress": {"emailAddress": "n@example.com"}},
         None,
     ]
     assert admin(NODES, {"ids": ["not-a-gid"]})["errors"]
-    assert admin(NODES, {"ids": [customer] * 3})["extensions"]["cost"]["requestedQueryCost"] == 3
+    # 1 per node and 1 per object inside it (defaultEmailAddress)
+    assert admin(NODES, {"ids": [customer] * 3})["extensions"]["cost"]["requestedQueryCost"] == 6
 
 
 def test_bulk_export_runs_polls_and_downloads_jsonl(clock):
@@ -118,11 +126,12 @@ def test_bulk_export_runs_polls_and_downloads_jsonl(clock):
         second = admin.data(RUN_BULK, {"q": EXPORT})["bulkOperationRunQuery"]
         assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
 
-        running = admin.data(CURRENT)["currentBulkOperation"]
+        running = current(admin, f"id:{operation['id'].rsplit('/', 1)[1]}")
         assert running["id"] == operation["id"] and running["status"] == "RUNNING" and running["url"] is None
+        assert current(admin, "status:running") == running and current(admin, "status:completed") is None
 
         clock.sleep(30)
-        done = admin.data(CURRENT)["currentBulkOperation"]
+        done = current(admin, "status:completed")
         assert done["status"] == "COMPLETED" and done["completedAt"] and done["partialDataUrl"] is None
         assert done["objectCount"] == "6" and done["rootObjectCount"] == "5"
         download = requests.get(done["url"], timeout=5)  # a signed storage URL: no token needed
@@ -146,4 +155,4 @@ def test_bulk_query_rules(admin, shop):
         ]
     )
     assert refused("{ productVariants { edges { node { id } } } }") == []
-    assert admin.data(CURRENT)["currentBulkOperation"]["url"] is None  # nothing to export
+    assert current(admin)["url"] is None  # the newest: nothing to export

@@ -1,10 +1,12 @@
-"""Customers: create/update semantics and userErrors, tags, lookups, search, account invites."""
+"""Customers: create/update semantics and userErrors, address mutations, tags, lookups, search, account
+invites, and the refusal of what 2026-01 deprecates."""
 
 import pytest
 
 CUSTOMER_FIELDS = """
-  id email firstName lastName displayName phone state tags taxExempt legacyResourceId
-  addresses { address1 city countryCodeV2 provinceCode province company }
+  id defaultEmailAddress { emailAddress } firstName lastName displayName defaultPhoneNumber { phoneNumber }
+  state tags taxExempt legacyResourceId
+  addressesV2(first: 10) { nodes { address1 city countryCodeV2 provinceCode province company } }
   defaultAddress { city }
   metafield(namespace: "cin7", key: "cin7_id") { value type }
 """
@@ -18,8 +20,27 @@ TAGS_ADD = """mutation($id: ID!, $tags: [String!]!) {
   tagsAdd(id: $id, tags: $tags) { node { id } userErrors { field message } }
 }"""
 TAGS_REMOVE = TAGS_ADD.replace("tagsAdd", "tagsRemove")
-SEARCH = "query($q: String) { customers(first: 50, query: $q) { nodes { email } } }"
-BY_IDENTIFIER = "query($i: CustomerIdentifierInput!) { customerByIdentifier(identifier: $i) { id email } }"
+EMAIL = "defaultEmailAddress { emailAddress }"
+SEARCH = f"query($q: String) {{ customers(first: 50, query: $q) {{ nodes {{ {EMAIL} }} }} }}"
+BY_IDENTIFIER = (
+    f"query($i: CustomerIdentifierInput!) {{ customerByIdentifier(identifier: $i) {{ id {EMAIL} }} }}"
+)
+ADDRESS_RESULT = "address { id city } userErrors { field message }"
+ADDRESS_CREATE = f"""mutation($c: ID!, $a: MailingAddressInput!, $d: Boolean) {{
+  customerAddressCreate(customerId: $c, address: $a, setAsDefault: $d) {{ {ADDRESS_RESULT} }}
+}}"""
+ADDRESS_UPDATE = f"""mutation($c: ID!, $id: ID!, $a: MailingAddressInput!, $d: Boolean) {{
+  customerAddressUpdate(customerId: $c, addressId: $id, address: $a, setAsDefault: $d) {{ {ADDRESS_RESULT} }}
+}}"""
+ADDRESS_DELETE = """mutation($c: ID!, $id: ID!) {
+  customerAddressDelete(customerId: $c, addressId: $id) { deletedAddressId userErrors { field message } }
+}"""
+ADDRESS_PAGE = """query($id: ID!, $after: String) {
+  customer(id: $id) {
+    defaultAddress { city }
+    addressesV2(first: 2, after: $after) { nodes { id city } pageInfo { hasNextPage endCursor } }
+  }
+}"""
 INVITE = """mutation($id: ID!) {
   customerSendAccountInviteEmail(customerId: $id) { customer { id state } userErrors { field message } }
 }"""
@@ -38,15 +59,6 @@ def test_create_stores_every_input_field(shop, admin):
         phone="+1 415 555 2671",
         tags=["wholesale", "VIP", "vip"],
         taxExempt=True,
-        addresses=[
-            {
-                "address1": "1 Main St",
-                "city": "Austin",
-                "countryCode": "US",
-                "provinceCode": "TX",
-                "company": "Acme",
-            }
-        ],
         metafields=[
             {"namespace": "cin7", "key": "cin7_id", "type": "single_line_text_field", "value": "C-1"}
         ],
@@ -54,20 +66,13 @@ def test_create_stores_every_input_field(shop, admin):
 
     customer = result["customer"]
     assert result["userErrors"] == []
-    assert customer["state"] == "DISABLED" and customer["phone"] == "+14155552671"
+    assert customer["state"] == "DISABLED" and customer["defaultPhoneNumber"] == {
+        "phoneNumber": "+14155552671"
+    }
     assert customer["tags"] == ["VIP", "wholesale"] and customer["taxExempt"] is True
     assert customer["displayName"] == "Ada Lovelace"
-    assert customer["addresses"] == [
-        {
-            "address1": "1 Main St",
-            "city": "Austin",
-            "countryCodeV2": "US",
-            "provinceCode": "TX",
-            "province": "Texas",
-            "company": "Acme",
-        }
-    ]
-    assert customer["defaultAddress"] == {"city": "Austin"}
+    assert customer["defaultEmailAddress"] == {"emailAddress": "Buyer@Example.com"}
+    assert customer["addressesV2"]["nodes"] == [] and customer["defaultAddress"] is None
     assert customer["metafield"] == {"value": "C-1", "type": "single_line_text_field"}
     record = shop.customers[customer["id"]]
     assert record.email == "Buyer@Example.com" and shop.customer_by_email("buyer@example.COM") is record
@@ -86,11 +91,6 @@ def test_create_stores_every_input_field(shop, admin):
         ({"email": "new@example.com", "phone": "+1 555 0100"}, ["phone"], "Phone is invalid"),
         ({"email": "new@example.com", "phone": "0412 345 678"}, ["phone"], "Phone is invalid"),
         ({"note": "nobody"}, None, "must be present"),
-        (
-            {"email": "new@example.com", "addresses": [{"countryCode": "US", "provinceCode": "ON"}]},
-            ["addresses", "0", "provinceCode"],
-            "not valid",
-        ),
         (
             {
                 "email": "new@example.com",
@@ -112,37 +112,116 @@ def test_create_user_errors_change_nothing(shop, admin, data, field, message):
     assert shop.customers == before
 
 
-def test_update_changes_only_given_fields_and_replaces_addresses(shop, admin):
-    created = create(
-        admin,
-        email="a@example.com",
-        firstName="Ann",
-        phone="+14155552671",
-        tags=["keep"],
-        addresses=[{"city": "Old", "countryCode": "US"}, {"city": "Older", "countryCode": "US"}],
-    )
+def test_update_changes_only_given_fields(shop, admin):
+    created = create(admin, email="a@example.com", firstName="Ann", phone="+14155552671", tags=["keep"])
     customer_id = created["customer"]["id"]
 
-    updated = admin.data(
-        UPDATE,
-        {
-            "input": {
-                "id": customer_id,
-                "lastName": "Smith",
-                "addresses": [{"city": "Toronto", "countryCode": "CA", "provinceCode": "ON"}],
-            }
-        },
-    )
+    updated = admin.data(UPDATE, {"input": {"id": customer_id, "lastName": "Smith"}})
 
     customer = updated["customerUpdate"]["customer"]
     assert customer["firstName"] == "Ann" and customer["lastName"] == "Smith"
-    assert customer["phone"] == "+14155552671" and customer["tags"] == ["keep"]
-    assert [a["city"] for a in customer["addresses"]] == ["Toronto"]
-    assert customer["defaultAddress"] == {"city": "Toronto"}
-
+    assert customer["defaultPhoneNumber"] == {"phoneNumber": "+14155552671"} and customer["tags"] == ["keep"]
     replaced = admin.data(UPDATE, {"input": {"id": customer_id, "tags": ["only"]}})["customerUpdate"]
     assert replaced["customer"]["tags"] == ["only"]
-    assert len(shop.customers[customer_id].addresses) == 1
+
+
+def test_address_mutations_create_update_in_place_set_default_and_delete(shop, admin):
+    customer = shop.add_customer(email="a@example.com", addresses=[{"city": "Old", "countryCode": "US"}])
+    (old_id,) = [a["id"] for a in shop.customers[customer].addresses]
+
+    created = admin.data(
+        ADDRESS_CREATE, {"c": customer, "a": {"city": "Austin", "countryCode": "US"}, "d": True}
+    )
+    new_id = created["customerAddressCreate"]["address"]["id"]
+    assert [a["city"] for a in shop.customers[customer].addresses] == ["Austin", "Old"]  # the new default
+
+    moved = {"city": "Toronto", "countryCode": "CA", "provinceCode": "ON"}
+    updated = admin.data(ADDRESS_UPDATE, {"c": customer, "id": new_id, "a": moved, "d": True})
+    assert updated["customerAddressUpdate"] == {
+        "address": {"id": new_id, "city": "Toronto"},
+        "userErrors": [],
+    }
+    assert [a["id"].split("/")[-1] for a in shop.customers[customer].addresses][1] == old_id.split("/")[-1]
+
+    admin.data(ADDRESS_UPDATE, {"c": customer, "id": old_id, "a": {"city": "Older"}, "d": True})
+    assert [a["city"] for a in shop.customers[customer].addresses] == ["Older", "Toronto"]
+
+    deleted = admin.data(ADDRESS_DELETE, {"c": customer, "id": new_id})["customerAddressDelete"]
+    assert deleted == {"deletedAddressId": new_id, "userErrors": []}
+    assert [a["city"] for a in shop.customers[customer].addresses] == ["Older"]
+
+
+def test_address_mutation_user_errors_change_nothing(shop, admin):
+    customer = shop.add_customer(email="a@example.com", addresses=[{"city": "Old", "countryCode": "US"}])
+    before = [dict(a) for a in shop.customers[customer].addresses]
+    bad_province = {"city": "X", "countryCode": "US", "provinceCode": "ON"}
+
+    cases = [
+        (ADDRESS_CREATE, {"c": customer, "a": bad_province}, ["address", "provinceCode"], "not valid"),
+        (ADDRESS_CREATE, {"c": "gid://shopify/Customer/1", "a": {}}, ["customerId"], "does not exist"),
+        (
+            ADDRESS_UPDATE,
+            {"c": customer, "id": before[0]["id"], "a": bad_province},
+            ["address", "provinceCode"],
+            "not valid",
+        ),
+        (
+            ADDRESS_UPDATE,
+            {"c": customer, "id": "gid://shopify/MailingAddress/1", "a": {}},
+            ["addressId"],
+            "does not exist",
+        ),
+        (
+            ADDRESS_DELETE,
+            {"c": customer, "id": "gid://shopify/MailingAddress/1"},
+            ["addressId"],
+            "does not exist",
+        ),
+    ]
+    for document, variables, field, message in cases:
+        (payload,) = admin.data(document, variables).values()
+        assert payload["userErrors"][0]["field"] == field and message in payload["userErrors"][0]["message"]
+    assert shop.customers[customer].addresses == before
+
+
+def test_addresses_v2_pages_through_every_address_default_first(shop, admin):
+    cities = [f"City {n}" for n in range(5)]
+    customer = shop.add_customer(email="a@example.com", addresses=[{"city": c} for c in cities])
+
+    seen, after = [], None
+    while True:
+        node = admin.data(ADDRESS_PAGE, {"id": customer, "after": after})["customer"]
+        seen += [a["city"] for a in node["addressesV2"]["nodes"]]
+        if not node["addressesV2"]["pageInfo"]["hasNextPage"]:
+            break
+        after = node["addressesV2"]["pageInfo"]["endCursor"]
+    assert seen == cities and node["defaultAddress"] == {"city": "City 0"}
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("{ customers(first: 1) { nodes { email } } }", "Customer.email"),
+        ("{ customers(first: 1) { nodes { addresses { id } } } }", "Customer.addresses"),
+        ("{ shop { billingAddress { countryCodeV2 } } }", "Shop.billingAddress"),
+        ("{ currentBulkOperation { id } }", "QueryRoot.currentBulkOperation"),
+    ],
+)
+def test_deprecated_fields_are_refused_as_removed(shop, admin, query, named):
+    answer = admin(query)
+    assert "data" not in answer
+    assert named in answer["errors"][0]["message"]
+    assert answer["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_deprecated_input_fields_in_variables_are_refused_and_change_nothing(shop, admin):
+    addresses = [{"city": "Austin", "countryCode": "US"}]
+    answer = admin(CREATE, {"input": {"email": "new@example.com", "addresses": addresses}})
+
+    assert "data" not in answer and shop.customers == {}
+    (error,) = answer["errors"]
+    assert "CustomerInput.addresses" in error["message"] and "customerAddressCreate" in error["message"]
+    assert error["extensions"]["code"] == "INVALID_VARIABLE"
 
 
 def test_update_user_errors(shop, admin):
@@ -203,7 +282,7 @@ def test_customer_by_identifier_is_exact(shop, admin):
     assert lookup(emailAddress="bob@example.com")["id"] == bob
     assert lookup(emailAddress="bob@example.co") is None
     assert lookup(phoneNumber="+1 415-555-2671")["id"] == bob
-    assert lookup(id=bob)["email"] == "Bob@Example.com"
+    assert lookup(id=bob)["defaultEmailAddress"] == {"emailAddress": "Bob@Example.com"}
     assert lookup(id="gid://shopify/Customer/1") is None
     assert admin(BY_IDENTIFIER, {"i": {"emailAddress": "a@b.c", "id": bob}})["errors"]
 
@@ -213,7 +292,8 @@ def test_quoted_search_is_exact_but_unquoted_search_matches_other_customers(shop
         shop.add_customer(email=email)
 
     def emails(query):
-        return sorted(n["email"] for n in admin.data(SEARCH, {"q": query})["customers"]["nodes"])
+        nodes = admin.data(SEARCH, {"q": query})["customers"]["nodes"]
+        return sorted(n["defaultEmailAddress"]["emailAddress"] for n in nodes)
 
     assert emails('email:"bob@example.com"') == ["bob@example.com"]
     assert emails('email:"BOB@example.com"') == ["bob@example.com"]
@@ -231,7 +311,8 @@ def test_search_by_tag_state_and_id_and_unknown_fields_are_ignored_with_a_warnin
     shop.add_customer(email="d@example.com", state="DISABLED")
 
     def emails(query):
-        return sorted(n["email"] for n in admin.data(SEARCH, {"q": query})["customers"]["nodes"])
+        nodes = admin.data(SEARCH, {"q": query})["customers"]["nodes"]
+        return sorted(n["defaultEmailAddress"]["emailAddress"] for n in nodes)
 
     assert emails("tag:vip") == ["v@example.com"]
     assert emails("state:disabled") == ["d@example.com"]
@@ -282,10 +363,12 @@ def test_invite_only_on_classic_accounts_and_not_for_enabled_customers(sandbox, 
 
 def test_shop_query_reports_customer_accounts(admin, classic_admin):
     query = (
-        "{ shop { id name myshopifyDomain currencyCode customerAccountsV2 { customerAccountsVersion url } } }"
+        "{ shop { id name myshopifyDomain currencyCode shopAddress { countryCodeV2 } "
+        "customerAccountsV2 { customerAccountsVersion url } } }"
     )
     shop = admin.data(query)["shop"]
     assert shop["name"] == "Acme Supply" and shop["myshopifyDomain"] == "acme.myshopify.com"
+    assert shop["shopAddress"]["countryCodeV2"]
     assert shop["customerAccountsV2"]["customerAccountsVersion"] == "NEW_CUSTOMER_ACCOUNTS"
     assert shop["customerAccountsV2"]["url"].startswith("https://shopify.com/")
     legacy = classic_admin.data(query)["shop"]["customerAccountsV2"]["customerAccountsVersion"]

@@ -11,9 +11,9 @@ import pytest
 
 from .conftest import API_SECRET, SHOP
 
-SUBSCRIBE = """mutation($url: URL!) {
-  webhookSubscriptionCreate(topic: APP_UNINSTALLED, webhookSubscription: {callbackUrl: $url, format: JSON}) {
-    webhookSubscription { id topic endpoint { __typename ... on WebhookHttpEndpoint { callbackUrl } } }
+SUBSCRIBE = """mutation($url: String!) {
+  webhookSubscriptionCreate(topic: APP_UNINSTALLED, webhookSubscription: {uri: $url, format: JSON}) {
+    webhookSubscription { id topic uri }
     userErrors { field message }
   }
 }"""
@@ -62,7 +62,7 @@ def test_subscription_is_stored_and_duplicates_are_refused(shop, admin, receiver
 
     subscription = created["webhookSubscription"]
     assert created["userErrors"] == [] and subscription["topic"] == "APP_UNINSTALLED"
-    assert subscription["endpoint"] == {"__typename": "WebhookHttpEndpoint", "callbackUrl": receiver.url}
+    assert subscription["uri"] == receiver.url
     assert duplicate["webhookSubscription"] is None
     assert duplicate["userErrors"][0]["message"] == "Address for this topic has already been taken"
     assert [w.callback_url for w in shop.webhooks] == [receiver.url]
