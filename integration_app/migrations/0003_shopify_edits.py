@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration_app', '0001_initial'),
+        ('integration_app', '0002_run_process_and_delivery_ids'),
     ]
 
     operations = [
