@@ -11,7 +11,7 @@ from django.utils import timezone
 from syncs.invites import send_due_invites
 from syncs.runner import execute
 
-from . import scheduling
+from . import cin7_deliveries, cin7_webhooks, scheduling
 from .models import (
     CustomerLink,
     OAuthState,
@@ -80,7 +80,11 @@ def redact_customer(domain: str, payload: dict) -> None:
 
 
 def redact_shop(domain: str) -> None:
-    """shop/redact: delete everything the app holds about the shop, its install and webhook records too."""
+    """shop/redact: delete everything the app holds about the shop, its install and webhook records too
+    (its Cin7 webhook registrations first, while the credentials to delete them are still there)."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is not None:
+        cin7_webhooks.unregister(shop)
     deleted, _ = Shop.objects.filter(domain=domain).delete()
     deleted += OAuthState.objects.filter(shop_domain=domain).delete()[0]
     deleted += WebhookDelivery.objects.filter(shop_domain=domain).delete()[0]
@@ -98,11 +102,23 @@ def execute_run(run_id: int) -> dict | None:
         return None
     with keep_alive(run.pk):
         execute(run)
+    _after_run(run)
     try:
         prune_runs(run.shop)
     except Exception:  # history clean-up never fails a finished run
         logger.exception("Pruning the runs of %s failed", run.shop.domain)
     return {"run_id": run.pk, "status": run.status, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _after_run(run) -> None:
+    """Cin7 webhooks: deliveries that came during the run get theirs; a full run re-checks the
+    registrations (Cin7 deactivates one after 6 failed deliveries). Never fails the finished run."""
+    try:
+        cin7_deliveries.after_run(run.shop_id)
+        if run.full and not run.dry_run:
+            cin7_webhooks.ensure(run.shop)
+    except Exception:
+        logger.exception("Cin7 webhook upkeep after run %s failed", run.pk)
 
 
 def scheduled_sync(domain: str, full: bool) -> dict | None:

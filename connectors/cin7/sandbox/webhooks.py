@@ -98,6 +98,10 @@ class Registrations:
     def active(self, event: str) -> list[dict]:
         return [dict(item) for item in self._items.values() if item["Type"] == event and item["IsActive"]]
 
+    def stored(self) -> list[dict]:
+        """Every registration as Cin7 holds it, secrets included (for tests; the API never shows them)."""
+        return [dict(item) for item in self._items.values()]
+
     def get(self, webhook_id: str) -> dict | None:
         return self._items.get(webhook_id)
 
