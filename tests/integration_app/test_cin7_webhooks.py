@@ -14,6 +14,7 @@ from integration_app import cin7_deliveries, tasks
 from integration_app.models import Cin7Webhooks, RunStatus, Shop, SyncRun
 from integration_app.sync_control import start_run
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
+from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +253,42 @@ def test_a_run_started_elsewhere_keeps_the_delivery_for_after_it(api, client, in
     tasks.execute_run(active.pk)  # its end wakes them
     run_queued_tasks()
     assert SyncRun.objects.filter(trigger="webhook", status=RunStatus.SUCCEEDED).count() == 1
+
+
+# -- end to end: a Cin7 edit → the sandbox's delivery to the live app → the run → the Shopify write -------
+def wait_for_delivery(store, count, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while len([r for r in store.deliveries.log if r.status == 200]) < count:
+        assert time.monotonic() < deadline, store.deliveries.log
+        time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cin7_edit_reaches_shopify_through_the_webhook(
+    live_server, settings, api, installed_shop, cin7_store, cin7_account, sandbox_shop
+):
+    settings.APP_URL = live_server.url
+    cin7_store.deliveries.timing.first_delay = 0
+    customer_id = cin7_account.add_customer(b2b_customer("Ann Lee", "ann@example.com"))
+    product_id = cin7_account.add_product({"SKU": "A-1", "Name": "A", "PriceTier1": 10})
+    sandbox_shop.add_product("A", variants=[{"sku": "A-1"}])
+    variant_id = next(v for v, variant in sandbox_shop.variants.items() if variant["sku"] == "A-1")
+    assert save_credentials(api)["cin7_webhooks"] == "active"
+    assert run_sync(installed_shop).status == RunStatus.SUCCEEDED
+    run_queued_tasks()
+
+    cin7_account.update_customer(customer_id, CreditLimit=7500)
+    wait_for_delivery(cin7_store, 1)
+    run_queued_tasks()  # what a worker does: the wake, then the incremental customers run
+    run = SyncRun.objects.filter(trigger="webhook").get()
+    assert (run.kind, run.full, run.status) == ("customers", False, RunStatus.SUCCEEDED)
+    ann = next(c for c in sandbox_shop.customers.values() if c.email == "ann@example.com")
+    assert ann.metafields[("cin7", "credit_limit")].value == "7500.00"
+
+    cin7_account.update_product(product_id, PriceTier1=12)
+    wait_for_delivery(cin7_store, 2)
+    run_queued_tasks()
+    run = SyncRun.objects.filter(trigger="webhook").order_by("-id").first()
+    assert (run.kind, run.status) == ("pricing", RunStatus.SUCCEEDED)
+    tiers = json.loads(sandbox_shop.metafield(variant_id, "cin7", "price_tiers")["value"])
+    assert tiers["Tier 1"] == "12.00"
