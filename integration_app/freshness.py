@@ -13,6 +13,7 @@ import statistics
 import threading
 import time
 from decimal import Decimal
+from pydoc import locate
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +22,7 @@ from django_q.models import OrmQ
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
+from syncs.runner import execute
 
 from . import cin7_webhooks
 from .local_server import LocalAppServer
@@ -56,8 +58,6 @@ class _Workers:
             thread.join()
 
     def _work(self) -> None:
-        from pydoc import locate
-
         try:
             while not self._stop.wait(POLL):
                 for queued in OrmQ.objects.order_by("id")[:5]:
@@ -95,8 +95,6 @@ def _setup(cin7: Cin7Sandbox, shopify: ShopifySandbox, records: int):
     Cin7Connection.objects.create(shop=shop, account_id=account.account_id, api_key=account.api_key)
     SyncSettings.objects.filter(shop=shop).update(customer_tags=["b2b"], send_invites=False)
     shop = Shop.objects.get(pk=shop.pk)
-    from syncs.runner import execute
-
     execute(claim_run(start_run(shop, kind="all", full=True, dry_run=False, trigger="command").pk))
     Cin7Connection.objects.filter(shop=shop).update(verified_at=timezone.now())
     return account, sandbox_shop, shop, customers, products
@@ -113,10 +111,9 @@ def _written(sandbox_shop, edit) -> bool:
     return bool(metafield) and expected in metafield["value"]
 
 
-def _measure(account, sandbox_shop, cin7_store, customers, products, edits, spacing, offset) -> dict:
+def _measure(account, sandbox_shop, customers, products, edits, spacing, offset) -> list[float]:
     """Edit alternately a customer and a product every `spacing` seconds; time each to its write."""
     pending, latencies = [], []
-    log_start = len(cin7_store.deliveries.log)
     for n in range(edits):
         value = Decimal(1000 + offset + n)
         if n % 2 == 0:
@@ -136,8 +133,7 @@ def _measure(account, sandbox_shop, cin7_store, customers, products, edits, spac
             if n == edits - 1 and pending and time.time() > deadline + 600:
                 raise RuntimeError(f"{len(pending)} edits never reached Shopify")
             time.sleep(0.05)
-    delivered = [r for r in cin7_store.deliveries.log[log_start:] if r.status == 200]
-    return {"latencies": latencies, "delivered": len(delivered)}
+    return latencies
 
 
 def run_freshness(delays: list[float], edits: int, spacing: float, records: int, interval_min: int) -> dict:
@@ -160,10 +156,9 @@ def run_freshness(delays: list[float], edits: int, spacing: float, records: int,
                 for index, delay in enumerate(delays):
                     store.deliveries.timing.first_delay = delay
                     runs_before = SyncRun.objects.filter(trigger="webhook").count()
-                    figures = _measure(
-                        account, sandbox_shop, store, customers, products, edits, spacing, index * 100
+                    latencies = _measure(
+                        account, sandbox_shop, customers, products, edits, spacing, index * 100
                     )
-                    latencies = figures["latencies"]
                     # After Cin7's first attempt; an edit an earlier delivery's run already read counts 0.
                     app_part = [max(0.0, latency - delay) for latency in latencies]
                     results.append(
