@@ -5,6 +5,7 @@ from django.db.models import Count
 from syncs.issues import FIXES, Code
 
 from . import scheduling
+from .cin7_webhooks import status_of
 from .models import Cin7Connection, InviteStatus, RunKind, RunStatus, Shop, SyncRun, SyncSettings
 
 
@@ -32,6 +33,7 @@ def settings_payload(shop: Shop) -> dict:
         "test_emails": sync_settings.test_emails,
         "notification_emails": sync_settings.notification_emails,
         "shop_email": shop.email,
+        **dict(zip(("cin7_webhooks", "cin7_webhooks_reason"), status_of(shop), strict=True)),
     }
 
 

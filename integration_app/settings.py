@@ -43,6 +43,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 
 APP_URL = env.str("APP_URL", default="http://127.0.0.1:8000").rstrip("/")
 APP_HOST = urlsplit(APP_URL).hostname or ""
+# A Cin7 webhook burst is taken as over after this many quiet seconds; then its one run starts.
+CIN7_WEBHOOK_SETTLE_SECONDS = env.float("CIN7_WEBHOOK_SETTLE_SECONDS", default=3.0)
 if APP_HOST and "*" not in ALLOWED_HOSTS and APP_HOST not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(APP_HOST)
 

@@ -26,7 +26,15 @@ SETTINGS_FIELDS = (
     "test_emails",
     "notification_emails",
 )
-READ_ONLY_FIELDS = ("cin7_api_key_set", "cin7_company", "cin7_currency", "cin7_verified", "shop_email")
+READ_ONLY_FIELDS = (
+    "cin7_api_key_set",
+    "cin7_company",
+    "cin7_currency",
+    "cin7_verified",
+    "shop_email",
+    "cin7_webhooks",
+    "cin7_webhooks_reason",
+)
 INTERVALS = {"sync_interval_minutes": (5, 1440), "full_sync_interval_hours": (1, 168)}
 
 

@@ -13,7 +13,7 @@ from django_q.models import Task
 from syncs.invites import send_due_invites
 from syncs.runner import execute
 
-from . import scheduling
+from . import cin7_deliveries, cin7_webhooks, scheduling
 from .models import (
     CustomerLink,
     OAuthState,
@@ -81,8 +81,12 @@ def redact_customer(domain: str, payload: dict) -> None:
 
 
 def redact_shop(domain: str) -> None:
-    """shop/redact: delete everything the app holds about the shop, its install records too. Webhook
-    delivery ids stay: they name no shop, and keep a replay of this delivery from being applied again."""
+    """shop/redact: delete everything the app holds about the shop, its install records too (its Cin7
+    webhook registrations first, while the credentials to delete them are still there). Webhook delivery
+    ids stay: they name no shop, and keep a replay of this delivery from being applied again."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is not None:
+        cin7_webhooks.unregister(shop)
     deleted, _ = Shop.objects.filter(domain=domain).delete()
     deleted += OAuthState.objects.filter(shop_domain=domain).delete()[0]
     # The task history: the app's task names and schedule names (a task's group) carry the domain as a word.
@@ -102,11 +106,23 @@ def execute_run(run_id: int) -> dict | None:
         return None
     with keep_alive(run.pk):
         execute(run)
+    _after_run(run)
     try:
         prune_runs(run.shop)
     except Exception:  # history clean-up never fails a finished run
         logger.exception("Pruning the runs of %s failed", run.shop.domain)
     return {"run_id": run.pk, "status": run.status, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def _after_run(run) -> None:
+    """Cin7 webhooks: deliveries that came during the run get theirs; a full run re-checks the
+    registrations (Cin7 deactivates one after 6 failed deliveries). Never fails the finished run."""
+    try:
+        cin7_deliveries.after_run(run.shop_id)
+        if run.full and not run.dry_run:
+            cin7_webhooks.ensure(run.shop)
+    except Exception:
+        logger.exception("Cin7 webhook upkeep after run %s failed", run.pk)
 
 
 def scheduled_sync(domain: str, full: bool) -> dict | None:

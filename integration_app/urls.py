@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from . import api, embedded, health, webhooks
+from . import api, cin7_deliveries, embedded, health, webhooks
 from .auth import oauth
 
 handler404 = "integration_app.api.not_found"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/install", oauth.install, name="install"),
     path("auth/callback", oauth.callback, name="callback"),
     path("webhooks/shopify", webhooks.shopify_webhook, name="shopify_webhook"),
+    path("webhooks/cin7/<str:key>", cin7_deliveries.cin7_webhook, name="cin7_webhook"),
     path("healthz", health.healthz, name="healthz"),
     path("api/settings", api.settings_view, name="api_settings"),
     path("api/settings/test-connection", api.test_connection_view, name="api_test_connection"),

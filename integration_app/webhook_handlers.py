@@ -28,6 +28,7 @@ def app_uninstalled(domain: str, payload: dict) -> None:
         shop.uninstalled_at = timezone.now()
         shop.save()
     scheduling.remove_schedules(shop)
+    async_task("integration_app.cin7_webhooks.unregister_task", domain, task_name=f"cin7-unhook {domain}")
     logger.info("%s uninstalled the app: token deleted, schedules stopped", domain)
 
 

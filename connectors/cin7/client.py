@@ -33,11 +33,13 @@ from .records import (
     PriceTier,
     Product,
     TaxRule,
+    Webhook,
     parse_customer,
     parse_me,
     parse_price_tier,
     parse_product,
     parse_tax_rule,
+    parse_webhook,
 )
 
 logger = logging.getLogger(__name__)
@@ -209,6 +211,29 @@ class Cin7Client:
         match = next((row for row in rows if (record_id_of(row) or "").strip().lower() == wanted), None)
         return None if match is None else parse_customer(match)
 
+    # -- webhooks (FACTS §7; Cin7 needs its Automation module for these) -------------------------------
+    def webhooks(self) -> list[Webhook]:
+        """`GET /webhooks`: every registration of the account."""
+        return self._webhook_list("GET", self._send("GET", "webhooks"))
+
+    def create_webhook(self, fields: dict) -> Webhook:
+        """`POST /webhooks` with Cin7's field names (`Type`, `IsActive`, `ExternalURL`, …)."""
+        return self._webhook_list("POST", self._send("POST", "webhooks", body=fields))[0]
+
+    def update_webhook(self, fields: dict) -> Webhook:
+        """`PUT /webhooks`: the registration `fields["ID"]` gets these fields."""
+        return self._webhook_list("PUT", self._send("PUT", "webhooks", body=fields))[0]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """`DELETE /webhooks?ID=…`."""
+        self._send("DELETE", "webhooks", {"ID": webhook_id})
+
+    def _webhook_list(self, method: str, payload) -> list[Webhook]:
+        rows = self._rows("webhooks", payload, "Webhooks", method)
+        if method != "GET" and not rows:
+            raise self._shape_error("webhooks", payload, "the registration", method)
+        return [parse_webhook(row) for row in rows]
+
     # -- paging ------------------------------------------------------------------------------------------
     def _iter_records(
         self, endpoint: str, list_key: str, params: dict, parse: Callable, max_limit: int
@@ -276,36 +301,44 @@ class Cin7Client:
             params["IncludeDeprecated"] = "true"
         return params
 
-    def _rows(self, endpoint: str, payload, list_key: str) -> list:
+    def _rows(self, endpoint: str, payload, list_key: str, method: str = "GET") -> list:
         """The record list of an envelope; null, or absent with `Total` 0, is an empty list."""
         rows = payload.get(list_key) if isinstance(payload, dict) else None
         if isinstance(rows, list):
             return rows
         if isinstance(payload, dict) and rows is None and (list_key in payload or _total_of(payload) == 0):
             return []
-        raise self._shape_error(endpoint, payload, f"an object with a {list_key} list")
+        raise self._shape_error(endpoint, payload, f"an object with a {list_key} list", method)
 
-    def _shape_error(self, endpoint: str, payload, expected: str) -> Cin7Error:
+    def _shape_error(self, endpoint: str, payload, expected: str, method: str = "GET") -> Cin7Error:
         body = describe_body(self._scrub(json.dumps(payload, default=str)))
         if isinstance(payload, dict | list) and _error_model(payload):
             # FACTS §1.5: the Error Model can arrive with status 200.
-            return Cin7Error("Cin7 answered with an error", call=f"GET {endpoint}", status=200, excerpt=body)
+            return Cin7Error(
+                "Cin7 answered with an error", call=f"{method} {endpoint}", status=200, excerpt=body
+            )
         message = f"Cin7 answered without {expected}"
-        return Cin7ResponseError(message, call=f"GET {endpoint}", status=200, excerpt=body)
+        return Cin7ResponseError(message, call=f"{method} {endpoint}", status=200, excerpt=body)
 
     # -- transport ---------------------------------------------------------------------------------------
     def _get(self, endpoint: str, params: dict | None = None):
         """The JSON (decimals as `Decimal`) of `GET endpoint`, after pacing and the retry policy."""
-        call = f"GET {endpoint}" + (f"?{urlencode(params)}" if params else "")
+        return self._send("GET", endpoint, params)
+
+    def _send(self, method: str, endpoint: str, params: dict | None = None, body: dict | None = None):
+        """One call after pacing and the retry policy. Only throttling (Cin7 did nothing) is retried for
+        writes: a write that failed otherwise may have been applied, and the caller re-reads instead."""
+        call = f"{method} {endpoint}" + (f"?{urlencode(params)}" if params else "")
         failures = {THROTTLED: 0, TRANSIENT: 0, BAD_RESPONSE: 0}
         while True:
             self._wait_for_slot()
-            outcome = self._attempt(endpoint, params, call)
+            outcome = self._attempt(endpoint, params, call, method, body)
             if not isinstance(outcome, _Failure):
                 return outcome
             failures[outcome.kind] += 1
             tries = failures[outcome.kind]
-            if tries > self._retry.retries(outcome.kind):
+            allowed = self._retry.retries(outcome.kind) if method == "GET" or outcome.kind == THROTTLED else 0
+            if tries > allowed:
                 error_class = Cin7ResponseError if outcome.kind == BAD_RESPONSE else Cin7UnavailableError
                 message = f"{outcome.reason}; gave up after {tries} tries"
                 raise error_class(message, call=call, status=outcome.status, excerpt=outcome.excerpt)
@@ -323,14 +356,19 @@ class Cin7Client:
             self.stats.pace_wait_seconds += wait
             self._clock.sleep(wait)
 
-    def _attempt(self, endpoint: str, params: dict | None, call: str):
+    def _attempt(self, endpoint: str, params: dict | None, call: str, method: str = "GET", body=None):
         """One request: its JSON, a retryable `_Failure`, or a raised final error."""
         self.stats.calls += 1
         self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
         try:
-            response = self._session.get(
-                self._base_url + endpoint, params=params, headers=self._headers(), timeout=self._timeout
-            )
+            url, headers = self._base_url + endpoint, self._headers()
+            if method == "GET":
+                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+            else:
+                data = None if body is None else json.dumps(body)
+                response = self._session.request(
+                    method, url, params=params, data=data, headers=headers, timeout=self._timeout
+                )
         except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as error:
             return _Failure(TRANSIENT, f"Cin7 did not answer ({type(error).__name__})")
         except requests.RequestException as error:

@@ -127,6 +127,19 @@ class Me:
     timezone: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """FACTS §7: one webhook registration. Cin7 may answer the bearer token masked or null, so a
+    subscriber recognises its own registrations by `external_url`, not by the token."""
+
+    id: str
+    type: str
+    name: str | None
+    is_active: bool
+    external_url: str | None
+    authorization_type: str | None
+
+
 def parse_customer(data) -> Customer:
     """A `Customer` from one `CustomerList` item (or `Cin7RecordError`)."""
     fields = Fields(data, "Customer", record_id_of(data))
@@ -193,6 +206,19 @@ def parse_me(data) -> Me:
     fields = Fields(data, "Me")
     return Me(
         company=fields.text("Company"), currency=fields.text("Currency"), timezone=fields.text("TimeZone")
+    )
+
+
+def parse_webhook(data) -> Webhook:
+    """A `Webhook` from one `Webhooks` item (or `Cin7RecordError`)."""
+    fields = Fields(data, "Webhook", record_id_of(data))
+    return Webhook(
+        id=fields.required_text("ID"),
+        type=fields.required_text("Type"),
+        name=fields.text("Name"),
+        is_active=fields.flag("IsActive"),
+        external_url=fields.text("ExternalURL"),
+        authorization_type=fields.text("ExternalAuthorizationType"),
     )
 
 

@@ -1,3 +1,4 @@
+from .cin7_webhooks import Cin7Webhooks, WebhookStatus
 from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
 from .platform import Cin7Pace, OAuthState, WebhookDelivery
 from .runs import (
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_INVITE_ATTEMPTS",
     "Cin7Connection",
     "Cin7Pace",
+    "Cin7Webhooks",
     "CustomerAccountsVersion",
     "CustomerLink",
     "InviteStatus",
@@ -35,5 +37,6 @@ __all__ = [
     "SyncSettings",
     "VariantPrice",
     "WebhookDelivery",
+    "WebhookStatus",
     "empty_counts",
 ]

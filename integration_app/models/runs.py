@@ -16,6 +16,7 @@ class RunTrigger(models.TextChoices):
     PREVIEW = "preview", "Preview"
     COMMAND = "command", "Command line"
     INSTALL = "install", "Install"
+    WEBHOOK = "webhook", "Cin7 webhook"
 
 
 class RunStatus(models.TextChoices):

@@ -181,3 +181,19 @@ def test_secrets_are_not_in_api_responses_or_the_page(api, installed_shop, cin7_
     for secret in (CIN7_KEY, WRONG_KEY, shop.access_token, "shprt_refresh_secret"):
         for body in bodies:
             assert secret not in body
+
+
+def test_rotate_keys_covers_every_encrypted_field():
+    from django.apps import apps
+
+    from integration_app.fields import EncryptedTextField
+    from integration_app.management.commands.rotate_keys import SECRET_FIELDS
+
+    encrypted = {
+        (model, field.name)
+        for model in apps.get_app_config("integration_app").get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, EncryptedTextField)
+    }
+    assert encrypted == {(model, name) for model, names in SECRET_FIELDS for name in names}
+    assert any(name == "token" for _, name in encrypted)  # the Cin7 webhook token

@@ -3,5 +3,15 @@
 from .limits import FaultConfig, ThrottleConfig
 from .server import CallRecord, Cin7Sandbox
 from .store import Cin7Account, Cin7Store
+from .webhooks import DeliveryRecord, DeliveryTiming
 
-__all__ = ["CallRecord", "Cin7Account", "Cin7Sandbox", "Cin7Store", "FaultConfig", "ThrottleConfig"]
+__all__ = [
+    "CallRecord",
+    "Cin7Account",
+    "Cin7Sandbox",
+    "Cin7Store",
+    "DeliveryRecord",
+    "DeliveryTiming",
+    "FaultConfig",
+    "ThrottleConfig",
+]

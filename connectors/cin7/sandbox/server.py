@@ -1,13 +1,15 @@
-"""A real HTTP server on loopback that answers like Cin7 Core's REST API v2 (read endpoints only).
+"""A real HTTP server on loopback that answers like Cin7 Core's REST API v2 (read endpoints and `/webhooks`).
 
 Per request, in Cin7's order of checks: a path outside the API or an unknown endpoint gets 200 with an HTML
 "Page not found" page (FACTS §1.5, seen live); bad or missing credentials get 403; a call over the rate
 limit gets 429 or 503 (FACTS §2.2); then injected faults; then 405 for a method other than GET; then the
 endpoint (400/500 with the Error Model on bad parameters or heavy pages). Paths, endpoint names and
-parameter names are case-insensitive (FACTS §1.1, §3). The ordering model is in `queries`.
+parameter names are case-insensitive (FACTS §1.1, §3). The ordering model is in `queries`. `/webhooks` also
+takes POST/PUT/DELETE, and while the server runs a thread makes the store's webhook deliveries (`webhooks`).
 """
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -15,9 +17,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import requests
+
 from .limits import FaultConfig, FaultCounter, RateWindows, ThrottleConfig
 from .queries import ENDPOINTS, Params, Query
 from .store import Cin7Store
+from .webhooks import NO_AUTOMATION
 from .wire import NOT_FOUND_HTML, ApiError, dumps, error_body
 
 BASE_PATH = "/externalapi/v2/"
@@ -84,6 +89,8 @@ class Cin7Sandbox:
         self._calls_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._delivering: threading.Thread | None = None
+        self._stop_delivering = threading.Event()
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> "Cin7Sandbox":
@@ -92,17 +99,26 @@ class Cin7Sandbox:
             target=self._server.serve_forever, args=(0.05,), name="cin7-sandbox", daemon=True
         )
         self._thread.start()
+        self._stop_delivering.clear()
+        self._delivering = threading.Thread(target=self._deliver, name="cin7-sandbox-webhooks", daemon=True)
+        self._delivering.start()
         return self
+
+    def _deliver(self) -> None:
+        with requests.Session() as session:
+            self.store.deliveries.run(self._stop_delivering, session)
 
     def stop(self) -> None:
         """Stops serving and closes open keep-alive connections."""
         if self._server is None:
             return
+        self._stop_delivering.set()
+        self._delivering.join()
         self._server.shutdown()
         self._server.close_open_connections()
         self._server.server_close()
         self._thread.join()
-        self._server = self._thread = None
+        self._server = self._thread = self._delivering = None
 
     def __enter__(self) -> "Cin7Sandbox":
         return self.start()
@@ -126,7 +142,7 @@ class Cin7Sandbox:
             self._calls.clear()
 
     # -- request handling --------------------------------------------------------------------------------
-    def respond(self, method: str, target: str, headers) -> Reply | None:
+    def respond(self, method: str, target: str, headers, body: bytes = b"") -> Reply | None:
         """The reply to one request (None: drop the connection), recorded in `calls`."""
         url = urlsplit(target)
         params = Params(url.query)
@@ -134,10 +150,12 @@ class Cin7Sandbox:
         account_id = headers.get("api-auth-accountid")
         throttled = False
         endpoint = _endpoint_of(url.path)
-        if endpoint not in ENDPOINTS or not url.path.lower().startswith(BASE_PATH):
+        if (endpoint not in ENDPOINTS and endpoint != "webhooks") or not url.path.lower().startswith(
+            BASE_PATH
+        ):
             reply = Reply(200, NOT_FOUND_HTML, _HTML)
         else:
-            reply, throttled = self._authenticated_reply(method, endpoint, params, headers)
+            reply, throttled = self._authenticated_reply(method, endpoint, params, headers, body)
         with self._calls_lock:
             self._calls.append(
                 CallRecord(
@@ -153,7 +171,7 @@ class Cin7Sandbox:
             )
         return reply
 
-    def _authenticated_reply(self, method, endpoint, params, headers) -> tuple[Reply | None, bool]:
+    def _authenticated_reply(self, method, endpoint, params, headers, body) -> tuple[Reply | None, bool]:
         account = self.store.account(headers.get("api-auth-accountid", ""))
         if account is None or headers.get("api-auth-applicationkey") != account.api_key:
             # FACTS §1.6: documented 403; body text as a third party reports it.
@@ -171,6 +189,8 @@ class Cin7Sandbox:
             return _error(500, "An unexpected error occurred. Please try again later."), False
         if FaultCounter.due(faults.html_every, number):
             return Reply(200, NOT_FOUND_HTML, _HTML), False
+        if endpoint == "webhooks":
+            return self._webhooks_reply(account, method, params, body), False
         if method != "GET":
             return _error(405, f"The requested resource does not support http method '{method}'."), False
         try:
@@ -180,6 +200,22 @@ class Cin7Sandbox:
         except ApiError as error:
             return _error(error.status, error.message), False
         return Reply(200, dumps(payload)), False
+
+    def _webhooks_reply(self, account, method: str, params, body: bytes) -> Reply:
+        if method not in ("GET", "POST", "PUT", "DELETE"):
+            return _error(405, f"The requested resource does not support http method '{method}'.")
+        try:
+            data = json.loads(body) if method in ("POST", "PUT") and body else None
+        except ValueError:
+            return _error(400, "Request body is not valid JSON.")
+        try:
+            with self.store.lock:
+                if not account.automation_module:
+                    raise ApiError(400, NO_AUTOMATION)
+                payload = account.registrations.handle(method, params, data)
+        except ApiError as error:
+            return _error(error.status, error.message)
+        return Reply(200, dumps(payload))
 
     def _throttled(self, throttle: ThrottleConfig, wait: int) -> Reply:
         per = "minute" if throttle.window_seconds == 60 else f"{throttle.window_seconds:g} seconds"
@@ -203,9 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        reply = self.server.sandbox.respond(self.command, self.path, self.headers)
+        body = self.rfile.read(length) if length else b""
+        reply = self.server.sandbox.respond(self.command, self.path, self.headers, body)
         if reply is None:
             self.close_connection = True
             return

@@ -15,6 +15,7 @@ from decimal import Decimal
 from connectors.clock import SYSTEM_CLOCK
 
 from . import records as rec
+from .webhooks import Deliveries, Registrations
 from .wire import epoch_ms, format_modified
 
 
@@ -37,6 +38,9 @@ class Cin7Account:
         self._prices_by_customer: dict[str, dict[str, Decimal]] = {}
         self._prices_by_product: dict[str, dict[str, Decimal]] = {}
         self._last_ms = 0
+        self._deliveries = store.deliveries
+        self.registrations = Registrations(store.rng)
+        self.automation_module = True  # False: `/webhooks` refuses (FACTS §7: an add-on subscription)
 
     # -- reference books ---------------------------------------------------------------------------------
     @property
@@ -147,6 +151,7 @@ class Cin7Account:
             self._customers[customer_id] = record
             for product_id, price in prices.items():
                 self._set_price(customer_id, product_id, price)
+            self._customer_event(record)
             return customer_id
 
     def update_customer(self, customer_id: str, **fields) -> None:
@@ -155,6 +160,7 @@ class Cin7Account:
             record = self._customers[customer_id]
             self._apply_customer(record, fields)
             record.modified_ms = self._stamp()
+            self._customer_event(record)
 
     def deprecate_customer(self, customer_id: str) -> None:
         self.update_customer(customer_id, Status="Deprecated")
@@ -207,6 +213,7 @@ class Cin7Account:
             self._apply_product(record, data)
             record.modified_ms = self._stamp(stamp)
             self._products[product_id] = record
+            self._product_event(record, "Creation")
             return product_id
 
     def update_product(self, product_id: str, **fields) -> None:
@@ -215,6 +222,7 @@ class Cin7Account:
             record = self._products[product_id]
             self._apply_product(record, fields)
             record.modified_ms = self._stamp()
+            self._product_event(record, "Update")
 
     def deprecate_product(self, product_id: str) -> None:
         self.update_product(product_id, Status="Deprecated")
@@ -237,6 +245,24 @@ class Cin7Account:
 
     def product_records(self) -> list[rec.Record]:
         return list(self._products.values())
+
+    # -- webhook events (FACTS §7 payloads) --------------------------------------------------------------
+    def _customer_event(self, record: rec.Record) -> None:
+        def render():
+            body = self.render_customer(record, False)
+            addresses, contacts = body.pop("Addresses"), body.pop("Contacts")
+            body.pop("ChildCustomers")
+            details = {"Customer": body, "Addresses": addresses, "Contacts": contacts}
+            return {"NumberOfCustomers": 1, "CustomerDetailsList": [details], "EventType": "Customer/Updated"}
+
+        self._deliveries.event(self, "Customer/Updated", render)
+
+    def _product_event(self, record: rec.Record, event: str) -> None:
+        def render():
+            details = {"Event": event} | self.render_product(record, False, ())
+            return {"NumberOfProducts": 1, "ProductDetailsList": [details], "EventType": "Product/Updated"}
+
+        self._deliveries.event(self, "Product/Updated", render)
 
     # -- internals (caller holds the lock) ---------------------------------------------------------------
     def _stamp(self, explicit=None) -> int:
@@ -351,6 +377,7 @@ class Cin7Store:
         self.rng = random.Random(seed)
         self.lock = threading.RLock()
         self._accounts: dict[str, Cin7Account] = {}
+        self.deliveries = Deliveries(self)  # webhook deliveries; a running `Cin7Sandbox` makes them
 
     def add_account(
         self,

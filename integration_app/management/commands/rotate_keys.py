@@ -9,10 +9,14 @@ from cryptography.fernet import InvalidToken
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from integration_app.models import Cin7Connection, Shop
+from integration_app.models import Cin7Connection, Cin7Webhooks, Shop
 
 # Every model field that holds a secret (EncryptedTextField).
-SECRET_FIELDS = ((Shop, ("access_token", "refresh_token")), (Cin7Connection, ("api_key",)))
+SECRET_FIELDS = (
+    (Shop, ("access_token", "refresh_token")),
+    (Cin7Connection, ("api_key",)),
+    (Cin7Webhooks, ("token",)),
+)
 
 
 class Command(BaseCommand):

@@ -687,6 +687,20 @@ function noScheduleReason(status) {
   return "Not scheduled yet — save the settings to start automatic syncs.";
 }
 
+// Cin7 webhooks (contract §4 "Freshness"): whether a change in Cin7 waits for the schedule, and why.
+function webhooksStatus() {
+  const saved = state.saved || {};
+  const polling = `the scheduled sync every ${saved.sync_interval_minutes} minutes`;
+  if (saved.cin7_webhooks === "active") {
+    return [badge("On", "success"), " Cin7 tells the app about changes; they reach Shopify within about two minutes."];
+  }
+  if (saved.cin7_webhooks === "unavailable") {
+    return [badge("Unavailable", "attention"), ` Cin7 refused to send changes as they happen, so they reach Shopify with ${polling}. `,
+      h("span", { class: "subdued" }, saved.cin7_webhooks_reason)];
+  }
+  return [badge("Off", "info"), ` Changes reach Shopify with ${polling}.`];
+}
+
 function renderStatus(status) {
   $("#shop-name").textContent = status.shop.name || status.shop.domain;
   const list = $("#status-list");
@@ -700,6 +714,7 @@ function renderStatus(status) {
       ? [badge("Connected", "success"), " ", state.saved?.cin7_company || "",
         state.lastTest?.ok && state.lastTest.currency ? ` (${state.lastTest.currency})` : ""]
       : [badge("Not connected", "attention"), " Enter the Account ID and API key below."])),
+    h("div", {}, h("dt", {}, "Instant updates"), h("dd", { id: "cin7-webhooks" }, webhooksStatus())),
     h("div", {}, h("dt", {}, "Shopify access"), h("dd", {}, status.needs_reauthorization
       ? badge("Needs authorising again", "critical")
       : badge("OK", "success"))),
