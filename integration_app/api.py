@@ -14,6 +14,7 @@ from connectors.cin7.errors import Cin7Error
 
 from . import scheduling
 from .auth.session_tokens import session_token_required
+from .b2b import b2b_refusal
 from .cin7_api import cin7_client
 from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
@@ -71,6 +72,10 @@ def settings_view(request):
         return _error("Send the settings as a JSON object.")
     current = settings_payload(shop)
     cleaned, errors = clean_settings(data, current)
+    if cleaned.get("b2b_companies") and not errors:
+        refusal = b2b_refusal(shop)
+        if refusal:
+            errors["b2b_companies"] = refusal
     if errors:
         return _error("Some settings need your attention.", fields=errors)
     with transaction.atomic():

@@ -32,6 +32,9 @@ def settings_payload(shop: Shop) -> dict:
         "test_emails": sync_settings.test_emails,
         "notification_emails": sync_settings.notification_emails,
         "shop_email": shop.email,
+        "b2b_companies": sync_settings.b2b_companies,
+        "b2b_available": bool(shop.b2b.get("available")),
+        "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
     }
 
 
@@ -51,6 +54,11 @@ ISSUE_TITLES = {
     Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers share a name",
     Code.DEFINITION_CONFLICT: "Conflicting metafield definition in Shopify",
     Code.INVITE_FAILED: "Account invite could not be sent",
+    Code.UNMAPPED_PAYMENT_TERM: "Payment term has no Shopify equivalent",
+    Code.CUSTOMER_PRICE_ABOVE_TIER: "Customer price above its tier price",
+    Code.B2B_CATALOG_LIMIT: "Shopify's catalog limit reached",
+    Code.B2B_UNAVAILABLE: "Shopify B2B not available",
+    Code.MISSING_SCOPES: "The app needs more Shopify access",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key",
     Code.CIN7_UNAVAILABLE: "Cin7 could not be reached",
     Code.SHOPIFY_ACCESS_REVOKED: "Shopify access needs to be renewed",

@@ -25,8 +25,17 @@ SETTINGS_FIELDS = (
     "on_untag",
     "test_emails",
     "notification_emails",
+    "b2b_companies",
 )
-READ_ONLY_FIELDS = ("cin7_api_key_set", "cin7_company", "cin7_currency", "cin7_verified", "shop_email")
+READ_ONLY_FIELDS = (
+    "cin7_api_key_set",
+    "cin7_company",
+    "cin7_currency",
+    "cin7_verified",
+    "shop_email",
+    "b2b_available",
+    "b2b_reason",
+)
 INTERVALS = {"sync_interval_minutes": (5, 1440), "full_sync_interval_hours": (1, 168)}
 
 
@@ -119,6 +128,7 @@ CLEANERS = {
     "on_untag": lambda v: _choice(v),
     "test_emails": lambda v: _emails(v, "test emails"),
     "notification_emails": lambda v: _emails(v, "notification emails"),
+    "b2b_companies": lambda v: _boolean(v, "Shopify B2B"),
 }
 
 

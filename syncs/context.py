@@ -78,6 +78,7 @@ class RunContext:
     evaluated_prefixes: set[str] = field(default_factory=set)
     plan: list[dict] = field(default_factory=list)
     tiers: list = field(default_factory=list)
+    all_products: list | None = None  # every Cin7 product, when the pricing phase read them all
     definition_conflicts: set = field(default_factory=set)  # (owner type, key) defined with another type
     shop_country: str | None = None
     writes: int = 0

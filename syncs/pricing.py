@@ -48,6 +48,8 @@ class PricingJob:
             products.append(product)
             ctx.progress.advance()
         ctx.count("read", len(products))
+        if read_all:
+            ctx.all_products = products
         ctx.report_bad_records()
         active = {p.sku: p for p in products if not p.is_deprecated}
         deprecated = {p.sku for p in products if p.is_deprecated} - active.keys()

@@ -1,3 +1,4 @@
+from .b2b import CompanyLink, ManagedCatalog
 from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
 from .platform import Cin7Pace, OAuthState, WebhookDelivery
 from .runs import (
@@ -19,9 +20,11 @@ __all__ = [
     "MAX_INVITE_ATTEMPTS",
     "Cin7Connection",
     "Cin7Pace",
+    "CompanyLink",
     "CustomerAccountsVersion",
     "CustomerLink",
     "InviteStatus",
+    "ManagedCatalog",
     "OAuthState",
     "OnUntag",
     "OpenProblem",
