@@ -2,6 +2,8 @@
 
 from graphql import GraphQLError
 
+from .b2b_mutations import require_b2b
+from .b2b_queries import b2b_query_root
 from .context import RequestContext, limit_input_array
 from .search import Search
 from .store import Customer, gid_kind, gid_number
@@ -118,10 +120,24 @@ def query_root(ctx: RequestContext) -> dict:
         "node": node,
         "metafieldDefinitions": metafield_definitions,
         "currentBulkOperation": current_bulk_operation,
+        **b2b_query_root(ctx, lambda info, query, rules: _search(ctx, info, query, rules)),
     }
 
 
-NODE_SCOPES = {"Customer": "read_customers", "ProductVariant": "read_products", "Product": "read_products"}
+NODE_SCOPES = {
+    "Customer": "read_customers",
+    "ProductVariant": "read_products",
+    "Product": "read_products",
+    "CompanyLocationCatalog": "read_products",
+    "PriceList": "read_products",
+}
+B2B_NODES = {
+    "Company",
+    "CompanyContact",
+    "CompanyLocation",
+    "CompanyContactRole",
+    "CompanyContactRoleAssignment",
+}
 
 
 def _node(ctx: RequestContext, global_id: str):
@@ -132,6 +148,8 @@ def _node(ctx: RequestContext, global_id: str):
         )
     if kind in NODE_SCOPES:
         ctx.require(NODE_SCOPES[kind], "nodes")
+    if kind in B2B_NODES:
+        require_b2b(ctx, "nodes", "read_customers", "read_companies")
     return node_view(ctx, ctx.shop.find(global_id))
 
 
