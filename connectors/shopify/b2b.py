@@ -14,6 +14,7 @@ from .records import UserError
 
 PRICES_PER_CALL = 250
 PAGE = 100
+COMPANY_PAGE = 25  # each company brings its contact, roles and locations: 25 stay far below 1,000 points
 LOCATION_ADMIN = "location admin"
 
 
@@ -52,7 +53,7 @@ class B2BAdmin:
     # Companies ----------------------------------------------------------------------------------------
     def companies(self) -> Iterator[dict]:
         """Every company with its externalId, main contact, roles and locations."""
-        yield from self._pages("b2b_companies", "companies")
+        yield from self._pages("b2b_companies", "companies", COMPANY_PAGE)
 
     def create_company(self, data: dict) -> tuple[dict | None, tuple[UserError, ...]]:
         payload = self.client.execute(document("b2b_company_create"), {"input": data})["companyCreate"]
@@ -118,7 +119,7 @@ class B2BAdmin:
     # Catalogs and price lists -------------------------------------------------------------------------
     def catalogs(self) -> Iterator[dict]:
         """Every company-location catalog with its price list."""
-        yield from self._pages("b2b_catalogs", "catalogs")
+        yield from self._pages("b2b_catalogs", "catalogs", PAGE)
 
     def create_catalog(self, title: str, location_ids: list[str]) -> tuple[str | None, tuple[UserError, ...]]:
         data = {"title": title, "status": "ACTIVE", "context": {"companyLocationIds": location_ids}}
@@ -193,17 +194,17 @@ class B2BAdmin:
                     found[node["id"]] = (node["price"], node["contextualPricing"]["price"]["amount"])
         return found
 
-    def _pages(self, name: str, root: str) -> Iterator[dict]:
+    def _pages(self, name: str, root: str, size: int) -> Iterator[dict]:
         after = None
         while True:
-            data = self.client.execute(document(name), {"first": PAGE, "after": after})[root]
+            data = self.client.execute(document(name), {"first": size, "after": after})[root]
             yield from data["nodes"]
             if not data["pageInfo"]["hasNextPage"]:
                 return
             after = data["pageInfo"]["endCursor"]
 
 
-def location_admin_role(company: dict) -> str | None:
-    """The id of the company's "Location admin" role."""
-    roles = (company.get("contactRoles") or {}).get("nodes") or ()
+def location_admin_role(roles_connection: dict | None) -> str | None:
+    """The id of the "Location admin" role in a company's `contactRoles` connection."""
+    roles = (roles_connection or {}).get("nodes") or ()
     return next((r["id"] for r in roles if (r.get("name") or "").strip().casefold() == LOCATION_ADMIN), None)

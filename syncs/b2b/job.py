@@ -246,15 +246,16 @@ class B2BJob:
     def _assign_contact(self, link: CompanyLink, desired) -> None:
         if link.written.get("customer") == desired.customer_gid and link.contact_id:
             return
-        role = location_admin_role(link.written.get("roles") or {})
+        role = location_admin_role(link.written.get("roles"))
         self.ctx.before_write()
         contact_id, errors = self.api.assign_contact(link.company_id, desired.customer_gid)
         if errors or not contact_id:
             raise _Refused(errors[0] if errors else "no contact returned")
         link.contact_id = contact_id
         link.save(update_fields=["contact_id", "updated_at"])
-        if role:
-            self._do(self.api.make_main_contact, link.company_id, contact_id, link.location_id, role)
+        if not role:
+            raise _Refused("the company has no “Location admin” role")
+        self._do(self.api.make_main_contact, link.company_id, contact_id, link.location_id, role)
         link.written["customer"] = desired.customer_gid
         link.save()
 
@@ -326,7 +327,7 @@ class B2BJob:
         self.ctx.before_write()
         catalog_id, errors = self.api.create_catalog(desired.title, [member.location_id])
         if errors or not catalog_id:
-            if any(e.code in LIMIT_CODES or "limit" in e.message.lower() for e in errors):
+            if any(_is_limit(e) for e in errors):
                 self.refused_catalogs.append(desired.title)
                 return False
             raise _Refused(errors[0] if errors else "no catalog returned")
@@ -444,3 +445,9 @@ def variants_by_sku(shop) -> dict[str, list[str]]:
     for variant_id, sku in VariantPrice.objects.filter(shop=shop).values_list("variant_id", "sku"):
         found.setdefault(sku, []).append(variant_id)
     return found
+
+
+def _is_limit(error) -> bool:
+    """Shopify's refusal of one more catalog on the plan (code, or its message, as codes vary)."""
+    message = error.message.lower()
+    return error.code in LIMIT_CODES or "limit" in message or "maximum number" in message
