@@ -94,7 +94,8 @@ class B2BAdmin:
         errors = _user_errors(data["companyAssignMainContact"]) + _user_errors(
             data["companyLocationAssignRoles"]
         )
-        return tuple(e for e in errors if "already" not in e.message.lower())
+        # After a kill the role may be assigned already (LIMIT_REACHED: one role per contact and location).
+        return tuple(e for e in errors if e.code != "LIMIT_REACHED" and "already" not in e.message.lower())
 
     def send_welcome(self, contact_id: str) -> tuple[UserError, ...]:
         payload = self.client.execute(document("b2b_contact_welcome"), {"companyContactId": contact_id})

@@ -136,7 +136,7 @@ class B2BJob:
                     node.get("externalId"): node for node in self.api.companies() if node.get("externalId")
                 }
             if not link.company_id and found and cin7_id in found:
-                self._adopt(link, found[cin7_id])
+                self._adopt(link, found[cin7_id], desired.customer_gid)
             if ctx.dry_run:
                 self._plan_company(link, desired)
                 continue
@@ -157,17 +157,21 @@ class B2BJob:
                 )
         self.links = links
 
-    def _adopt(self, link: CompanyLink, node: dict) -> None:
+    def _adopt(self, link: CompanyLink, node: dict, customer_gid: str) -> None:
+        """Take over the company a killed run created: its location and the contact made of the customer."""
         link.company_id = node["id"]
         locations = (node.get("locations") or {}).get("nodes") or []
         location = next((loc for loc in locations if loc.get("externalId") == link.cin7_id), None)
         location = location or (locations[0] if locations else None)
         link.location_id = location["id"] if location else ""
         link.written = {"roles": node.get("contactRoles")}
-        main = node.get("mainContact") or {}
-        if main.get("id"):
-            link.contact_id = main["id"]
-            link.written["customer"] = (main.get("customer") or {}).get("id")
+        contacts = (node.get("contacts") or {}).get("nodes") or []
+        contact = next((c for c in contacts if (c.get("customer") or {}).get("id") == customer_gid), None)
+        if contact:
+            link.contact_id = contact["id"]
+            link.written["contact_of"] = customer_gid
+            if (node.get("mainContact") or {}).get("id") == contact["id"]:
+                link.written["customer"] = customer_gid
         link.save()
 
     def _create_company(self, link: CompanyLink, desired) -> None:
@@ -244,19 +248,23 @@ class B2BJob:
             self.ctx.count("updated")
 
     def _assign_contact(self, link: CompanyLink, desired) -> None:
-        if link.written.get("customer") == desired.customer_gid and link.contact_id:
+        """The synced customer as contact (never a new customer), main contact and location admin."""
+        gid = desired.customer_gid
+        if link.written.get("customer") == gid and link.contact_id:
             return
         role = location_admin_role(link.written.get("roles"))
-        self.ctx.before_write()
-        contact_id, errors = self.api.assign_contact(link.company_id, desired.customer_gid)
-        if errors or not contact_id:
-            raise _Refused(errors[0] if errors else "no contact returned")
-        link.contact_id = contact_id
-        link.save(update_fields=["contact_id", "updated_at"])
         if not role:
             raise _Refused("the company has no “Location admin” role")
-        self._do(self.api.make_main_contact, link.company_id, contact_id, link.location_id, role)
-        link.written["customer"] = desired.customer_gid
+        if link.written.get("contact_of") != gid:
+            self.ctx.before_write()
+            contact_id, errors = self.api.assign_contact(link.company_id, gid)
+            if errors or not contact_id:
+                raise _Refused(errors[0] if errors else "no contact returned")
+            link.contact_id = contact_id
+            link.written["contact_of"] = gid
+            link.save()
+        self._do(self.api.make_main_contact, link.company_id, link.contact_id, link.location_id, role)
+        link.written["customer"] = gid
         link.save()
 
     def _do(self, call, *args) -> None:
