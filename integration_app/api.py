@@ -66,6 +66,8 @@ def settings_view(request):
     shop = request.shop
     sync_settings, _ = SyncSettings.objects.get_or_create(shop=shop)
     if request.method == "GET":
+        if not shop.b2b and shop.is_installed:
+            b2b_refusal(shop)  # read once; turning B2B on and every B2B run read it again
         return JsonResponse(settings_payload(shop))
     data = _body(request)
     if data is None:

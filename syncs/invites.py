@@ -57,6 +57,8 @@ def send_due_invites(shop: Shop, api, report=None, before_write=None) -> int:
     refresh_shop_facts(shop, api)
     sent = 0
     for link in due:
+        if not shop.uses_classic_accounts and _company_contact(shop, link) == "":
+            continue  # native B2B: welcomed as a company contact, once the B2B phase has made it one
         claimed = CustomerLink.objects.filter(pk=link.pk, invite_status=link.invite_status).update(
             invite_status=InviteStatus.SENDING, invited_at=timezone.now()
         )
@@ -123,10 +125,11 @@ def _send(shop: Shop, api, link: CustomerLink, before_write) -> str | None:
     return None
 
 
-def _company_contact(shop: Shop, link: CustomerLink) -> str:
-    """The company contact the B2B phase made of this customer, when native B2B is on."""
+def _company_contact(shop: Shop, link: CustomerLink) -> str | None:
+    """With native B2B on: the company contact made of this customer, or "" while it is not one yet.
+    None when B2B is off (the app's own welcome email)."""
     if not SyncSettings.objects.filter(shop=shop, b2b_companies=True).exists():
-        return ""
+        return None
     company = CompanyLink.objects.filter(shop=shop, cin7_id=link.cin7_id).first()
     return company.contact_id if company and company.written.get("customer") == link.shopify_id else ""
 
