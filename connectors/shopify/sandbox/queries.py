@@ -86,6 +86,11 @@ def query_root(ctx: RequestContext) -> dict:
             **page,
         )
 
+    def product_variant(info, id):
+        ctx.require("read_products", "productVariant")
+        found = shop.variants.get(id)
+        return variant_view(ctx, found) if found else None
+
     def nodes(info, ids):
         limit_input_array(ids, "ids")
         return [_node(ctx, global_id) for global_id in ids]
@@ -116,6 +121,7 @@ def query_root(ctx: RequestContext) -> dict:
         "customer": customer,
         "customerByIdentifier": customer_by_identifier,
         "productVariants": product_variants,
+        "productVariant": product_variant,
         "nodes": nodes,
         "node": node,
         "metafieldDefinitions": metafield_definitions,
