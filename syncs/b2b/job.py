@@ -62,7 +62,7 @@ class B2BJob:
         self.companies = companies
         self._write_companies(companies)
         self._write_catalogs(catalogs)
-        self._write_membership(companies)
+        self._write_membership(companies, self._leaving(customers, companies))
         if self.refused_catalogs:
             ctx.report(
                 Issue(
@@ -402,16 +402,25 @@ class B2BJob:
             )
 
     # Membership ---------------------------------------------------------------------------------------
-    def _write_membership(self, companies: dict) -> None:
+    def _leaving(self, customers: list, companies: dict) -> list[str]:
+        """Customers read now that are out of scope: with `on_untag: strip` they leave the app's catalogs
+        (their company stays; the app never deletes one)."""
+        if self.ctx.settings.on_untag != "strip":
+            return []
+        return [c.id for c in customers if c.id not in companies and c.id in self.links]
+
+    def _write_membership(self, companies: dict, leaving: list[str]) -> None:
         ctx = self.ctx
         if ctx.dry_run:
             return
         moves: dict[str, tuple[list, list]] = {}
-        for cin7_id, desired in companies.items():
+        wanted = {cin7_id: desired.state["catalogs"] for cin7_id, desired in companies.items()}
+        wanted.update({cin7_id: [] for cin7_id in leaving})
+        for cin7_id, catalogs in wanted.items():
             link = self.links.get(cin7_id)
             if link is None or not link.location_id:
                 continue
-            old, new = set(link.written.get("catalogs") or ()), set(desired.state["catalogs"])
+            old, new = set(link.written.get("catalogs") or ()), set(catalogs)
             for key in new - old:
                 moves.setdefault(key, ([], []))[0].append(link)
             for key in old - new:

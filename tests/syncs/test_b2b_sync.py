@@ -235,3 +235,18 @@ def test_without_b2b_on_the_plan_nothing_b2b_is_written(b2b_shop, installed_shop
     assert sandbox_shop.b2b.companies == {}
     assert run.issues.filter(code="b2b_unavailable").count() == 1
     assert run.counts["created"] == 3  # customers still synced
+
+
+def test_untagged_with_strip_leaves_the_apps_catalogs_and_keeps_its_company(
+    b2b_shop, installed_shop, sandbox_shop, cin7_account
+):
+    SyncSettings.objects.filter(shop=installed_shop).update(on_untag="strip")
+    run_sync(installed_shop)
+    cin7_account.update_customer(b2b_shop["alpha"], Tags="")
+    run_sync(installed_shop)
+    b2b = sandbox_shop.b2b
+    alpha = next(c for c in b2b.companies.values() if c.external_id == b2b_shop["alpha"])
+    assert b2b.catalogs_of(alpha.location_ids[0]) == []
+    assert len(b2b.companies) == 3
+    members = {c.title: {b2b.locations[i].external_id for i in c.location_ids} for c in b2b.catalogs.values()}
+    assert members["Cin7 · Wholesale"] == {b2b_shop["gamma"]}
