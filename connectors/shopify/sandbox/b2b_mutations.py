@@ -105,13 +105,13 @@ def company_create(ctx: RequestContext, input: dict) -> dict:
     company = Company(
         id=gid("Company", shop.ids.next("Company")),
         name=data["name"].strip(),
-        external_id=data.get("externalId"),
         note=data.get("note"),
         customer_since=now,
         created_at=now,
         updated_at=now,
     )
     b2b.companies[company.id] = company
+    b2b.set_external_id(company, data.get("externalId"))
     for name in DEFAULT_ROLES:
         role = CompanyContactRole(
             id=gid("CompanyContactRole", shop.ids.next("CompanyContactRole")), name=name
@@ -147,9 +147,10 @@ def company_update(ctx: RequestContext, companyId: str, input: dict) -> dict:
         return {"company": None, "userErrors": errors}
     if input.get("name") is not None:
         company.name = input["name"].strip()
-    for key, attribute in (("externalId", "external_id"), ("note", "note")):
-        if key in input:
-            setattr(company, attribute, input[key])
+    if "externalId" in input:
+        ctx.shop.b2b.set_external_id(company, input["externalId"])
+    if "note" in input:
+        company.note = input["note"]
     company.updated_at = ctx.now()
     return {"company": company_view(ctx, company), "userErrors": []}
 
@@ -165,7 +166,7 @@ def _company_errors(ctx, data: dict, path: list[str], company: Company | None, *
         )
     external_id = data.get("externalId")
     if external_id:
-        other = next((c for c in ctx.shop.b2b.companies.values() if c.external_id == external_id), None)
+        other = ctx.shop.b2b.by_external_id("Company", external_id)
         if other is not None and other is not company:
             errors.append(error([*path, "externalId"], "External Id has already been taken", "TAKEN"))
     return errors
@@ -272,7 +273,7 @@ def _assign_all(ctx, triples: list[tuple[str, str, str]], path: list[str]) -> di
             message = "The company contact and location must belong to the same company."
             errors.append(error(at or None, message, "INVALID_INPUT"))
         elif (
-            any((a.contact_id, a.location_id) == (contact_id, location_id) for a in b2b.assignments.values())
+            any(a.location_id == location_id for a in b2b.assignments_of(contact_id))
             or sum((c, loc) == (contact_id, location_id) for c, loc, _ in triples) > 1
         ):
             message = "Company contact has already been assigned a role in that company location."
@@ -292,7 +293,7 @@ def _assign(ctx, company: Company, contact_id: str, location_id: str, role_id: s
         role_id=role_id,
         created_at=ctx.now(),
     )
-    ctx.shop.b2b.assignments[assignment.id] = assignment
+    ctx.shop.b2b.add_assignment(assignment)
     return assignment
 
 
@@ -341,7 +342,7 @@ def location_update(ctx: RequestContext, companyLocationId: str, input: dict) ->
     errors = _location_errors(ctx, input, ["input"], location)
     if errors:
         return {"companyLocation": None, "userErrors": errors}
-    _apply_location(location, input)
+    _apply_location(ctx.shop.b2b, location, input)
     location.updated_at = ctx.now()
     return {"companyLocation": location_view(ctx, location), "userErrors": []}
 
@@ -352,7 +353,7 @@ def _location_errors(ctx, data: dict, path: list[str], location: CompanyLocation
         errors.append(error([*path, "name"], "Name can't be blank", "BLANK"))
     external_id = data.get("externalId")
     if external_id:
-        other = next((x for x in ctx.shop.b2b.locations.values() if x.external_id == external_id), None)
+        other = ctx.shop.b2b.by_external_id("CompanyLocation", external_id)
         if other is not None and other is not location:
             errors.append(error([*path, "externalId"], "External Id has already been taken", "TAKEN"))
     for key in ("shippingAddress", "billingAddress"):
@@ -382,7 +383,7 @@ def _new_location(ctx, company: Company, data: dict) -> CompanyLocation:
         created_at=now,
         updated_at=now,
     )
-    _apply_location(location, data)
+    _apply_location(ctx.shop.b2b, location, data)
     shipping, billing = data.get("shippingAddress"), data.get("billingAddress")
     if shipping is not None:
         location.shipping_address = _address(ctx, shipping)
@@ -398,10 +399,12 @@ def _new_location(ctx, company: Company, data: dict) -> CompanyLocation:
     return location
 
 
-def _apply_location(location: CompanyLocation, data: dict) -> None:
+def _apply_location(b2b, location: CompanyLocation, data: dict) -> None:
     if data.get("name") is not None:
         location.name = data["name"].strip() or location.name
-    for key, attribute in (("externalId", "external_id"), ("note", "note"), ("phone", "phone")):
+    if "externalId" in data:
+        b2b.set_external_id(location, data["externalId"])
+    for key, attribute in (("note", "note"), ("phone", "phone")):
         if key in data:
             setattr(location, attribute, data[key])
     if data.get("locale") is not None:

@@ -142,6 +142,30 @@ class B2BState:
         self.catalogs: dict[str, Catalog] = {}
         self.price_lists: dict[str, PriceList] = {}
         self.welcome_emails: list[dict] = []
+        # indexes, so a shop with 10k companies answers lookups in constant time
+        self._external_ids: dict[tuple[str, str], str] = {}  # (kind, externalId) -> gid
+        self._assigned: dict[str, list[RoleAssignment]] = {}  # contact or location gid -> assignments
+
+    def by_external_id(self, kind: str, external_id: str):
+        """The Company or CompanyLocation (`kind`) with this externalId, or None."""
+        table = self.companies if kind == "Company" else self.locations
+        return table.get(self._external_ids.get((kind, external_id), ""))
+
+    def set_external_id(self, record: Company | CompanyLocation, external_id: str | None) -> None:
+        kind = type(record).__name__
+        if record.external_id and self._external_ids.get((kind, record.external_id)) == record.id:
+            del self._external_ids[(kind, record.external_id)]
+        record.external_id = external_id
+        if external_id:
+            self._external_ids[(kind, external_id)] = record.id
+
+    def add_assignment(self, assignment: RoleAssignment) -> None:
+        self.assignments[assignment.id] = assignment
+        self._assigned.setdefault(assignment.contact_id, []).append(assignment)
+        self._assigned.setdefault(assignment.location_id, []).append(assignment)
+
+    def assignments_of(self, contact_or_location_id: str) -> list[RoleAssignment]:
+        return list(self._assigned.get(contact_or_location_id, ()))
 
     def find(self, kind: str | None, global_id: str):
         """The B2B record behind a gid, or None."""

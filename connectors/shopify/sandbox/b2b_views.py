@@ -74,7 +74,6 @@ def company_view(ctx: RequestContext, company: Company) -> dict:
 def contact_view(ctx: RequestContext, contact: CompanyContact) -> dict:
     b2b = ctx.shop.b2b
     company = b2b.companies[contact.company_id]
-    assignments = [a for a in b2b.assignments.values() if a.contact_id == contact.id]
     return {
         "__typename": "CompanyContact",
         "id": contact.id,
@@ -86,7 +85,7 @@ def contact_view(ctx: RequestContext, contact: CompanyContact) -> dict:
         "company": lambda info: company_view(ctx, company),
         "customer": lambda info: customer_view(ctx, ctx.shop.customers[contact.customer_id]),
         "roleAssignments": lambda info, query=None, sortKey=None, **page: ctx.page(
-            assignments, sort_key=by_number, view=lambda a: assignment_view(ctx, a), **page
+            b2b.assignments_of(contact.id), sort_key=by_number, view=lambda a: assignment_view(ctx, a), **page
         ),
     }
 
@@ -112,8 +111,6 @@ def assignment_view(ctx: RequestContext, assignment: RoleAssignment) -> dict:
 def location_view(ctx: RequestContext, location: CompanyLocation) -> dict:
     b2b = ctx.shop.b2b
     company = b2b.companies[location.company_id]
-    catalogs = b2b.catalogs_of(location.id)
-    assignments = [a for a in b2b.assignments.values() if a.location_id == location.id]
     terms = location.payment_terms_template_id
     return {
         "__typename": "CompanyLocation",
@@ -140,13 +137,18 @@ def location_view(ctx: RequestContext, location: CompanyLocation) -> dict:
             "deposit": None,
             "paymentTermsTemplate": terms_template_view(gid_number(terms)) if terms else None,
         },
-        "catalogsCount": lambda info, limit=None: _count(len(catalogs)),
-        "inCatalog": lambda info, catalogId: any(c.id == catalogId for c in catalogs),
+        "catalogsCount": lambda info, limit=None: _count(len(b2b.catalogs_of(location.id))),
+        "inCatalog": lambda info, catalogId: (
+            location.id in getattr(b2b.catalogs.get(catalogId), "location_ids", ())
+        ),
         "catalogs": lambda info, **page: ctx.page(
-            catalogs, sort_key=by_number, view=lambda c: catalog_view(ctx, c), **page
+            b2b.catalogs_of(location.id), sort_key=by_number, view=lambda c: catalog_view(ctx, c), **page
         ),
         "roleAssignments": lambda info, query=None, sortKey=None, **page: ctx.page(
-            assignments, sort_key=by_number, view=lambda a: assignment_view(ctx, a), **page
+            b2b.assignments_of(location.id),
+            sort_key=by_number,
+            view=lambda a: assignment_view(ctx, a),
+            **page,
         ),
     }
 
