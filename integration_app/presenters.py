@@ -35,6 +35,11 @@ def settings_payload(shop: Shop) -> dict:
         "b2b_companies": sync_settings.b2b_companies,
         "b2b_available": bool(shop.b2b.get("available")),
         "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
+        "b2b_managed": {
+            "companies": shop.company_links.exclude(company_id="").count(),
+            "locations": shop.company_links.exclude(location_id="").count(),
+            "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
+        },
     }
 
 

@@ -35,6 +35,7 @@ READ_ONLY_FIELDS = (
     "shop_email",
     "b2b_available",
     "b2b_reason",
+    "b2b_managed",
 )
 INTERVALS = {"sync_interval_minutes": (5, 1440), "full_sync_interval_hours": (1, 168)}
 

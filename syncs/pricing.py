@@ -55,6 +55,8 @@ class PricingJob:
         deprecated = {p.sku for p in products if p.is_deprecated} - active.keys()
         ctx.progress.phase("Reading Shopify variants")
         variants = self._variants(read_all, active.keys() | deprecated, expected=len(active))
+        if read_all and ctx.dry_run:
+            ctx.all_variants = variants  # a preview writes no `VariantPrice`; the B2B preview reads these
         desired = self._desired_values(active, deprecated, variants, names)
         blocked = ("PRODUCTVARIANT", "price_tiers") in ctx.definition_conflicts
         if blocked:

@@ -12,6 +12,7 @@ from connectors.shopify.b2b import B2BAdmin, location_admin_role
 from integration_app.b2b import record_b2b_facts
 from integration_app.models import CompanyLink, CustomerLink, ManagedCatalog, VariantPrice
 
+from ..customer_mapping import MappingSettings, in_scope
 from ..issues import Code, Issue
 from .mapping import DesiredCatalog, customer_catalog, map_company, tier_catalogs, tier_code_of
 
@@ -57,7 +58,7 @@ class B2BJob:
         if products is None:
             products = list(ctx.cin7.iter_products())
         products = [p for p in products if not p.is_deprecated]
-        variants = variants_by_sku(ctx.shop)
+        variants = ctx.all_variants if ctx.dry_run and ctx.all_variants else variants_by_sku(ctx.shop)
         companies, catalogs = self._desired(customers, products, variants, terms, list(facts.templates))
         self.companies = companies
         self._write_companies(companies)
@@ -84,8 +85,11 @@ class B2BJob:
         rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
         by_sku = {p.sku: p for p in products}
         companies, customer_catalogs = {}, {}
+        scope = MappingSettings.build(customer_tags=ctx.settings.customer_tags)
         for customer in customers:
             gid = links.get(customer.id)
+            if not gid and ctx.dry_run and in_scope(customer, scope):
+                gid = "(the customer this run would create)"  # a preview shows its company too
             if not gid:
                 continue
             ctx.evaluated(f"b2b:{customer.id}")

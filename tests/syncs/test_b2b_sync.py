@@ -250,3 +250,29 @@ def test_untagged_with_strip_leaves_the_apps_catalogs_and_keeps_its_company(
     assert len(b2b.companies) == 3
     members = {c.title: {b2b.locations[i].external_id for i in c.location_ids} for c in b2b.catalogs.values()}
     assert members["Cin7 · Wholesale"] == {b2b_shop["gamma"]}
+
+
+def test_the_preview_lists_companies_and_catalogs_and_the_page_counts_them(
+    b2b_shop, installed_shop, sandbox_shop, api
+):
+    preview = run_sync(installed_shop, dry_run=True)
+    assert sandbox_shop.b2b.companies == {}
+    planned = {
+        (e["action"], e.get("company") or e.get("catalog"))
+        for e in preview.plan
+        if "company" in e or "catalog" in e
+    }
+    assert planned == {
+        ("create", "Alpha Trading"),
+        ("create", "Beta Trading"),
+        ("create", "Gamma Trading"),
+        ("create", "Cin7 · Wholesale"),
+        ("create", "Cin7 · Distributor"),
+        ("create", "Cin7 · Alpha Trading"),
+    }
+    run_sync(installed_shop)
+    assert api("get", "/api/settings").json()["b2b_managed"] == {
+        "companies": 3,
+        "locations": 3,
+        "catalogs": 3,
+    }
