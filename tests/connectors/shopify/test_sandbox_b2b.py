@@ -485,3 +485,117 @@ def test_connection_costs_and_nodes_of_b2b_types(admin):
         {"__typename": "Company", "name": "Harbor Supply"},
         {"__typename": "CompanyLocation", "name": "Harbor Supply"},
     ]
+
+
+def test_company_update_moves_the_external_id_and_refuses_a_taken_one(admin):
+    first, second = create_company(admin, "Harbor", "C-1"), create_company(admin, "Summit", "C-2")
+    update = f"""mutation($id: ID!, $input: CompanyInput!) {{
+      companyUpdate(companyId: $id, input: $input) {{ company {{ name externalId }} {ERRORS} }}
+    }}"""
+    taken = payload(admin(update, {"id": second["id"], "input": {"externalId": "C-1"}}))
+    assert [(e["field"], e["code"]) for e in taken["userErrors"]] == [(["input", "externalId"], "TAKEN")]
+    moved = payload(admin(update, {"id": first["id"], "input": {"name": "Harbor Co", "externalId": "C-9"}}))
+    assert moved["company"] == {"name": "Harbor Co", "externalId": "C-9"}
+    # the old id is free again, the new one is found
+    assert payload(admin(update, {"id": second["id"], "input": {"externalId": "C-1"}}))["userErrors"] == []
+    companies = "query($q: String) { companies(first: 5, query: $q) { nodes { name } } }"
+    assert admin.data(companies, {"q": "external_id:C-9"})["companies"]["nodes"] == [{"name": "Harbor Co"}]
+
+
+def test_company_create_with_a_new_contact_makes_a_customer_who_is_main_contact(shop, admin):
+    shop.add_customer(email="taken@harbor.example")
+    contact = {"email": "new@harbor.example", "firstName": "Ada", "title": "Buyer"}
+    company = {"name": "Harbor", "externalId": "C-1"}
+    result = payload(admin(COMPANY_CREATE, {"input": {"company": company, "companyContact": contact}}))
+    assert result["userErrors"] == [] and result["company"]["mainContact"] is not None
+    assert shop.customer_by_email("new@harbor.example").first_name == "Ada"
+    taken = {"company": {"name": "Other"}, "companyContact": {"email": "TAKEN@harbor.example"}}
+    refused = payload(admin(COMPANY_CREATE, {"input": taken}))
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["input", "companyContact", "email"], "TAKEN")
+    ]
+    assert len(shop.b2b.companies) == 1
+
+
+def test_contact_assign_roles_checks_each_pair(shop, admin):
+    company = create_company(admin)
+    other = create_company(admin, "Summit", "C-2")
+    contact = payload(
+        admin(ASSIGN_CONTACT, {"company": company["id"], "customer": shop.add_customer(email="a@b.co")})
+    )
+    contact_id = contact["companyContact"]["id"]
+    ordering = company["contactRoles"]["nodes"][1]["id"]
+    assign = f"""mutation($id: ID!, $roles: [CompanyContactRoleAssign!]!) {{
+      companyContactAssignRoles(companyContactId: $id, rolesToAssign: $roles) {{
+        roleAssignments {{ role {{ name }} companyLocation {{ id }} }} {ERRORS} }}
+    }}"""
+    wrong = [{"companyContactRoleId": ordering, "companyLocationId": location_id(other)}]
+    refused = payload(admin(assign, {"id": contact_id, "roles": wrong}))
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [
+        (["rolesToAssign", "0"], "INVALID_INPUT")
+    ]
+    right = [{"companyContactRoleId": ordering, "companyLocationId": location_id(company)}]
+    done = payload(admin(assign, {"id": contact_id, "roles": right}))
+    assert done["roleAssignments"] == [
+        {"role": {"name": "Ordering only"}, "companyLocation": {"id": location_id(company)}}
+    ]
+    roles = """query($id: ID!) {
+      companyContact(id: $id) { roleAssignments(first: 5) { nodes { role { name } } } } }"""
+    assert admin.data(roles, {"id": contact_id})["companyContact"]["roleAssignments"]["nodes"] == [
+        {"role": {"name": "Ordering only"}}
+    ]
+
+
+def test_catalog_update_status_and_price_list_and_the_limit_on_activation(shop, admin):
+    shop.b2b.settings.catalog_limit = 1
+    active = new_catalog(admin, "Cin7 · Wholesale", [])["catalog"]
+    draft = new_catalog(admin, "Cin7 · Retail", [], status="DRAFT")["catalog"]
+    update = f"""mutation($id: ID!, $input: CatalogUpdateInput!) {{
+      catalogUpdate(id: $id, input: $input) {{ catalog {{ title status priceList {{ name }} }} {ERRORS} }}
+    }}"""
+    refused = payload(admin(update, {"id": draft["id"], "input": {"status": "ACTIVE"}}))
+    assert "maximum number of B2B catalogs" in refused["userErrors"][0]["message"]
+    payload(admin(update, {"id": active["id"], "input": {"status": "ARCHIVED"}}))
+    parent = {"adjustment": {"type": "PERCENTAGE_INCREASE", "value": 5}}
+    price_list = {"name": "Retail", "currency": "USD", "parent": parent}
+    list_id = payload(admin(PRICE_LIST_CREATE, {"input": price_list}))["priceList"]["id"]
+    done = payload(admin(update, {"id": draft["id"], "input": {"status": "ACTIVE", "priceListId": list_id}}))
+    assert done == {
+        "catalog": {"title": "Cin7 · Retail", "status": "ACTIVE", "priceList": {"name": "Retail"}},
+        "userErrors": [],
+    }
+    assert shop.b2b.price_lists[list_id].catalog_id == draft["id"]
+
+
+def test_price_list_update_and_fixed_prices_add_and_delete(shop, admin, variants):
+    list_id = priced_catalog(admin, "Cin7 · Wholesale", [], {variants[0]: "10.00"})
+    rename = f"""mutation($id: ID!, $input: PriceListUpdateInput!) {{
+      priceListUpdate(id: $id, input: $input) {{ priceList {{ name parent {{ adjustment {{ type value }} }} }}
+        {ERRORS} }}
+    }}"""
+    parent = {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 10}}
+    renamed = payload(admin(rename, {"id": list_id, "input": {"name": "Cin7 · Trade", "parent": parent}}))
+    assert renamed["priceList"] == {
+        "name": "Cin7 · Trade",
+        "parent": {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 10.0}},
+    }
+    add = f"""mutation($id: ID!, $prices: [PriceListPriceInput!]!) {{
+      priceListFixedPricesAdd(priceListId: $id, prices: $prices) {{
+        prices {{ price {{ amount }} }} {ERRORS} }}
+    }}"""
+    rows = [{"variantId": variants[0], "price": {"amount": "8.25", "currencyCode": "USD"}}]
+    assert payload(admin(add, {"id": list_id, "prices": rows}))["prices"] == [{"price": {"amount": "8.25"}}]
+    delete = f"""mutation($id: ID!, $ids: [ID!]!) {{
+      priceListFixedPricesDelete(priceListId: $id, variantIds: $ids) {{
+        deletedFixedPriceVariantIds {ERRORS} }}
+    }}"""
+    not_fixed = payload(admin(delete, {"id": list_id, "ids": [variants[1]]}))
+    assert not_fixed["userErrors"][0]["code"] == "PRICE_NOT_FIXED"
+    missing = payload(admin(delete, {"id": list_id + "0", "ids": [variants[0]]}))
+    assert [(e["field"], e["code"]) for e in missing["userErrors"]] == [
+        (["priceListId"], "PRICE_LIST_NOT_FOUND")
+    ]
+    assert payload(admin(delete, {"id": list_id, "ids": [variants[0]]}))["deletedFixedPriceVariantIds"] == [
+        variants[0]
+    ]
+    assert shop.b2b.price_lists[list_id].fixed == {}
