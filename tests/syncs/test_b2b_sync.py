@@ -276,3 +276,13 @@ def test_the_preview_lists_companies_and_catalogs_and_the_page_counts_them(
         "locations": 3,
         "catalogs": 3,
     }
+
+
+def test_a_grant_without_the_needed_scopes_is_an_issue_not_a_crash(b2b_shop, installed_shop, sandbox_shop):
+    type(installed_shop).objects.filter(pk=installed_shop.pk).update(scopes="read_customers,read_products")
+    installed_shop.refresh_from_db()
+    run = run_sync(installed_shop)
+    assert run.status == "completed_with_issues"
+    [issue] = run.issues.filter(code="missing_scopes")
+    assert "write_customers, write_products" in issue.message
+    assert sandbox_shop.b2b.companies == {}
