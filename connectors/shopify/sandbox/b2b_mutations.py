@@ -40,7 +40,15 @@ MAX_NAME = 255
 def require_b2b(ctx: RequestContext, field_name: str, *scopes: str) -> None:
     """Shopify's ACCESS_DENIED unless the token holds one of `scopes` and the shop has B2B."""
     if not any(s in ctx.scopes or s.replace("read_", "write_", 1) in ctx.scopes for s in scopes):
-        ctx.require(scopes[0], field_name)  # raises with the first scope named
+        required = " or ".join(f"`{s}` access scope" for s in scopes)
+        raise GraphQLError(
+            f"Access denied for {field_name} field. Required access: {required}.",
+            extensions={
+                "code": "ACCESS_DENIED",
+                "documentation": "https://shopify.dev/api/usage/access-scopes",
+                "requiredAccess": f"{required}.",
+            },
+        )
     if not ctx.shop.b2b.settings.enabled:
         raise GraphQLError(
             f"Access denied for {field_name} field. The shop must have access to B2B.",

@@ -462,6 +462,9 @@ def test_company_operations_need_customer_or_company_scopes_and_catalogs_product
     )
     denied = products_only(COMPANY_CREATE, {"input": {"company": {"name": "X"}}})
     assert denied["errors"][0]["extensions"]["code"] == "ACCESS_DENIED"
+    assert (
+        "`write_customers` access scope or `write_companies` access scope" in denied["errors"][0]["message"]
+    )
     companies_only = Admin(sandbox, SHOP, sandbox.issue_token(SHOP, scopes=("write_companies",)))
     assert payload(companies_only(COMPANY_CREATE, {"input": {"company": {"name": "X"}}}))["userErrors"] == []
     catalog = companies_only(CATALOG_CREATE, {"input": {"title": "T", "status": "ACTIVE", "context": {}}})
