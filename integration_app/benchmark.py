@@ -114,7 +114,7 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
             SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
             phases.append(phase("B2B first full sync", full=True))
             phases[-1]["b2b"] = b2b_figures(shop)
-            phases.append(phase("B2B full rerun, no change", full=True))
+            phases.append(phase("B2B rerun, no change", full=True))
     finally:
         sandboxes.stop()
     return {
