@@ -94,7 +94,11 @@ class B2BJob:
                 continue
             ctx.evaluated(f"b2b:{customer.id}")
             code = tier_code_of(customer, ctx.tiers)
-            tier_prices = {sku: p.tier_prices.get(code) for sku, p in by_sku.items() if code is not None}
+            tier_prices = {  # the customer's own SKUs only: customers x products would not scale
+                row.sku: by_sku[row.sku].tier_prices.get(code)
+                for row in customer.product_prices
+                if code is not None and row.sku in by_sku
+            }
             catalog, issues = customer_catalog(customer, tier_prices, variants)
             for issue in issues:
                 ctx.report(issue)
@@ -118,8 +122,9 @@ class B2BJob:
             for key in company.state["catalogs"]
             if key.startswith("tier:")
         }
-        others = CompanyLink.objects.filter(shop=ctx.shop).exclude(cin7_id__in=list(companies))
-        for written in others.values_list("written", flat=True):
+        for cin7_id, written in CompanyLink.objects.filter(shop=ctx.shop).values_list("cin7_id", "written"):
+            if cin7_id in companies:
+                continue
             in_use.update(
                 int(k.split(":")[1]) for k in written.get("catalogs") or () if k.startswith("tier:")
             )
