@@ -286,3 +286,12 @@ def test_a_grant_without_the_needed_scopes_is_an_issue_not_a_crash(b2b_shop, ins
     [issue] = run.issues.filter(code="missing_scopes")
     assert "write_customers, write_products" in issue.message
     assert sandbox_shop.b2b.companies == {}
+
+
+def test_a_renamed_tier_renames_its_catalog(b2b_shop, installed_shop, sandbox_shop, cin7_account):
+    run_sync(installed_shop)
+    cin7_account.rename_tier(1, "Trade")
+    run_sync(installed_shop)
+    titles = sorted(c.title for c in sandbox_shop.b2b.catalogs.values())
+    assert titles == ["Cin7 · Alpha Trading", "Cin7 · Distributor", "Cin7 · Trade"]
+    assert run_sync(installed_shop).stats["writes"] == 0
