@@ -7,7 +7,7 @@ Search filters follow the 2026-01 `query` argument tables: on `companies` `exter
 
 from graphql import GraphQLError
 
-from .b2b_mutations import require_b2b
+from .b2b_access import require_b2b
 from .b2b_store import PAYMENT_TERMS_TEMPLATES, Catalog, Company, CompanyLocation
 from .b2b_views import (
     catalog_view,

@@ -2,7 +2,7 @@
 
 from graphql import GraphQLError
 
-from .b2b_mutations import require_b2b
+from .b2b_access import require_b2b
 from .b2b_queries import b2b_query_root
 from .context import RequestContext, limit_input_array
 from .search import Search
