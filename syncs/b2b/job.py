@@ -136,21 +136,19 @@ class B2BJob:
     def _write_companies(self, companies: dict) -> None:
         ctx = self.ctx
         links = {link.cin7_id: link for link in CompanyLink.objects.filter(shop=ctx.shop)}
-        found = None
+        self.found = None
         for cin7_id, desired in companies.items():
             link = links.get(cin7_id) or CompanyLink(shop=ctx.shop, cin7_id=cin7_id)
             links[cin7_id] = link
-            if not link.company_id and found is None and not ctx.dry_run:
-                found = {
-                    node.get("externalId"): node for node in self.api.companies() if node.get("externalId")
-                }
-            if not link.company_id and found and cin7_id in found:
-                self._adopt(link, found[cin7_id], desired.customer_gid)
+            # A row without a company: a run may have created it and been killed before recording it.
+            if not link.company_id and link.pk is not None and not ctx.dry_run:
+                self._find(link, desired)
             if ctx.dry_run:
                 self._plan_company(link, desired)
                 continue
             try:
                 if not link.company_id:
+                    link.save()  # recorded before the create, so a rerun after a kill looks it up first
                     self._create_company(link, desired)
                 if link.company_id and link.location_id:
                     self._update_company(link, desired)
@@ -165,6 +163,13 @@ class B2BJob:
                     )
                 )
         self.links = links
+
+    def _find(self, link: CompanyLink, desired) -> None:
+        """Adopt the company with this customer's externalId, if Shopify has one (companies read once)."""
+        if self.found is None:
+            self.found = {node["externalId"]: node for node in self.api.companies() if node.get("externalId")}
+        if link.cin7_id in self.found:
+            self._adopt(link, self.found[link.cin7_id], desired.customer_gid)
 
     def _adopt(self, link: CompanyLink, node: dict, customer_gid: str) -> None:
         """Take over the company a killed run created: its location and the contact made of the customer."""
@@ -205,6 +210,10 @@ class B2BJob:
         company, errors = self.api.create_company(
             {"company": {"name": state["name"], "externalId": link.cin7_id}, "companyLocation": location}
         )
+        if any(e.code == "TAKEN" for e in errors):  # its externalId is taken: the company exists
+            self._find(link, desired)
+            if link.company_id:
+                return
         if errors or not company:
             raise _Refused(errors[0] if errors else "no company returned")
         locations = (company.get("locations") or {}).get("nodes") or []
