@@ -31,6 +31,9 @@ class ManagedCatalog(models.Model):
     catalog_id = models.CharField(max_length=100, blank=True, default="")
     price_list_id = models.CharField(max_length=100, blank=True, default="")
     prices = models.JSONField(default=dict, blank=True)
+    refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Shopify refused to create it (the plan's catalog limit)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,6 +8,8 @@ rerun without change writes nothing.
 
 import logging
 
+from django.utils import timezone
+
 from connectors.shopify.b2b import B2BAdmin, location_admin_role
 from integration_app.b2b import record_b2b_facts
 from integration_app.models import CompanyLink, CustomerLink, ManagedCatalog, VariantPrice
@@ -350,14 +352,19 @@ class B2BJob:
         member = self._first_member(row.key)
         if member is None:
             return False
+        if row.refused_at and not self.ctx.retry_refused:  # tried again on full runs started by a person
+            self.refused_catalogs.append(desired.title)
+            return False
         self.ctx.before_write()
         catalog_id, errors = self.api.create_catalog(desired.title, [member.location_id])
         if errors or not catalog_id:
             if any(_is_limit(e) for e in errors):
                 self.refused_catalogs.append(desired.title)
+                row.title, row.refused_at = desired.title, timezone.now()
+                row.save()
                 return False
             raise _Refused(errors[0] if errors else "no catalog returned")
-        row.catalog_id, row.title = catalog_id, desired.title
+        row.catalog_id, row.title, row.refused_at = catalog_id, desired.title, None
         row.save()
         member.written["catalogs"] = sorted({*member.written.get("catalogs", []), row.key})
         member.save()

@@ -224,9 +224,14 @@ def test_the_plans_catalog_limit_is_an_issue_and_the_rest_syncs(b2b_shop, instal
     assert len(sandbox_shop.b2b.companies) == 3
     assert len(sandbox_shop.b2b.catalogs) == 2
     [issue] = run.issues.filter(code="b2b_catalog_limit")
-    assert (
-        "Cin7 · Distributor" in issue.message
-    )  # created in key order: the customer's, Wholesale, then refused
+    # Created in key order: the customer's, Wholesale, then Distributor is refused.
+    assert "Cin7 · Distributor" in issue.message
+    rerun = run_sync(installed_shop, trigger="schedule")  # not asked again until a person syncs
+    assert rerun.stats["writes"] == 0
+    assert "Cin7 · Distributor" in rerun.issues.get(code="b2b_catalog_limit").message
+    sandbox_shop.b2b.settings.catalog_limit = None  # the merchant upgraded, then clicked Sync now
+    run_sync(installed_shop, trigger="manual")
+    assert len(sandbox_shop.b2b.catalogs) == 3
 
 
 def test_without_b2b_on_the_plan_nothing_b2b_is_written(b2b_shop, installed_shop, sandbox_shop):
