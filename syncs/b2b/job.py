@@ -316,6 +316,9 @@ class B2BJob:
         rows = {row.key: row for row in ManagedCatalog.objects.filter(shop=ctx.shop)}
         found = None
         self.catalog_rows = rows
+        if ctx.full and not ctx.dry_run and any(row.catalog_id for row in rows.values()):
+            found = {node["title"]: node for node in self.api.catalogs()}
+            self._forget_deleted(rows, found)
         for key, desired in sorted(catalogs.items()):
             row = rows.get(key) or ManagedCatalog(shop=ctx.shop, key=key, title=desired.title)
             rows[key] = row
@@ -346,6 +349,25 @@ class B2BJob:
                         subject="b2b:shop",
                     )
                 )
+
+    def _forget_deleted(self, rows: dict, found: dict) -> None:
+        """Cin7 wins on full runs: a catalog or price list deleted in Shopify is made again, whole."""
+        by_id = {node["id"]: node for node in found.values()}
+        for row in rows.values():
+            if not row.catalog_id:
+                continue
+            node = by_id.get(row.catalog_id)
+            if node is None:
+                row.catalog_id, row.price_list_id, row.prices = "", "", {}
+                for link in self.links.values():
+                    if row.key in (link.written.get("catalogs") or ()):
+                        link.written["catalogs"] = [k for k in link.written["catalogs"] if k != row.key]
+                        link.save()
+            elif ((node.get("priceList") or {}).get("id") or "") != row.price_list_id:
+                row.price_list_id, row.prices = (node.get("priceList") or {}).get("id") or "", {}
+            else:
+                continue
+            row.save()
 
     def _create_catalog(self, row: ManagedCatalog, desired: DesiredCatalog) -> bool:
         """Created with its first member location (a catalog needs a context); False when refused."""

@@ -318,3 +318,27 @@ def test_a_company_already_in_shopify_with_the_external_id_is_adopted(b2b_shop, 
     alpha = b2b.companies[company["id"]]
     assert alpha.name == "Alpha Trading" and b2b.locations[alpha.location_ids[0]].name == "Alpha Trading"
     assert alpha.main_contact_id is not None
+
+
+def test_a_catalog_deleted_in_shopify_is_made_again_on_the_next_full_run(
+    b2b_shop, installed_shop, sandbox_shop, cin7_account
+):
+    run_sync(installed_shop)
+    b2b = sandbox_shop.b2b
+    wholesale = next(c for c in b2b.catalogs.values() if c.title == "Cin7 · Wholesale")
+    del b2b.price_lists[wholesale.price_list_id], b2b.catalogs[wholesale.id]  # the merchant deleted it
+    assert run_sync(installed_shop, full=False).stats["writes"] == 0  # incremental runs trust what they wrote
+    run_sync(installed_shop)
+    again = next(c for c in b2b.catalogs.values() if c.title == "Cin7 · Wholesale")
+    assert {b2b.locations[i].external_id for i in again.location_ids} == {
+        b2b_shop["alpha"],
+        b2b_shop["gamma"],
+    }
+    variants = variant_ids(sandbox_shop)
+    fixed = b2b.price_lists[again.price_list_id].fixed
+    assert {v: fixed[v]["price"] for v in fixed} == {
+        variants["A"]: Decimal("10"),
+        variants["B"]: Decimal("20"),
+        variants["D"]: Decimal("5"),
+    }
+    assert run_sync(installed_shop).stats["writes"] == 0
