@@ -48,6 +48,7 @@ class PricingJob:
             products.append(product)
             ctx.progress.advance()
         ctx.count("read", len(products))
+        ctx.products_read = len(products)
         if read_all:
             ctx.all_products = products
         ctx.report_bad_records()

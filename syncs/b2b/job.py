@@ -21,6 +21,7 @@ from .mapping import DesiredCatalog, customer_catalog, map_company, tier_catalog
 logger = logging.getLogger(__name__)
 
 REQUIRED_SCOPES = ("write_customers", "write_products")  # companies: write_customers; price lists: products
+PLAN_SAMPLE = 100
 LIMIT_CODES = {"CONTEXT_CATALOG_LIMIT_REACHED", "LIMIT_REACHED"}
 
 
@@ -38,6 +39,8 @@ class B2BJob:
 
     def run(self, customers: list, products: list | None) -> None:
         ctx = self.ctx
+        if not ctx.full and not customers and not ctx.products_read:
+            return  # nothing changed in Cin7: not even a read (incremental reruns stay at Cin7's floor)
         ctx.evaluated("b2b:shop")
         missing = required_scopes_missing(ctx.shop.scopes)
         if missing:
@@ -287,6 +290,11 @@ class B2BJob:
         link.written["customer"] = gid
         link.save()
 
+    def _planned(self, entry: dict) -> None:
+        """A preview entry; B2B keeps its own sample, so many planned customers cannot crowd it out."""
+        if sum(1 for e in self.ctx.plan if "company" in e or "catalog" in e) < PLAN_SAMPLE:
+            self.ctx.plan.append(entry)
+
     def _do(self, call, *args) -> None:
         """One write: counted (and stopped by the test hook) before it is sent; a refusal raises."""
         self.ctx.before_write()
@@ -301,7 +309,7 @@ class B2BJob:
             if link.written.get(key) != value
         }
         if changes:
-            self.ctx.planned(
+            self._planned(
                 {
                     "action": "update" if link.company_id else "create",
                     "company": desired.state["name"],
@@ -440,7 +448,7 @@ class B2BJob:
         changed = sum(1 for v, amount in desired.prices.items() if written.get(v) != amount)
         removed = sum(1 for v in written if v not in desired.prices)
         if not row.catalog_id or changed or removed:
-            self.ctx.planned(
+            self._planned(
                 {
                     "action": "update" if row.catalog_id else "create",
                     "catalog": desired.title,

@@ -1,11 +1,20 @@
 """Native B2B against both sandboxes (contract §3 "Native B2B", "B2B prices"; issue 17 "Done when")."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from connectors.shopify.b2b import B2BAdmin
-from integration_app.models import CompanyLink, CustomerLink, ManagedCatalog, SyncRun, SyncSettings
+from integration_app.models import (
+    CompanyLink,
+    CustomerLink,
+    ManagedCatalog,
+    ShopSyncState,
+    SyncRun,
+    SyncSettings,
+)
 from integration_app.shopify_api import admin_api
 from syncs.context import WriteLimitReached
 from tests.helpers import b2b_customer, run_sync
@@ -342,3 +351,20 @@ def test_a_catalog_deleted_in_shopify_is_made_again_on_the_next_full_run(
         variants["D"]: Decimal("5"),
     }
     assert run_sync(installed_shop).stats["writes"] == 0
+
+
+def test_an_incremental_run_that_reads_no_change_skips_the_b2b_phase(
+    b2b_shop, installed_shop, shopify_sandbox
+):
+    run_sync(installed_shop)
+    later = timezone.now() + timedelta(hours=1)  # past the overlap window: Cin7 has nothing newer
+    ShopSyncState.objects.filter(shop=installed_shop).update(
+        customers_watermark=later, products_watermark=later
+    )
+    mark = len(shopify_sandbox.calls)
+    run = run_sync(installed_shop, full=False)
+    assert run.counts["read"] == 0
+    assert "ref/paymentterm" not in run.stats["cin7_by_endpoint"]
+    assert [
+        c.operation_name for c in shopify_sandbox.calls[mark:] if c.operation_name.startswith("B2B")
+    ] == []
