@@ -37,8 +37,12 @@ class B2BJob:
         self.api = B2BAdmin(ctx.shopify.client)
         self.refused_catalogs: list[str] = []
 
-    def run(self, customers: list, products: list | None) -> None:
+    def run(self) -> None:
+        """Takes the customers read and (on full runs) the products from the run, so they are freed once
+        mapped: with 10k customers and 20k products they are the run's largest objects."""
         ctx = self.ctx
+        customers, products = ctx.b2b_customers or [], ctx.all_products
+        ctx.b2b_customers = ctx.all_products = None
         if not ctx.full and not customers and not ctx.products_read:
             return  # nothing changed in Cin7: not even a read (incremental reruns stay at Cin7's floor)
         ctx.evaluated("b2b:shop")
@@ -65,10 +69,13 @@ class B2BJob:
         products = [p for p in products if not p.is_deprecated]
         variants = ctx.all_variants if ctx.dry_run and ctx.all_variants else variants_by_sku(ctx.shop)
         companies, catalogs = self._desired(customers, products, variants, terms, list(facts.templates))
+        read_ids = [customer.id for customer in customers]
+        del customers, products, variants
         self.companies = companies
         self._write_companies(companies)
         self._write_catalogs(catalogs)
-        self._write_membership(companies, self._leaving(customers, companies))
+        del catalogs
+        self._write_membership(companies, self._leaving(read_ids, companies))
         if self.refused_catalogs:
             ctx.report(
                 Issue(
@@ -457,12 +464,12 @@ class B2BJob:
             )
 
     # Membership ---------------------------------------------------------------------------------------
-    def _leaving(self, customers: list, companies: dict) -> list[str]:
+    def _leaving(self, read_ids: list[str], companies: dict) -> list[str]:
         """Customers read now that are out of scope: with `on_untag: strip` they leave the app's catalogs
         (their company stays; the app never deletes one)."""
         if self.ctx.settings.on_untag != "strip":
             return []
-        return [c.id for c in customers if c.id not in companies and c.id in self.links]
+        return [cin7_id for cin7_id in read_ids if cin7_id not in companies and cin7_id in self.links]
 
     def _write_membership(self, companies: dict, leaving: list[str]) -> None:
         ctx = self.ctx
