@@ -162,6 +162,8 @@ class B2BJob:
                 if not link.company_id:
                     link.save()  # recorded before the create, so a rerun after a kill looks it up first
                     self._create_company(link, desired)
+                if link.company_id and not link.location_id:
+                    self._create_location(link, desired)
                 if link.company_id and link.location_id:
                     self._update_company(link, desired)
                     self._assign_contact(link, desired)
@@ -198,6 +200,17 @@ class B2BJob:
             link.written["contact_of"] = customer_gid
             if (node.get("mainContact") or {}).get("id") == contact["id"]:
                 link.written["customer"] = customer_gid
+        link.save()
+
+    def _create_location(self, link: CompanyLink, desired) -> None:
+        """An adopted company without a location (made by hand) gets the customer's."""
+        self.ctx.before_write()
+        location, errors = self.api.create_location(
+            link.company_id, {"name": desired.state["location"]["name"], "externalId": link.cin7_id}
+        )
+        if errors or not location:
+            raise _Refused(errors[0] if errors else "no location returned")
+        link.location_id = location["id"]
         link.save()
 
     def _create_company(self, link: CompanyLink, desired) -> None:

@@ -311,20 +311,20 @@ def test_a_renamed_tier_renames_its_catalog(b2b_shop, installed_shop, sandbox_sh
     assert run_sync(installed_shop).stats["writes"] == 0
 
 
-def test_a_company_already_in_shopify_with_the_external_id_is_adopted(b2b_shop, installed_shop, sandbox_shop):
+@pytest.mark.parametrize("location", [{"name": "HQ"}, None], ids=["with a location", "without"])
+def test_a_company_already_in_shopify_with_the_external_id_is_adopted(
+    b2b_shop, installed_shop, sandbox_shop, location
+):
     """No local record (e.g. a restored database): Shopify refuses the taken externalId; the app adopts it."""
     api = B2BAdmin(admin_api(installed_shop).client)
-    company, errors = api.create_company(
-        {
-            "company": {"name": "Alpha (made by hand)", "externalId": b2b_shop["alpha"]},
-            "companyLocation": {"name": "HQ"},
-        }
-    )
+    data = {"company": {"name": "Alpha (made by hand)", "externalId": b2b_shop["alpha"]}}
+    company, errors = api.create_company({**data, "companyLocation": location} if location else data)
     assert company and not errors
     run_sync(installed_shop)
     b2b = sandbox_shop.b2b
     assert len(b2b.companies) == 3
     alpha = b2b.companies[company["id"]]
+    assert len(alpha.location_ids) == 1
     assert alpha.name == "Alpha Trading" and b2b.locations[alpha.location_ids[0]].name == "Alpha Trading"
     assert alpha.main_contact_id is not None
 
