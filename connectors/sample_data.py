@@ -25,6 +25,18 @@ TAX_RULES = (
     ("GST/HST 13%", Decimal("13"), True),
     ("Old Sales Tax", Decimal("7.25"), False),
 )
+# Cin7's payment terms book (`GET /ref/paymentterm`): (name, Method, Duration). Shopify has templates for
+# "number of days" with 0, 7, 15, 30, 45, 60 or 90 days only, so "14 days" and "Last day of next month"
+# map to none (CONTRACT §3 "Native B2B": issue `unmapped_payment_term`).
+PAYMENT_TERMS = (
+    ("30 days", "number of days", 30),
+    ("7 days", "number of days", 7),
+    ("14 days", "number of days", 14),
+    ("Net 60", "number of days", 60),
+    ("COD", "number of days", 0),
+    ("Last day of next month", "last day of next month", 0),
+)
+UNMAPPABLE_TERMS = ("14 days", "Last day of next month")
 
 # country name -> (currency, tax rule, company suffixes, email TLD, [(state, city, postcode)])
 COUNTRIES = {
@@ -130,16 +142,20 @@ class SampleData:
     tax_rules: list[dict]
     cin7_products: list[dict]
     cin7_customers: list[dict]
+    payment_terms: list[dict] = field(default_factory=list)
     shopify_products: list[dict] = field(default_factory=list)
     shopify_customers: list[dict] = field(default_factory=list)
     cases: dict[str, list[str]] = field(default_factory=dict)
 
     def load_cin7(self, account) -> None:
-        """Fill a `Cin7Account`: tier names, tax rules, products, then customers (parents before children)."""
+        """Fill a `Cin7Account`: tier names, tax rules, payment terms, products, then customers (parents
+        before children)."""
         for code, name in enumerate(self.tier_names, start=1):
             account.rename_tier(code, name)
         for rule in self.tax_rules:
             account.add_tax_rule(**rule)
+        for term in self.payment_terms:
+            account.add_payment_term(**term)
         for product in self.cin7_products:
             account.add_product(product)
         for customer in self.cin7_customers:
@@ -203,6 +219,7 @@ class _Generator:
             account_kwargs=account,
             tier_names=list(TIER_NAMES),
             tax_rules=[{"name": n, "percent": p, "is_active": a} for n, p, a in TAX_RULES],
+            payment_terms=[{"name": n, "method": m, "duration": d} for n, m, d in PAYMENT_TERMS],
             cin7_products=products,
             cin7_customers=self.customers(customer_count, [p for p in products if p.get("Status") is None]),
             cases=self.cases,
@@ -432,7 +449,9 @@ class _Generator:
         if scenario == "tax_exempt" or (scenario is None and rng.random() < 0.05):
             customer["TaxRule"] = "Tax Exempt"
         if scenario == "gst_free":
-            customer["TaxRule"] = "GST Free Exports"
+            customer["TaxRule"], customer["PaymentTerm"] = "GST Free Exports", "Last day of next month"
+        if customer["PaymentTerm"] in UNMAPPABLE_TERMS and _is_b2b(customer["Tags"]):
+            self.note("unmapped_payment_term", cid)
         if scenario == "zero_priced_tier":
             customer["PriceTier"] = "Tier 7"
         if (scenario == "child" or (scenario is None and rng.random() < 0.01)) and earlier:

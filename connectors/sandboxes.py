@@ -140,6 +140,10 @@ def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api
             pipe.send(_change_share(account, rng, *args))
         elif command == "edit_shopify":
             pipe.send(_edit_in_shopify(sandboxes.shop, rng, clock, *args))
+        elif command == "b2b_plus":  # Shopify Plus: B2B without a catalog limit
+            plan = sandboxes.shop.b2b.settings
+            plan.enabled, plan.plan, plan.shopify_plus, plan.catalog_limit = True, "Plus", True, None
+            pipe.send(None)
         elif command == "stop":
             sandboxes.stop()
             pipe.send(None)

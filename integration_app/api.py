@@ -14,6 +14,7 @@ from connectors.cin7.errors import Cin7Error
 
 from . import cin7_webhooks, scheduling
 from .auth.session_tokens import session_token_required
+from .b2b import b2b_refusal
 from .cin7_api import cin7_client
 from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
@@ -65,12 +66,18 @@ def settings_view(request):
     shop = request.shop
     sync_settings, _ = SyncSettings.objects.get_or_create(shop=shop)
     if request.method == "GET":
+        if not shop.b2b and shop.is_installed:
+            b2b_refusal(shop)  # read once; turning B2B on and every B2B run read it again
         return JsonResponse(settings_payload(shop))
     data = _body(request)
     if data is None:
         return _error("Send the settings as a JSON object.")
     current = settings_payload(shop)
     cleaned, errors = clean_settings(data, current)
+    if cleaned.get("b2b_companies") and not errors:
+        refusal = b2b_refusal(shop)
+        if refusal:
+            errors["b2b_companies"] = refusal
     if errors:
         return _error("Some settings need your attention.", fields=errors)
     previous = cin7_webhooks.credentials_of(shop)

@@ -18,7 +18,7 @@ from django.db import connection
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
 
-from .models import Cin7Connection, RunKind, RunTrigger, Shop, SyncSettings
+from .models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from .shop_setup import after_install
 from .sync_control import claim_run, start_run
 
@@ -46,9 +46,10 @@ def counting_queries():
         yield counter
 
 
-def run_benchmark(customers: int, products: int, seed: int = 0) -> dict:
+def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = False) -> dict:
     """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
-    1 % of the customers were edited in Shopify; every figure the report prints."""
+    1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
+    B2B turned on (a Plus shop): its first full run and a full rerun without change."""
     from syncs.runner import execute
 
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
@@ -113,6 +114,12 @@ def run_benchmark(customers: int, products: int, seed: int = 0) -> dict:
         edited_phase = phase(f"full run after {edited} Shopify-side edits", full=True)
         edited_phase["edited_records"] = edited
         phases.append(edited_phase)
+        if b2b:
+            sandboxes.call("b2b_plus")
+            SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
+            phases.append(phase("B2B first full sync", full=True))
+            phases[-1]["b2b"] = b2b_figures(shop)
+            phases.append(phase("B2B rerun, no change", full=True))
     finally:
         sandboxes.stop()
     return {
@@ -127,4 +134,14 @@ def run_benchmark(customers: int, products: int, seed: int = 0) -> dict:
             "products": math.ceil(products / 1000),
             "fixed": 1,
         },
+    }
+
+
+def b2b_figures(shop: Shop) -> dict:
+    """What the B2B phase made: companies (with their location and main contact), catalogs, fixed prices."""
+    catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
+    return {
+        "companies": CompanyLink.objects.filter(shop=shop).exclude(company_id="").count(),
+        "catalogs": catalogs.count(),
+        "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
     }

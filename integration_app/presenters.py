@@ -34,6 +34,14 @@ def settings_payload(shop: Shop) -> dict:
         "notification_emails": sync_settings.notification_emails,
         "shop_email": shop.email,
         **dict(zip(("cin7_webhooks", "cin7_webhooks_reason"), status_of(shop), strict=True)),
+        "b2b_companies": sync_settings.b2b_companies,
+        "b2b_available": bool(shop.b2b.get("available")),
+        "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
+        "b2b_managed": {
+            "companies": shop.company_links.exclude(company_id="").count(),
+            "locations": shop.company_links.exclude(location_id="").count(),
+            "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
+        },
     }
 
 
@@ -53,6 +61,11 @@ ISSUE_TITLES = {
     Code.DUPLICATE_TIER_NAME: "Two Cin7 price tiers share a name",
     Code.DEFINITION_CONFLICT: "Conflicting metafield definition in Shopify",
     Code.INVITE_FAILED: "Account invite could not be sent",
+    Code.UNMAPPED_PAYMENT_TERM: "Payment term has no Shopify equivalent",
+    Code.CUSTOMER_PRICE_ABOVE_TIER: "Customer price above its tier price",
+    Code.B2B_CATALOG_LIMIT: "Shopify's catalog limit reached",
+    Code.B2B_UNAVAILABLE: "Shopify B2B not available",
+    Code.MISSING_SCOPES: "The app needs more Shopify access",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key",
     Code.CIN7_UNAVAILABLE: "Cin7 could not be reached",
     Code.SHOPIFY_ACCESS_REVOKED: "Shopify access needs to be renewed",

@@ -25,6 +25,7 @@ SETTINGS_FIELDS = (
     "on_untag",
     "test_emails",
     "notification_emails",
+    "b2b_companies",
 )
 READ_ONLY_FIELDS = (
     "cin7_api_key_set",
@@ -32,6 +33,9 @@ READ_ONLY_FIELDS = (
     "cin7_currency",
     "cin7_verified",
     "shop_email",
+    "b2b_available",
+    "b2b_reason",
+    "b2b_managed",
     "cin7_webhooks",
     "cin7_webhooks_reason",
 )
@@ -127,6 +131,7 @@ CLEANERS = {
     "on_untag": lambda v: _choice(v),
     "test_emails": lambda v: _emails(v, "test emails"),
     "notification_emails": lambda v: _emails(v, "notification emails"),
+    "b2b_companies": lambda v: _boolean(v, "Shopify B2B"),
 }
 
 

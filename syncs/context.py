@@ -78,6 +78,10 @@ class RunContext:
     evaluated_prefixes: set[str] = field(default_factory=set)
     plan: list[dict] = field(default_factory=list)
     tiers: list = field(default_factory=list)
+    all_products: list | None = None  # every Cin7 product, when the pricing phase read them all
+    b2b_customers: list | None = None  # the customers read, kept for the B2B phase
+    products_read: int = 0  # products the pricing phase read (changed ones on an incremental run)
+    all_variants: dict | None = None  # SKU -> variant ids, read by a preview's pricing phase
     definition_conflicts: set = field(default_factory=set)  # (owner type, key) defined with another type
     shop_country: str | None = None
     writes: int = 0

@@ -11,8 +11,16 @@ from datetime import timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
+from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.errors import ShopifyAuthError, ShopifyError
-from integration_app.models import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, Shop
+from integration_app.models import (
+    MAX_INVITE_ATTEMPTS,
+    CompanyLink,
+    CustomerLink,
+    InviteStatus,
+    Shop,
+    SyncSettings,
+)
 from integration_app.notifications import send_welcome_email
 from integration_app.shop_setup import refresh_shop_facts
 
@@ -49,6 +57,8 @@ def send_due_invites(shop: Shop, api, report=None, before_write=None) -> int:
     refresh_shop_facts(shop, api)
     sent = 0
     for link in due:
+        if not shop.uses_classic_accounts and _company_contact(shop, link) == "":
+            continue  # native B2B: welcomed as a company contact, once the B2B phase has made it one
         claimed = CustomerLink.objects.filter(pk=link.pk, invite_status=link.invite_status).update(
             invite_status=InviteStatus.SENDING, invited_at=timezone.now()
         )
@@ -97,11 +107,31 @@ def _send(shop: Shop, api, link: CustomerLink, before_write) -> str | None:
         if result.errors:
             return "; ".join(str(e) for e in result.errors)
         return None
+    contact_id = _company_contact(shop, link)
+    if contact_id:  # native B2B: Shopify's company welcome email instead of the app's (contract §3)
+        if before_write:
+            before_write()
+        try:
+            errors = B2BAdmin(api.client).send_welcome(contact_id)
+        except ShopifyAuthError:
+            raise
+        except ShopifyError as exc:
+            return str(exc)
+        return "; ".join(str(e) for e in errors) or None
     try:
         send_welcome_email(shop, link.email)
     except OSError as exc:  # smtplib errors are OSErrors
         return f"The welcome email could not be sent ({type(exc).__name__}: {exc})."
     return None
+
+
+def _company_contact(shop: Shop, link: CustomerLink) -> str | None:
+    """With native B2B on: the company contact made of this customer, or "" while it is not one yet.
+    None when B2B is off (the app's own welcome email)."""
+    if not SyncSettings.objects.filter(shop=shop, b2b_companies=True).exists():
+        return None
+    company = CompanyLink.objects.filter(shop=shop, cin7_id=link.cin7_id).first()
+    return company.contact_id if company and company.written.get("customer") == link.shopify_id else ""
 
 
 def record_acceptances(shop: Shop, api) -> int:

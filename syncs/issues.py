@@ -19,6 +19,11 @@ class Code(StrEnum):
     DUPLICATE_TIER_NAME = "duplicate_tier_name"
     DEFINITION_CONFLICT = "definition_conflict"
     INVITE_FAILED = "invite_failed"
+    UNMAPPED_PAYMENT_TERM = "unmapped_payment_term"
+    CUSTOMER_PRICE_ABOVE_TIER = "customer_price_above_tier"
+    B2B_CATALOG_LIMIT = "b2b_catalog_limit"
+    B2B_UNAVAILABLE = "b2b_unavailable"
+    MISSING_SCOPES = "missing_scopes"
     CIN7_CREDENTIALS = "cin7_credentials"
     CIN7_UNAVAILABLE = "cin7_unavailable"
     SHOPIFY_ACCESS_REVOKED = "shopify_access_revoked"
@@ -58,6 +63,19 @@ FIXES = {
     "delete that definition (or change its type), then run a full sync; the app creates it again.",
     Code.INVITE_FAILED: "The account invite could not be sent after 5 tries. Check the customer's email "
     "address (in Cin7, on its default contact), then click Send again under Invites on the app's page.",
+    Code.UNMAPPED_PAYMENT_TERM: "Shopify's payment terms are Net 7, 15, 30, 45, 60, 90 days or due on "
+    "receipt. Give the customer a Cin7 payment term with Method “number of days” and one of those "
+    "durations, or set the location's terms in Shopify yourself (the app leaves them alone until then).",
+    Code.CUSTOMER_PRICE_ABOVE_TIER: "Shopify charges a B2B buyer the lowest price of its catalogs, so a "
+    "customer price above the tier price never applies. Lower the customer price in Cin7, or move the "
+    "customer to a tier whose price is not lower.",
+    Code.B2B_CATALOG_LIMIT: "Shopify refused another catalog (your plan allows fewer catalogs than Plus). "
+    "The named tiers or customers are charged their other catalog's price or retail. Upgrade the plan, or "
+    "use fewer price tiers / customer-specific prices in Cin7.",
+    Code.B2B_UNAVAILABLE: "Shopify B2B is not available on this shop's plan, so companies and catalogs are "
+    "not synced. Customers and price metafields still are. Turn “Shopify B2B” off, or change plan.",
+    Code.MISSING_SCOPES: "The app needs more access for Shopify B2B. Open the app from the Shopify admin "
+    "and approve the requested access; the next sync then creates the companies and catalogs.",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key, so nothing was synced. In Cin7 Core "
     "open Integrations > API and this app's API application (create one if it was deleted), copy the "
     "Account ID and Key from its Setup tab into Connect Cin7 Core on the app's page, click Test "

@@ -48,11 +48,16 @@ class PricingJob:
             products.append(product)
             ctx.progress.advance()
         ctx.count("read", len(products))
+        ctx.products_read = len(products)
+        if read_all:
+            ctx.all_products = products
         ctx.report_bad_records()
         active = {p.sku: p for p in products if not p.is_deprecated}
         deprecated = {p.sku for p in products if p.is_deprecated} - active.keys()
         ctx.progress.phase("Reading Shopify variants")
         variants = self._variants(read_all, active.keys() | deprecated, expected=len(active))
+        if read_all and ctx.dry_run:
+            ctx.all_variants = variants  # a preview writes no `VariantPrice`; the B2B preview reads these
         desired = self._desired_values(active, deprecated, variants, names)
         blocked = ("PRODUCTVARIANT", "price_tiers") in ctx.definition_conflicts
         if blocked:

@@ -24,6 +24,7 @@ from integration_app.shop_setup import refresh_shop_facts
 from integration_app.shopify_api import admin_api
 
 from . import invites
+from .b2b.job import B2BJob
 from .context import Progress, RunContext
 from .customer_mapping import normalized_email
 from .customers import CHUNK, CustomerJob
@@ -122,9 +123,13 @@ def _run_jobs(ctx: RunContext, started) -> None:
         CustomerJob(ctx).run(customers, complete=full_customers and read_whole)
     else:
         CustomerJob(ctx, prices_only=True).run(customers, complete=full_customers and read_whole)
+    b2b = kind == RunKind.ALL and ctx.settings.b2b_companies
+    ctx.b2b_customers = customers if b2b else None  # the B2B phase takes them (and frees them)
     del customers
     if kind in (RunKind.ALL, RunKind.PRICING):
         PricingJob(ctx).run(full=run.full)
+    if b2b:  # after customers (contacts) and pricing (matched variants)
+        B2BJob(ctx).run()
     if kind in (RunKind.ALL, RunKind.CUSTOMERS) and not ctx.dry_run:
         ctx.progress.phase("Sending invites")
         if ctx.settings.send_invites:  # turned off: invites already due wait (a release still sends them)

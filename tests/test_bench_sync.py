@@ -48,3 +48,26 @@ def test_bench_sync_prints_every_phase_and_target(tmp_path):
     assert "[PASS] full run after Shopify-side edits: repairs exactly those: 1 repaired of 1 edited" in out
     assert rows["first full sync"].group(0) in report.read_text()
     assert report.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_bench_sync_b2b_adds_the_b2b_phases(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench_sync", "--customers", "60", "--products", "100", "--b2b"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    first = re.search(r"^B2B first full sync\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
+    rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
+    assert first and rerun, out
+    assert int(first.group(2)) > 0 and int(rerun.group(2)) == 0
+    made = re.search(r"^B2B: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M)
+    assert made and all(int(n) > 0 for n in made.groups()), out

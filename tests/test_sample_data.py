@@ -94,6 +94,7 @@ def test_demo_data_shows_every_case():
     data = demo_data()
     expected = set(CUSTOMER_SCENARIOS) - {"shared_email_twin"} | set(PRODUCT_SCENARIOS)
     expected |= {"variant_without_sku", "shopify_adopted_by_email", "shopify_untagged", "shopify_credit_hold"}
+    expected |= {"unmapped_payment_term"}
     assert expected <= set(data.cases), expected - set(data.cases)
     customers = {c["ID"]: c for c in data.cin7_customers}
 
@@ -136,9 +137,15 @@ def test_loaded_into_the_sandbox_it_is_served(capsys):
 
         customers = get("customer", IncludeDeprecated="true", IncludeProductPrices="true")
         tiers = get("ref/priceTier")["PriceTiers"]
+        terms = get("ref/paymentterm")["PaymentTermList"]
     print(f"\ndemo data generated, loaded and served in {ready * 1000:.0f} ms")
     assert customers["Total"] == len(data.cin7_customers)
     assert [t["Name"] for t in tiers] == data.tier_names
+    # every customer's PaymentTerm is in the book, so the B2B sync can map it (or report it unmappable)
+    assert {c["PaymentTerm"] for c in data.cin7_customers} <= {t["Name"] for t in terms}
+    unmapped = next(c for c in customers["CustomerList"] if c["ID"] == data.cases["unmapped_payment_term"][0])
+    method = {t["Name"]: (t["Method"], t["Duration"]) for t in terms}[unmapped["PaymentTerm"]]
+    assert method not in {("number of days", d) for d in (0, 7, 15, 30, 45, 60, 90)}
     priced = next(c for c in customers["CustomerList"] if c["ID"] == data.cases["customer_prices"][0])
     assert priced["ProductPrices"]
     child = next(c for c in customers["CustomerList"] if c["ID"] == data.cases["child"][0])

@@ -30,12 +30,14 @@ from .parsing import describe_body, format_modified_since, record_id_of, retry_a
 from .records import (
     Customer,
     Me,
+    PaymentTerm,
     PriceTier,
     Product,
     TaxRule,
     Webhook,
     parse_customer,
     parse_me,
+    parse_payment_term,
     parse_price_tier,
     parse_product,
     parse_tax_rule,
@@ -196,6 +198,12 @@ class Cin7Client:
         """The ten price tiers (FACTS §5.3), by code. A malformed tier raises `Cin7RecordError`."""
         rows = self._rows("ref/priceTier", self._get("ref/priceTier"), "PriceTiers")
         return sorted((parse_price_tier(row) for row in rows), key=lambda tier: tier.code)
+
+    def payment_terms(self) -> list[PaymentTerm]:
+        """All payment terms, every page (APIB "Payment Term"); malformed ones go to `bad_records`."""
+        return list(
+            self._iter_records("ref/paymentterm", "PaymentTermList", {}, parse_payment_term, PAGE_LIMIT)
+        )
 
     def tax_rules(self) -> list[TaxRule]:
         """All tax rules, every page (FACTS §6.1); malformed ones go to `bad_records`."""

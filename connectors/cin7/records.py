@@ -109,6 +109,16 @@ class PriceTier:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentTerm:
+    """`GET /ref/paymentterm` (APIB "Payment Term"): `Method` is e.g. "number of days"; `Duration` in days."""
+
+    id: str
+    name: str
+    method: str | None
+    duration: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class TaxRule:
     """FACTS §6.1: `name` is what customers' `TaxRule` refers to; `percent` is the total rate."""
 
@@ -188,6 +198,17 @@ def parse_price_tier(data) -> PriceTier:
     if code not in TIER_CODES:
         raise fields.error("Code", f"expected 1-10, got {code}")
     return PriceTier(code=code, name=fields.required_text("Name"))
+
+
+def parse_payment_term(data) -> PaymentTerm:
+    """A `PaymentTerm` from one `PaymentTermList` item; `ID` and `Name` are required."""
+    fields = Fields(data, "PaymentTerm", record_id_of(data))
+    return PaymentTerm(
+        id=fields.required_text("ID"),
+        name=fields.required_text("Name"),
+        method=fields.text("Method"),
+        duration=fields.integer("Duration") if data.get("Duration") is not None else None,
+    )
 
 
 def parse_tax_rule(data) -> TaxRule:

@@ -1,3 +1,4 @@
+from .b2b import CompanyLink, ManagedCatalog
 from .cin7_webhooks import Cin7Webhooks, WebhookStatus
 from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
 from .platform import Cin7Pace, OAuthState, WebhookDelivery
@@ -21,9 +22,11 @@ __all__ = [
     "Cin7Connection",
     "Cin7Pace",
     "Cin7Webhooks",
+    "CompanyLink",
     "CustomerAccountsVersion",
     "CustomerLink",
     "InviteStatus",
+    "ManagedCatalog",
     "OAuthState",
     "OnUntag",
     "OpenProblem",

@@ -40,6 +40,9 @@ class Shop(models.Model):
         max_length=32, choices=CustomerAccountsVersion.choices, blank=True, default=""
     )
     customer_accounts_url = models.URLField(max_length=500, blank=True, default="")
+    b2b = models.JSONField(
+        default=dict, blank=True, help_text="Shopify B2B availability: available, reason, plan, checked_at."
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -108,6 +111,7 @@ class SyncSettings(models.Model):
     on_untag = models.CharField(max_length=5, choices=OnUntag.choices, default=OnUntag.KEEP)
     test_emails = models.JSONField(default=list, blank=True)
     notification_emails = models.JSONField(default=list, blank=True)
+    b2b_companies = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

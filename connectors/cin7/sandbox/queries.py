@@ -179,6 +179,23 @@ def tax_rules(query: Query) -> dict:
     return {"Total": len(rules), "Page": page, "TaxRuleList": rules[(page - 1) * limit : page * limit]}
 
 
+def payment_terms(query: Query) -> dict:
+    """`GET /ref/paymentterm` (APIB "Payment Term"), in the order the terms were added."""
+    params = query.params
+    page, limit = query.paging(heavy=False)
+    terms = query.account.payment_terms()
+    if (term_id := params.guid("ID")) is not None:
+        terms = [term for term in terms if term["ID"].lower() == term_id]
+    if (name := params.text("Name")) is not None:
+        terms = [term for term in terms if _starts_with(term["Name"], name.casefold())]
+    if (method := params.text("Method")) is not None:
+        terms = [term for term in terms if term["Method"].casefold() == method.casefold()]
+    for flag in ("IsActive", "IsDefault"):
+        if (wanted := params.optional_flag(flag)) is not None:
+            terms = [term for term in terms if term[flag] == wanted]
+    return {"Total": len(terms), "Page": page, "PaymentTermList": terms[(page - 1) * limit : page * limit]}
+
+
 def price_tiers(query: Query) -> dict:
     """`GET /ref/priceTier`: always the 10 tiers, not paged (FACTS §5.3)."""
     names = query.account.price_tier_names
@@ -196,4 +213,5 @@ ENDPOINTS = {
     "product": products,
     "ref/pricetier": price_tiers,
     "ref/tax": tax_rules,
+    "ref/paymentterm": payment_terms,
 }

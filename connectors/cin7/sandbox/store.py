@@ -1,4 +1,5 @@
-"""The sandbox's data: Cin7 accounts with customers, products, tiers, tax rules and customer-specific prices.
+"""The sandbox's data: Cin7 accounts with customers, products, tiers, tax rules, payment terms and
+customer-specific prices.
 
 Every mutation takes the store's one lock. Changes to customers and products stamp `LastModifiedOn` with the
 store's clock, strictly increasing per account (a millisecond is added on a tie) so tests stay
@@ -30,6 +31,7 @@ class Cin7Account:
         self._lock, self._rng, self._clock = store.lock, store.rng, store.clock
         self._tier_names = [f"Tier {code}" for code in range(1, 11)]
         self._tax_rules: dict[str, dict] = {}
+        self._payment_terms: dict[str, dict] = {}
         self._customers: dict[str, rec.Record] = {}
         self._products: dict[str, rec.Record] = {}
         self._customer_names: dict[str, str] = {}  # casefolded Name -> ID (names are unique, FACTS §4.3)
@@ -87,6 +89,29 @@ class Cin7Account:
                 ],
             }
             return rule_id
+
+    def add_payment_term(
+        self, name: str, method: str, duration: int, is_active: bool = True, is_default: bool = False
+    ) -> str:
+        """Add a payment term (`GET /ref/paymentterm`, APIB "Payment Term"): `Method` is e.g. "number of
+        days", "days since the end of the month", "last day of next month"."""
+        with self._lock:
+            if any(term["Name"].casefold() == name.casefold() for term in self._payment_terms.values()):
+                raise ValueError(f"payment term {name!r} exists")
+            term_id = rec.new_id(self._rng)
+            self._payment_terms[term_id] = {
+                "ID": term_id,
+                "Name": name,
+                "Duration": duration,
+                "Method": method,
+                "IsActive": is_active,
+                "IsDefault": is_default,
+            }
+            return term_id
+
+    def payment_terms(self) -> list[dict]:
+        with self._lock:
+            return [dict(term) for term in self._payment_terms.values()]
 
     def tax_rules(self) -> list[dict]:
         with self._lock:

@@ -2,6 +2,8 @@
 
 from graphql import GraphQLError
 
+from .b2b_access import require_b2b
+from .b2b_queries import b2b_query_root
 from .context import RequestContext, iso, limit_input_array
 from .search import Search
 from .store import Customer, gid_kind, gid_number
@@ -99,6 +101,11 @@ def query_root(ctx: RequestContext) -> dict:
             **page,
         )
 
+    def product_variant(info, id):
+        ctx.require("read_products", "productVariant")
+        found = shop.variants.get(id)
+        return variant_view(ctx, found) if found else None
+
     def nodes(info, ids):
         limit_input_array(ids, "ids")
         return [_node(ctx, global_id) for global_id in ids]
@@ -143,15 +150,30 @@ def query_root(ctx: RequestContext) -> dict:
         "customer": customer,
         "customerByIdentifier": customer_by_identifier,
         "productVariants": product_variants,
+        "productVariant": product_variant,
         "nodes": nodes,
         "node": node,
         "metafieldDefinitions": metafield_definitions,
         "currentBulkOperation": current_bulk_operation,
         "bulkOperations": bulk_operations,
+        **b2b_query_root(ctx, lambda info, query, rules: _search(ctx, info, query, rules)),
     }
 
 
-NODE_SCOPES = {"Customer": "read_customers", "ProductVariant": "read_products", "Product": "read_products"}
+NODE_SCOPES = {
+    "Customer": "read_customers",
+    "ProductVariant": "read_products",
+    "Product": "read_products",
+    "CompanyLocationCatalog": "read_products",
+    "PriceList": "read_products",
+}
+B2B_NODES = {
+    "Company",
+    "CompanyContact",
+    "CompanyLocation",
+    "CompanyContactRole",
+    "CompanyContactRoleAssignment",
+}
 
 
 def _node(ctx: RequestContext, global_id: str):
@@ -162,6 +184,8 @@ def _node(ctx: RequestContext, global_id: str):
         )
     if kind in NODE_SCOPES:
         ctx.require(NODE_SCOPES[kind], "nodes")
+    if kind in B2B_NODES:
+        require_b2b(ctx, "nodes", "read_customers", "read_companies")
     return node_view(ctx, ctx.shop.find(global_id))
 
 

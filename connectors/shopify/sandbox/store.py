@@ -1,5 +1,5 @@
 """In-memory state of one sandbox shop: customers, products and variants, metafields and their definitions,
-account invites, webhook subscriptions and bulk operations.
+account invites, webhook subscriptions, bulk operations and B2B records (b2b_store.py).
 
 Every public method takes the sandbox lock, so tests may seed or inspect a shop while the server runs.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors.clock import SystemClock
 
+from .b2b_store import B2BState
 from .cost import LeakyBucket
 
 GID_PREFIX = "gid://shopify/"
@@ -190,6 +191,7 @@ class SandboxShop:
         self.webhooks: list[WebhookSubscription] = []
         self.bulk_operations: list[BulkOperation] = []
         self.granted_scopes: list[str] = []
+        self.b2b = B2BState()
         self._by_email: dict[str, str] = {}
         self._by_phone: dict[str, str] = {}
 
@@ -347,4 +349,4 @@ class SandboxShop:
             return next((op for op in self.bulk_operations if op.id == global_id), None)
         if kind == "Shop" and global_id == self.shop_gid:
             return self
-        return None
+        return self.b2b.find(kind, global_id)

@@ -37,13 +37,16 @@ class Command(SandboxAppCommand):
         parser.add_argument(
             "--report", metavar="MARKDOWN", help="also write this report (and a PNG chart beside it)"
         )
+        parser.add_argument("--b2b", action="store_true", help="add the native B2B phases (docs/b2b.md)")
         parser.add_argument(CHILD_FLAG, action="store_true", help="internal: run one size, print JSON")
 
     def handle(self, *args, **options):
         flush_each_line()
         if options["child"]:
             call_command("migrate", interactive=False, verbosity=0)
-            result = run_benchmark(options["customers"][0], options["products"][0], options["seed"])
+            result = run_benchmark(
+                options["customers"][0], options["products"][0], options["seed"], b2b=options["b2b"]
+            )
             self.stdout.write(json.dumps(result))
             return
         if len(options["customers"]) != len(options["products"]):
@@ -53,7 +56,7 @@ class Command(SandboxAppCommand):
         results = []
         for customers, products in zip(options["customers"], options["products"], strict=True):
             self.stderr.write(f"Benchmarking {customers} customers / {products} products…")
-            results.append(self.run_child(customers, products, options["seed"]))
+            results.append(self.run_child(customers, products, options["seed"], options["b2b"]))
             self.stdout.write(render_size(results[-1]))
         if len(results) > 1:
             self.stdout.write(render_growth(results))
@@ -61,7 +64,7 @@ class Command(SandboxAppCommand):
             write_report(Path(options["report"]), results)
             self.stdout.write(f"\nReport written to {options['report']}\n")
 
-    def run_child(self, customers: int, products: int, seed: int) -> dict:
+    def run_child(self, customers: int, products: int, seed: int, b2b: bool = False) -> dict:
         with tempfile.TemporaryDirectory() as workdir:
             env = {
                 **os.environ,
@@ -75,6 +78,7 @@ class Command(SandboxAppCommand):
             }
             command = [sys.executable, "manage.py", "bench_sync", CHILD_FLAG]
             command += ["--customers", str(customers), "--products", str(products), "--seed", str(seed)]
+            command += ["--b2b"] if b2b else []
             # This very command, run by the same interpreter: no untrusted input reaches the arguments.
             result = subprocess.run(  # noqa: S603
                 command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
@@ -154,6 +158,15 @@ def render_size(result: dict) -> str:
         f"+ products {floor['products']} "
         f"+ {floor['fixed']} fixed; Cin7 waits are modelled time (60 calls/min), not real time"
     )
+    for p in result["phases"]:
+        if "b2b" in p:
+            made = p["b2b"]
+            lines.append(
+                f"B2B: {made['companies']} companies (location + main contact each), "
+                f"{made['catalogs']} catalogs, {made['price_rows']} fixed prices in "
+                f"{p['shopify_requests']} Shopify requests, cost {p['shopify_cost']}; "
+                f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s"
+            )
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):
         lines.append(f"  [{'PASS' if met else 'FAIL'}] {name}: {figures}")

@@ -21,12 +21,22 @@ from django_q.scheduler import scheduler
 
 from connectors.sample_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
+from connectors.shopify.b2b import B2BAdmin
 from integration_app import scheduling
 from integration_app.local_server import LocalAppServer
 from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
 from integration_app.management.sandbox_app import SandboxAppCommand
-from integration_app.models import CustomerLink, InviteStatus, RunKind, RunTrigger, Shop
+from integration_app.models import (
+    CompanyLink,
+    CustomerLink,
+    InviteStatus,
+    ManagedCatalog,
+    RunKind,
+    RunTrigger,
+    Shop,
+)
 from integration_app.progress import TqdmProgress
+from integration_app.shopify_api import admin_api
 from integration_app.sync_control import claim_run, start_run
 from syncs.issues import FIXES, Code
 from syncs.runner import execute
@@ -41,6 +51,17 @@ DEMO_SETTINGS = {
     "on_untag": "keep",
     "notification_emails": ["ops@demo-wholesale.example"],
 }
+
+
+def api_call(app_url: str, sandboxes, method: str, path: str, body=None) -> dict:
+    """The JSON API as the settings page calls it, with a fresh session token."""
+    token = sandboxes.shopify.mint_session_token(DEMO_SHOP)
+    response = requests.request(
+        method, f"{app_url}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
+    if response.status_code >= 300:
+        raise CommandError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
+    return response.json()
 
 
 STAT_KEYS = (
@@ -115,6 +136,7 @@ class Command(SandboxAppCommand):
             f"{sandboxes.shopify.writes() - writes_before} Shopify writes, "
             f"{again.stats.get('cin7_calls', 0)} Cin7 calls.\n"
         )
+        self.b2b(app.url, shop, sandboxes)
         if serve:
             with stop_on_signals(), suppress(KeyboardInterrupt):
                 self.serve(app.url, sandboxes)
@@ -154,17 +176,7 @@ class Command(SandboxAppCommand):
         self.heading("3. Settings saved through the JSON API (session token from App Bridge)")
 
         def call(method, path, body=None):
-            token = sandboxes.shopify.mint_session_token(DEMO_SHOP)
-            response = requests.request(
-                method,
-                f"{app_url}{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=60,
-            )
-            if response.status_code >= 300:
-                raise CommandError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
-            return response.json()
+            return api_call(app_url, sandboxes, method, path, body)
 
         account = sandboxes.account
         credentials = {"cin7_account_id": account.account_id, "cin7_api_key": account.api_key}
@@ -178,6 +190,50 @@ class Command(SandboxAppCommand):
             f"tax-exempt rules {saved['tax_exempt_rules']} (Cin7 offers {len(options['tax_rules'])}), "
             f"API key stored: {saved['cin7_api_key_set']}\n"
         )
+
+    def b2b(self, app_url: str, shop: Shop, sandboxes) -> None:
+        """Native B2B turned on through the API, then what two buyers would pay at checkout."""
+        out = self.stdout
+        self.heading("7. Native Shopify B2B: companies, catalogs, the prices checkout charges")
+        plan = sandboxes.shop.b2b.settings  # the demo shop is on Plus: no catalog limit
+        plan.plan, plan.shopify_plus, plan.catalog_limit = "Plus", True, None
+        saved = api_call(app_url, sandboxes, "PUT", "/api/settings", {"b2b_companies": True})
+        run = self.sync(shop, progress=False)
+        managed = api_call(app_url, sandboxes, "GET", "/api/settings")["b2b_managed"]
+        out.write(
+            f"b2b_companies {saved['b2b_companies']} (available: {saved['b2b_available']}); run {run.pk}: "
+            f"{run.status}, {managed['companies']} companies, {managed['locations']} locations, "
+            f"{managed['catalogs']} catalogs, {run.stats.get('shopify_mutations', 0)} Shopify writes\n"
+        )
+        b2b_codes = ("unmapped_payment_term", "customer_price_above_tier", "b2b_catalog_limit")
+        found = [f"{code} ({run.issues.filter(code=code).count()})" for code in b2b_codes]
+        out.write(f"B2B issues: {', '.join(found)}\n")
+        writes_before = sandboxes.shopify.writes()
+        self.sync(shop, progress=False)
+        out.write(f"Rerun without change: {sandboxes.shopify.writes() - writes_before} Shopify writes\n")
+        links = CompanyLink.objects.filter(shop=shop).exclude(location_id="").order_by("cin7_id")
+        own = set(
+            ManagedCatalog.objects.filter(shop=shop, key__startswith="customer:").values_list(
+                "key", flat=True
+            )
+        )
+        with_prices = next((link for link in links if f"customer:{link.cin7_id}" in own), None)
+        other = next((link for link in links if link != with_prices and link.written.get("catalogs")), None)
+        buyers = [link for link in (with_prices, other) if link is not None]
+        if not buyers:
+            return
+        variants = sorted(sandboxes.shop.variants)
+        api = B2BAdmin(admin_api(shop).client)
+        prices = [api.contextual_prices(variants, link.location_id) for link in buyers]
+        shown = [v for v in variants if any(p[v][0] != p[v][1] for p in prices if v in p)][:4]
+        names = [link.written.get("name", link.cin7_id)[:22] for link in buyers]
+        out.write("Checkout prices of two buyers next to retail (the first has customer-specific prices):\n")
+        out.write(f"  {'SKU':<16}{'retail':>9}" + "".join(f"{name:>25}" for name in names) + "\n")
+        for variant_id in shown:
+            sku = sandboxes.shop.variants[variant_id]["sku"]
+            retail = prices[0][variant_id][0]
+            out.write(f"  {sku:<16}{retail:>9}" + "".join(f"{p[variant_id][1]:>25}" for p in prices) + "\n")
+        out.write("Prices read back from Shopify with productVariant.contextualPricing(companyLocationId).\n")
 
     def sync(self, shop: Shop, *, full: bool = True, progress: bool = True):
         run = claim_run(

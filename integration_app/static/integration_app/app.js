@@ -10,7 +10,7 @@ const RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request";
 const FIELD_ORDER = [
   "cin7_account_id", "cin7_api_key", "customer_tags", "test_emails", "on_untag", "group_mappings",
   "tax_exempt_rules", "sync_enabled", "sync_interval_minutes", "full_sync_interval_hours", "send_invites",
-  "notification_emails",
+  "notification_emails", "b2b_companies",
 ];
 const STATUS = {
   queued: ["Queued", ""],
@@ -266,6 +266,7 @@ function formValues() {
     full_sync_interval_hours: toNumber($("#full_sync_interval_hours").value),
     send_invites: $("#send_invites").checked,
     notification_emails: splitList($("#notification_emails").value),
+    b2b_companies: $("#b2b_companies").checked,
   };
   return { values, rowIndex };
 }
@@ -323,6 +324,7 @@ function fillForm(data) {
   $("#notification_emails-help").textContent = data.shop_email
     ? `Comma separated. Empty: the shop's email (${data.shop_email}).`
     : "Comma separated. Empty: the shop's email.";
+  renderB2B(data);
   state.savedSnapshot = currentSnapshot();
   renderConnection();
   updateDirty();
@@ -948,10 +950,24 @@ function fmtValue(value) {
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
+function renderB2B(data) {
+  const toggle = $("#b2b_companies");
+  toggle.checked = data.b2b_companies;
+  toggle.disabled = !data.b2b_available && !data.b2b_companies; // on can always be turned off
+  $("#b2b_companies-help").textContent = data.b2b_available
+    ? "Turning it off leaves the companies in Shopify; the app stops managing them."
+    : data.b2b_reason || "Shopify B2B is not available on this shop.";
+  const managed = data.b2b_managed || {};
+  $("#b2b-counts").replaceChildren(...[["Companies", managed.companies], ["Locations", managed.locations],
+    ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
+}
+
 function planEntry(entry, open) {
   const [label, tone] = ACTIONS[entry.action] || [entry.action, ""];
   let subject;
   if (entry.shop) subject = "Shop price tier names";
+  else if (entry.company) subject = h("span", {}, "Company ", h("strong", {}, entry.company));
+  else if (entry.catalog) subject = h("span", {}, "Catalog ", h("strong", {}, entry.catalog));
   else if (entry.sku) subject = h("span", {}, "Prices of SKU ", h("code", {}, entry.sku));
   else subject = h("span", {}, h("strong", {}, entry.email || "(no email)"), entry.cin7_id ? h("span", { class: "subdued" }, ` · Cin7 ${entry.cin7_id}`) : null);
   const creating = entry.action === "create"; // nothing in Shopify yet: no "before" column

@@ -110,6 +110,7 @@ def rich_account(cin7_account):
     """An account where every list in the examples has at least one item."""
     acct = cin7_account
     acct.add_tax_rule("GST on Income", percent=Decimal("10"))
+    acct.add_payment_term("30 days", method="number of days", duration=30)
     acct.add_product({"SKU": "Screws-SKU - 002", "Name": "Screws Drive Cross", "PriceTier1": Decimal("1.1")})
     parent = acct.add_customer({"Name": "Parent customer test", "Tags": "b2b"})
     child = acct.add_customer(
@@ -139,6 +140,7 @@ def _json(response):
         ("### GET [GET /product?ID=", "product", ALL_PRODUCT_INCLUDES),
         ("### GET [GET /ref/priceTier]", "ref/priceTier", {}),
         ("### GET [GET /ref/tax?Page=", "ref/tax", {}),
+        ("### GET [GET /ref/paymentterm?Page=", "ref/paymentterm", {}),
         ("## Me [/me]", "me", {}),
     ],
 )

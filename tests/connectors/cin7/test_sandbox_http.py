@@ -263,6 +263,32 @@ def test_tax_rules_filter_by_name_prefix_and_activity(cin7_account, cin7_get):
     assert (rules["Total"], [r["TaxPercent"] for r in rules["TaxRuleList"]]) == (3, [Decimal("7")])
 
 
+def test_payment_terms_filter_by_name_prefix_method_and_flags(cin7_account, cin7_get):
+    cin7_account.add_payment_term("30 days", method="number of days", duration=30, is_default=True)
+    cin7_account.add_payment_term("7 days", method="number of days", duration=7)
+    cin7_account.add_payment_term("Last day of next month", method="last day of next month", duration=0)
+    cin7_account.add_payment_term("3 days", method="number of days", duration=3, is_active=False)
+    terms = body(cin7_get("ref/paymentterm"))
+    assert terms["Total"] == 4
+    assert terms["PaymentTermList"][0] == {
+        "ID": terms["PaymentTermList"][0]["ID"],
+        "Name": "30 days",
+        "Duration": 30,
+        "Method": "number of days",
+        "IsActive": True,
+        "IsDefault": True,
+    }
+
+    def names(**params) -> list[str]:
+        return [t["Name"] for t in body(cin7_get("ref/paymentterm", **params))["PaymentTermList"]]
+
+    assert names(Name="3") == ["30 days", "3 days"]
+    assert names(Method="Last Day of Next Month") == ["Last day of next month"]
+    assert names(IsActive="false") == ["3 days"]
+    assert names(IsDefault="true") == ["30 days"]
+    assert names(Limit=3, Page=2) == ["3 days"]
+
+
 # -- dates ----------------------------------------------------------------------------------------------
 def test_last_modified_has_two_or_three_fraction_digits_and_sometimes_no_z(cin7_account, cin7_get):
     for n in range(30):
