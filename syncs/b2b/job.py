@@ -96,6 +96,7 @@ class B2BJob:
         }
         rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
         by_sku = {p.sku: p for p in products}
+        variants = self._with_customer_price_skus(customers, variants, links)
         companies, customer_catalogs = {}, {}
         scope = MappingSettings.build(customer_tags=ctx.settings.customer_tags)
         for customer in customers:
@@ -143,6 +144,21 @@ class B2BJob:
         catalogs = tier_catalogs(in_use, ctx.tiers, products, variants)
         catalogs.update(customer_catalogs)
         return companies, catalogs
+
+    def _with_customer_price_skus(self, customers: list, variants: dict, links: dict) -> dict:
+        """`variants` plus the variants of SKUs only customer prices name (no tier prices them, so the
+        pricing phase recorded no variant for them): searched by exact SKU, the same on every run."""
+        missing = {
+            row.sku
+            for customer in customers
+            if customer.id in links
+            for row in customer.product_prices
+            if row.sku and row.sku not in variants
+        }
+        if not missing:
+            return variants
+        found = self.ctx.shopify.variants_by_sku(missing)
+        return {**variants, **{sku: [v.id for v in found[sku]] for sku in found}}
 
     # Companies ----------------------------------------------------------------------------------------
     def _write_companies(self, companies: dict) -> None:

@@ -27,6 +27,7 @@ PRODUCTS = {  # SKU -> (Shopify variant price, Cin7 tier 1, tier 2)
     "B": ("25.00", "20", "0"),
     "C": ("8.00", "0", "0"),
     "D": ("7.00", "5", "4.5"),
+    "E": ("9.00", "0", "0"),  # priced for Alpha alone
 }
 
 
@@ -50,7 +51,11 @@ def b2b_shop(installed_shop, cin7_account, sandbox_shop):
                 PriceTier=1,
                 PaymentTerm="30 days",
                 TaxRule="Tax Exempt",
-                ProductPrices=[{"ProductSKU": "A", "Price": 8}, {"ProductSKU": "B", "Price": 30}],
+                ProductPrices=[
+                    {"ProductSKU": "A", "Price": 8},
+                    {"ProductSKU": "B", "Price": 30},
+                    {"ProductSKU": "E", "Price": 6.5},
+                ],
             )
         ),
         "beta": cin7_account.add_customer(
