@@ -55,3 +55,24 @@ def test_peak_calls_per_minute_uses_a_rolling_window_per_account():
     calls = [("x", t) for t in (0, 10, 59, 61, 70, 71)] + [("y", 5)]
     # (11, 71] holds 59, 61, 70, 71; calls a full minute apart (10 and 70) never share a window.
     assert peak_calls_per_minute(calls) == {"x": 4, "y": 1}
+
+
+def test_verdicts_fail_on_a_missed_interval_an_overlap_a_limit_breach_or_a_long_gap_after_a_kill():
+    from integration_app.fleet.bench import verdicts
+
+    good = {
+        "shop_intervals": 10, "shop_intervals_missed": 0, "overlapping_runs": 0, "cin7_429": 0,
+        "cin7_peak_per_account_minute": 50, "cin7_limit": 50, "killed_at_s": None,
+        "shops_gap_over_2_intervals": 3,  # not judged without a kill
+    }  # fmt: skip
+    assert all(verdicts(good).values()) and len(verdicts(good)) == 3
+    for change in (
+        {"shop_intervals_missed": 1},
+        {"shop_intervals": 0},
+        {"overlapping_runs": 1},
+        {"cin7_429": 1},
+        {"cin7_peak_per_account_minute": 51},
+        {"killed_at_s": 60.0},
+    ):
+        assert not all(verdicts(good | change).values()), change
+    assert all(verdicts(good | {"killed_at_s": 60.0, "shops_gap_over_2_intervals": 0}).values())
