@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
+from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.sample_data import generate
 from connectors.shopify.sandbox import ShopifySandbox
 
@@ -46,6 +47,7 @@ class Options:
     kill_after: float | None = None  # seconds into the measured window: SIGKILL the first cluster
     lead_seconds: float = 45.0  # clusters start; their schedulers first look 30 s later
     cin7_calls_per_minute: int = 50
+    cin7_latency: float = 0.0  # seconds every Cin7 call takes (the real API answers in ~0.3-1 s)
     log_dir: Path | None = None
 
 
@@ -66,7 +68,8 @@ class Sandboxes:
 
     def __init__(self, options: Options):
         self.store = Cin7Store(seed=1)
-        self.cin7 = Cin7Sandbox(self.store, throttle=ThrottleConfig(limit=60))
+        slow = FaultConfig(slow_every=1, slow_seconds=options.cin7_latency) if options.cin7_latency else None
+        self.cin7 = Cin7Sandbox(self.store, throttle=ThrottleConfig(limit=60), faults=slow)
         self.shopify = ShopifySandbox(api_key=API_KEY, api_secret=API_SECRET, seed=1)
         self.accounts, self.entries = {}, []
         for n in range(options.shops):
@@ -398,6 +401,7 @@ def _figures(options, sandboxes, rows, db_figures, samples, **measured) -> dict:
         "q_workers": options.q_workers,
         "minutes": options.minutes,
         "interval_s": interval,
+        "cin7_latency_s": options.cin7_latency,
         "runs": len(runs),
         "runs_ok": len(ok_runs),
         "failed_by_code": errors,
@@ -466,7 +470,8 @@ def report(result: dict) -> list[str]:
     wall = r["wall_s"]
     lines = [
         f"Fleet: {r['shops']} shops, {r['workers']} qcluster x {r['q_workers']} workers, "
-        f"{r['minutes']:g} min, sync interval {r['interval_s'] / 60:g} min",
+        f"{r['minutes']:g} min, sync interval {r['interval_s'] / 60:g} min, "
+        f"Cin7 latency {r['cin7_latency_s']:g} s",
         f"Runs: {r['runs']} ({r['runs_ok']} ok; failed by code {r['failed_by_code'] or 'none'}); "
         f"django-q tasks {r['tasks']} ({r['failed_tasks']} failed)",
         f"Runs per shop per interval: min {spread['min']}, median {spread['median']}, max {spread['max']} "

@@ -24,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=int, default=10, help="Cin7 customers per shop")
         parser.add_argument("--products", type=int, default=20, help="Cin7 products per shop")
         parser.add_argument(
+            "--cin7-latency", type=float, default=0.0, help="seconds each Cin7 call takes (default 0)"
+        )
+        parser.add_argument(
             "--kill-after", type=float, help="SIGKILL the first qcluster this many seconds into the run"
         )
         parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -40,6 +43,7 @@ class Command(BaseCommand):
             customers=options["customers"],
             products=options["products"],
             kill_after=options["kill_after"],
+            cin7_latency=options["cin7_latency"],
         )
         try:
             result = run_fleet(fleet, out=lambda line: self.stderr.write(line))
