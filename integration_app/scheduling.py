@@ -5,10 +5,10 @@ constraint on `SyncRun` turns a collision (a manual run, the other schedule, a s
 skipped tick, never into two runs.
 
 One fleet-wide schedule, the sweep (`integration_app.tasks.sweep_overdue`, every minute, created when a
-worker starts), queues a tick
-for every scheduled shop without a run for longer than its interval plus `overdue_grace`: a tick that a
-killed worker had taken from the broker is gone with it, and ticks that met a dead worker's run are
-skipped until its lease expires; the sweep runs such shops within a minute of either.
+worker starts), queues a tick for every scheduled shop without a run for longer than its interval plus
+`overdue_grace` (a tick that a killed worker had taken from the broker is gone with it) and for every
+shop whose active run's lease expired (ticks that met a dead worker's run were skipped): such shops run
+within a minute.
 """
 
 from datetime import timedelta
@@ -84,28 +84,32 @@ def overdue_grace(interval: timedelta) -> timedelta:
 
 
 def overdue_shops(now=None) -> list[str]:
-    """Domains of scheduled shops whose last run was created more than an interval plus `overdue_grace`
-    ago and that hold no live lease (an active run whose heartbeat has not expired; see `sync_control`).
-    A shop that never ran is left to its first (full) tick."""
+    """Domains of scheduled shops that hold no live lease (see `sync_control`) and either hold an expired
+    one (a dead worker's run: it is taken over at once) or whose last run was created more than an
+    interval plus `overdue_grace` ago. A shop that never ran is left to its first (full) tick."""
     from .sync_control import QUEUED_STALE_AFTER, RUNNING_STALE_AFTER  # it imports this module's users
 
     now = now or timezone.now()
-    last_run = SyncRun.objects.filter(shop=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
-    live_lease = SyncRun.objects.filter(shop=OuterRef("pk")).filter(
-        Q(status=RunStatus.RUNNING, heartbeat_at__gte=now - RUNNING_STALE_AFTER)
-        | Q(status=RunStatus.QUEUED, heartbeat_at__gte=now - QUEUED_STALE_AFTER)
+    runs = SyncRun.objects.filter(shop=OuterRef("pk"))
+    running, queued = Q(status=RunStatus.RUNNING), Q(status=RunStatus.QUEUED)
+    live = (running & Q(heartbeat_at__gte=now - RUNNING_STALE_AFTER)) | (
+        queued & Q(heartbeat_at__gte=now - QUEUED_STALE_AFTER)
     )
     shops = (
         Shop.objects.filter(sync_settings__sync_enabled=True, uninstalled_at__isnull=True)
         .select_related("sync_settings", "cin7")
-        .annotate(last_run_at=Subquery(last_run))
+        .annotate(
+            last_run_at=Subquery(runs.order_by("-created_at").values("created_at")[:1]),
+            expired_lease=Exists(runs.filter(running | queued).exclude(live)),
+        )
         .filter(last_run_at__isnull=False)
-        .exclude(Exists(live_lease))
+        .exclude(Exists(runs.filter(live)))
     )
     overdue = []
     for shop in shops:
         interval = timedelta(minutes=shop.sync_settings.sync_interval_minutes)
-        if should_schedule(shop) and shop.last_run_at < now - interval - overdue_grace(interval):
+        late = shop.last_run_at < now - interval - overdue_grace(interval)
+        if should_schedule(shop) and (shop.expired_lease or late):
             overdue.append(shop.domain)
     return overdue
 

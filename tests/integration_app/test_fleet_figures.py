@@ -63,7 +63,7 @@ def test_verdicts_fail_on_a_missed_interval_an_overlap_a_limit_breach_or_a_long_
     good = {
         "shop_intervals": 10, "shop_intervals_missed": 0, "overlapping_runs": 0, "cin7_429": 0,
         "cin7_peak_per_account_minute": 50, "cin7_limit": 50, "killed_at_s": None,
-        "shops_gap_over_2_intervals": 3,  # not judged without a kill
+        "shops_gap_over_limit": 3,  # not judged without a kill
     }  # fmt: skip
     assert all(verdicts(good).values()) and len(verdicts(good)) == 3
     for change in (
@@ -75,4 +75,4 @@ def test_verdicts_fail_on_a_missed_interval_an_overlap_a_limit_breach_or_a_long_
         {"killed_at_s": 60.0},
     ):
         assert not all(verdicts(good | change).values()), change
-    assert all(verdicts(good | {"killed_at_s": 60.0, "shops_gap_over_2_intervals": 0}).values())
+    assert all(verdicts(good | {"killed_at_s": 60.0, "shops_gap_over_limit": 0}).values())

@@ -191,12 +191,15 @@ def test_a_shop_without_a_run_for_its_interval_plus_half_is_overdue(installed_sh
     assert scheduling.overdue_shops() == []
 
 
-def test_a_dead_workers_run_makes_its_shop_overdue_only_once_its_lease_expired(installed_shop):
-    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=5)
-    run = _run_created(installed_shop, minutes_ago=20, status="running", heartbeat_minutes_ago=4)
+def test_a_dead_workers_run_makes_its_shop_overdue_as_soon_as_its_lease_expired(installed_shop):
+    """Interval 30 minutes, the run started 7 minutes ago: not late, but its worker is gone."""
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=30)
+    run = _run_created(installed_shop, minutes_ago=7, status="running", heartbeat_minutes_ago=4)
     assert scheduling.overdue_shops() == []  # alive (or not yet known dead): its lease holds the shop
     SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=6))
     assert scheduling.overdue_shops() == [SHOP]
+    SyncRun.objects.filter(pk=run.pk).update(status="failed")  # taken over: the next tick is on time
+    assert scheduling.overdue_shops() == []
 
 
 def test_the_sweep_queues_a_tick_for_each_overdue_shop_and_the_tick_takes_over(installed_shop):
