@@ -389,7 +389,7 @@ def _figures(options, sandboxes, rows, db_figures, samples, **measured) -> dict:
     per_interval = figures.runs_per_interval(ok_runs + lost, first, interval, end)
     cin7_calls = [c for c in sandboxes.cin7.calls if c.account_id]
     peaks = figures.peak_calls_per_minute([(c.account_id, c.at) for c in cin7_calls])
-    gaps = figures.longest_gaps(runs, OK, since=first_due + interval, until=end)
+    gaps = figures.longest_gaps(runs, OK, since=first_due, until=end)
     stats = [row[5] or {} for row in rows]
     durations = [run.finished_at - run.started_at for run in ok_runs if run.finished_at]
     cpu = samples.cpu()
