@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 from django_q.models import Task
+from django_q.tasks import async_task
 
 from syncs.invites import send_due_invites
 from syncs.runner import execute
@@ -143,6 +144,17 @@ def scheduled_sync(domain: str, full: bool) -> dict | None:
         logger.info("Scheduled sync of %s skipped: run %s in progress", domain, exc.run_id)
         return None
     return execute_run(run.pk)
+
+
+def sweep_overdue() -> int:
+    """The sweep schedule: queue a tick for every overdue shop (`scheduling.overdue_shops`); a tick that
+    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again."""
+    domains = scheduling.overdue_shops()
+    for domain in domains:
+        async_task(scheduling.TASK, domain, False, task_name=f"sweep {domain}", group=scheduling.SWEEP)
+    if domains:
+        logger.warning("Sweep: %s shop(s) overdue, ticks queued: %s", len(domains), ", ".join(domains[:20]))
+    return len(domains)
 
 
 def _full_sync_due(shop: Shop) -> bool:

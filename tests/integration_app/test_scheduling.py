@@ -165,3 +165,74 @@ def test_scheduler_tick_runs_a_sync_end_to_end(installed_shop, cin7_account, run
     scheduler(broker=get_broker())  # Conf.SYNC: the task runs inline, as a worker would run it
     run = SyncRun.objects.get()
     assert (run.trigger, run.full, run.status, run.counts["created"]) == ("schedule", True, "succeeded", 1)
+
+
+def _run_created(shop, minutes_ago, status="succeeded", heartbeat_minutes_ago=None):
+    run = SyncRun.objects.create(shop=shop, kind="all", trigger="schedule", status=status)
+    beat = (
+        None if heartbeat_minutes_ago is None else timezone.now() - timedelta(minutes=heartbeat_minutes_ago)
+    )
+    SyncRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago), heartbeat_at=beat
+    )
+    return run
+
+
+def test_a_shop_without_a_run_for_its_interval_plus_half_is_overdue(installed_shop):
+    """Interval 30 minutes: overdue after 45 (a tick lost with a killed worker); a shop that never ran is
+    left to its first tick; a disabled shop never is."""
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=30)
+    assert scheduling.overdue_shops() == []  # never ran
+    run = _run_created(installed_shop, minutes_ago=44)
+    assert scheduling.overdue_shops() == []
+    SyncRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=46))
+    assert scheduling.overdue_shops() == [SHOP]
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_enabled=False)
+    assert scheduling.overdue_shops() == []
+
+
+def test_a_dead_workers_run_makes_its_shop_overdue_as_soon_as_its_lease_expired(installed_shop):
+    """Interval 30 minutes, the run started 7 minutes ago: not late, but its worker is gone."""
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=30)
+    run = _run_created(installed_shop, minutes_ago=7, status="running", heartbeat_minutes_ago=4)
+    assert scheduling.overdue_shops() == []  # alive (or not yet known dead): its lease holds the shop
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=6))
+    assert scheduling.overdue_shops() == [SHOP]
+    SyncRun.objects.filter(pk=run.pk).update(status="failed")  # taken over: the next tick is on time
+    assert scheduling.overdue_shops() == []
+
+
+def test_the_sweep_queues_a_tick_for_each_overdue_shop_and_the_tick_takes_over(installed_shop):
+    """The sweep's tick fails the dead worker's run (`worker_lost`) and starts a new one."""
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=5)
+    dead = _run_created(installed_shop, minutes_ago=20, status="running", heartbeat_minutes_ago=6)
+    assert tasks.sweep_overdue() == 1
+    [queued] = OrmQ.objects.all()
+    assert (queued.func(), queued.task["args"], queued.task["group"]) == (
+        scheduling.TASK,
+        (SHOP, False),
+        scheduling.SWEEP,
+    )
+    tasks.scheduled_sync(*queued.task["args"])
+    dead.refresh_from_db()
+    assert (dead.status, dead.error_code) == ("failed", "worker_lost")
+    latest = SyncRun.objects.latest("created_at")
+    assert (latest.trigger, latest.status) == ("schedule", "succeeded")
+    assert tasks.sweep_overdue() == 0 and OrmQ.objects.count() == 1
+
+
+def test_each_worker_start_ensures_exactly_one_sweep_schedule(db):
+    from django_q.signals import post_spawn
+
+    post_spawn.send(sender="django_q", proc_name="worker-1")
+    post_spawn.send(sender="django_q", proc_name="worker-2")
+    [sweep] = Schedule.objects.filter(name=scheduling.SWEEP)
+    assert (sweep.func, sweep.schedule_type, sweep.minutes, sweep.repeats) == (
+        "integration_app.tasks.sweep_overdue",
+        Schedule.MINUTES,
+        1,
+        -1,
+    )
+    Schedule.objects.create(name=scheduling.SWEEP, func=scheduling.SWEEP_TASK)  # a race's second row
+    scheduling.ensure_sweep()
+    assert list(Schedule.objects.filter(name=scheduling.SWEEP).values_list("pk", flat=True)) == [sweep.pk]

@@ -1,160 +1,27 @@
-"""Real servers for the scale-out test: PostgreSQL (initdb into a temporary directory) and Redis, each on
+"""Real servers for the scale-out tests: PostgreSQL and Redis from `integration_app.fleet.servers`, each on
 a free loopback port, stopped and deleted afterwards. Missing binaries FAIL the test with a clear message:
 CI installs them (scripts/dev test), and a skipped scale-out test would hide a broken production path."""
 
-import glob
-import os
-import pwd
-import shutil
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 
-DATABASE = "cin7sync"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _postgres_bin() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    initdb = candidates[-1] if candidates else shutil.which("initdb")
-    if not initdb:
-        pytest.fail(
-            "PostgreSQL server binaries (initdb, pg_ctl) were not found: install the Debian package "
-            "`postgresql` (scripts/dev test installs it). The scale-out test needs a real PostgreSQL.",
-            pytrace=False,
-        )
-    return Path(initdb).parent
-
-
-def _as_postgres() -> tuple[list[str], int | None, int | None]:
-    """PostgreSQL refuses to run as root: as root, run its programs as the `postgres` OS user."""
-    if os.geteuid() != 0:
-        return [], None, None
-    try:
-        user = pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.fail(
-            "Running as root, but there is no `postgres` OS user to run PostgreSQL as.", pytrace=False
-        )
-    return ["runuser", "-u", "postgres", "--"], user.pw_uid, user.pw_gid
-
-
-def _run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, **kwargs)
-    if done.returncode != 0:
-        pytest.fail(
-            f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}", pytrace=False
-        )
-    return done
-
-
-@dataclass
-class Postgres:
-    port: int
-    url: str
-
-    def connect(self):
-        import psycopg
-
-        return psycopg.connect(
-            host="127.0.0.1", port=self.port, user="postgres", dbname=DATABASE, autocommit=True
-        )
+from integration_app.fleet import servers
 
 
 @pytest.fixture(scope="module")
 def postgres_server():
-    """A throw-away PostgreSQL cluster with one empty database; yields a `Postgres`."""
-    import psycopg
-
-    bin_dir = _postgres_bin()
-    prefix, uid, gid = _as_postgres()
-    base = Path(tempfile.mkdtemp(prefix="cin7sync-pg-"))
-    data, sockets = base / "data", base / "sockets"
-    sockets.mkdir()
-    if uid is not None:
-        for path in (base, sockets):
-            os.chown(path, uid, gid)
-    port = free_port()
-    started = False
+    """A throw-away PostgreSQL cluster with one empty database; yields a `servers.Postgres`."""
     try:
-        _run([*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-              "-E", "UTF8", "--locale=C", "--no-sync"])  # fmt: skip
-        options = (
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        _run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
-              "-w", "-t", "60", "-o", options, "start"])  # fmt: skip
-        started = True
-        with psycopg.connect(
-            host="127.0.0.1", port=port, user="postgres", dbname="postgres", autocommit=True
-        ) as admin:
-            admin.execute(f"CREATE DATABASE {DATABASE}")
-        yield Postgres(port=port, url=f"postgres://postgres@127.0.0.1:{port}/{DATABASE}")
-    finally:
-        if started:
-            subprocess.run(
-                [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                capture_output=True,
-                timeout=60,
-                check=False,
-            )
-        shutil.rmtree(base, ignore_errors=True)
+        with servers.postgres_server() as postgres:
+            yield postgres
+    except servers.ServerError as error:
+        pytest.fail(f"{error} The scale-out tests need a real PostgreSQL.", pytrace=False)
 
 
 @pytest.fixture(scope="module")
 def redis_server():
     """A throw-away Redis without persistence; yields its URL."""
-    import redis
-
-    binary = shutil.which("redis-server")
-    if not binary:
-        pytest.fail(
-            "redis-server was not found: install the Debian package `redis-server` (scripts/dev test "
-            "installs it). The scale-out test needs a real Redis.",
-            pytrace=False,
-        )
-    port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="cin7sync-redis-"))
-    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with open(workdir / "redis.log", "wb") as log:
-        process = subprocess.Popen(
-            [binary, *options, "--dir", str(workdir)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"redis://127.0.0.1:{port}/0"
     try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"redis-server did not start:\n{(workdir / 'redis.log').read_text()}", pytrace=False
-                    )
-                time.sleep(0.05)
-        client.close()
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+        with servers.redis_server() as url:
+            yield url
+    except servers.ServerError as error:
+        pytest.fail(f"{error} The scale-out tests need a real Redis.", pytrace=False)
