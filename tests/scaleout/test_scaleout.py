@@ -3,15 +3,12 @@ two `manage.py qcluster` processes on one PostgreSQL database and one Redis brok
 settings, run every shop's due schedule exactly once, spread over both clusters, never two runs of a shop
 at a time, and no duplicate customer lands in Shopify."""
 
-import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -19,6 +16,7 @@ from django.conf import settings
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.shopify.sandbox import ShopifySandbox
+from integration_app.fleet.bench import start_cluster, stop_clusters
 from tests.helpers import b2b_customer
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]
@@ -89,32 +87,6 @@ def production_env(postgres_server, redis_server, cin7, shopify) -> dict:
         }
     )
     return env
-
-
-def start_cluster(env: dict, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers are stopped with it
-        )
-
-
-def stop_clusters(processes: list[subprocess.Popen]) -> None:
-    """SIGTERM to each qcluster (it stops its workers itself), then SIGKILL whatever is left of its group."""
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # any worker left behind
-        process.wait(timeout=10)
 
 
 def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(

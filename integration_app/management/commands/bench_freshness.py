@@ -5,19 +5,13 @@ database; `integration_app.freshness` says what is real and what is modelled.
 """
 
 import json
-import os
-import subprocess
-import sys
-import tempfile
 
-from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from integration_app.freshness import run_freshness
+from integration_app.management.bench_child import CHILD_FLAG, run_child
 from integration_app.management.sandbox_app import SandboxAppCommand
 
-CHILD_FLAG = "--child"
 GOAL_P95, GOAL_APP_P95 = 120.0, 30.0
 
 
@@ -48,29 +42,11 @@ class Command(SandboxAppCommand):
         self.stdout.write(render(result))
 
     def run_child(self, options) -> dict:
-        with tempfile.TemporaryDirectory() as workdir:
-            env = {
-                **os.environ,
-                "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-                "DEBUG": "true",
-                "SHOPIFY_API_KEY": settings.SHOPIFY_API_KEY,
-                "SHOPIFY_API_SECRET": settings.SHOPIFY_API_SECRET,
-                "EMAIL_URL": "dummymail://",
-                "LOG_LEVEL": "WARNING",
-                "DJANGO_SETTINGS_MODULE": "integration_app.settings",
-            }
-            env.pop("REDIS_URL", None)  # the ORM broker, which the benchmark's workers poll
-            command = [sys.executable, "manage.py", "bench_freshness", CHILD_FLAG, "--delay"]
-            command += [str(delay) for delay in options["delay"]]
-            for name in ("edits", "spacing", "records", "interval"):
-                command += [f"--{name}", str(options[name])]
-            # This very command, run by the same interpreter: no untrusted input reaches the arguments.
-            result = subprocess.run(  # noqa: S603
-                command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
-            )
-        if result.returncode != 0:
-            raise CommandError(f"the benchmark failed:\n{result.stderr[-3000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        arguments = ["--delay", *(str(delay) for delay in options["delay"])]
+        for name in ("edits", "spacing", "records", "interval"):
+            arguments += [f"--{name}", str(options[name])]
+        # The ORM broker, which the benchmark's workers poll.
+        return run_child("bench_freshness", arguments, "the benchmark failed", orm_broker=True)
 
 
 def render(result: dict) -> str:

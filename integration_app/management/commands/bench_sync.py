@@ -10,21 +10,16 @@ import importlib.util
 import json
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from integration_app.benchmark import run_benchmark
+from integration_app.management.bench_child import CHILD_FLAG, run_child
 from integration_app.management.foreground import flush_each_line
 from integration_app.management.sandbox_app import SandboxAppCommand
-
-CHILD_FLAG = "--child"
 
 
 class Command(SandboxAppCommand):
@@ -65,27 +60,9 @@ class Command(SandboxAppCommand):
             self.stdout.write(f"\nReport written to {options['report']}\n")
 
     def run_child(self, customers: int, products: int, seed: int, b2b: bool = False) -> dict:
-        with tempfile.TemporaryDirectory() as workdir:
-            env = {
-                **os.environ,
-                "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-                "DEBUG": "true",
-                "SHOPIFY_API_KEY": settings.SHOPIFY_API_KEY,
-                "SHOPIFY_API_SECRET": settings.SHOPIFY_API_SECRET,
-                "EMAIL_URL": "dummymail://",
-                "LOG_LEVEL": "WARNING",
-                "DJANGO_SETTINGS_MODULE": "integration_app.settings",
-            }
-            command = [sys.executable, "manage.py", "bench_sync", CHILD_FLAG]
-            command += ["--customers", str(customers), "--products", str(products), "--seed", str(seed)]
-            command += ["--b2b"] if b2b else []
-            # This very command, run by the same interpreter: no untrusted input reaches the arguments.
-            result = subprocess.run(  # noqa: S603
-                command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
-            )
-        if result.returncode != 0:
-            raise CommandError(f"The benchmark of {customers}/{products} failed:\n{result.stderr[-4000:]}")
-        return json.loads(result.stdout.strip().splitlines()[-1])
+        arguments = ["--customers", str(customers), "--products", str(products), "--seed", str(seed)]
+        arguments += ["--b2b"] if b2b else []
+        return run_child("bench_sync", arguments, f"The benchmark of {customers}/{products} failed")
 
 
 def targets(result: dict) -> list[tuple[str, bool, str]]:
