@@ -3,7 +3,6 @@ then run again (contract §4 "Killed at any point and run again, a sync ends in 
 no duplicate customer"; "a run whose process is gone frees the shop at once"). The sandboxes run in this
 process; the command reaches them over HTTP and keeps its runs in a file SQLite database of its own."""
 
-import contextlib
 import os
 import signal
 import sqlite3
@@ -14,6 +13,7 @@ import time
 import pytest
 from django.conf import settings
 
+from integration_app.fleet.bench import start_cluster, stop_clusters
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer
 from tests.processes import stop
@@ -248,15 +248,7 @@ def test_a_qcluster_worker_killed_mid_run_frees_the_shop_at_once(
     )
     assert queued.returncode == 0, queued.stderr
     log = tmp_path / "qcluster.log"
-    with open(log, "wb") as out:
-        cluster = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: whatever is left is stopped with it
-        )
+    cluster = start_cluster(env, log)
     try:
         deadline = time.monotonic() + 90
         while shopify_sandbox.writes(SHOP) < 10 and time.monotonic() < deadline:
@@ -266,12 +258,7 @@ def test_a_qcluster_worker_killed_mid_run_frees_the_shop_at_once(
         assert pid and pid != cluster.pid, log.read_text()[-3000:]
         os.kill(pid, signal.SIGKILL)  # the worker, not the cluster: its sentinel stays up
     finally:
-        cluster.send_signal(signal.SIGTERM)
-        try:
-            cluster.wait(timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(cluster.pid, signal.SIGKILL)
+        stop_clusters([cluster])
     ((_lost, status, _),) = runs(command_env)
     assert status == "running"  # nothing could record its end
     code, output = run_command(command_env, SHOP)  # at once: its worker is gone
