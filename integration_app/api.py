@@ -18,8 +18,9 @@ from .b2b import b2b_refusal
 from .cin7_api import cin7_client
 from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
+from .runs.control import RunInProgress, start_run
+from .runs.invites import release_invites
 from .settings_form import clean_settings
-from .sync_control import RunInProgress, release_invites, start_run
 
 logger = logging.getLogger(__name__)
 

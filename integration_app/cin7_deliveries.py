@@ -29,7 +29,7 @@ from django_q.tasks import async_task
 from . import scheduling
 from .cin7_webhooks import EVENTS
 from .models import ACTIVE_STATUSES, Cin7Webhooks, RunKind, RunTrigger, SyncRun
-from .sync_control import RunInProgress, start_run
+from .runs.control import RunInProgress, start_run
 
 logger = logging.getLogger(__name__)
 

@@ -22,13 +22,13 @@ from django_q.models import OrmQ
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
-from syncs.runner import execute
 
 from . import cin7_webhooks
 from .local_server import LocalAppServer
 from .models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
+from .runs.control import claim_run, start_run
+from .runs.execute import execute
 from .shop_setup import after_install
-from .sync_control import claim_run, start_run
 
 SHOP = "freshness-bench.myshopify.com"
 WORKERS = 2

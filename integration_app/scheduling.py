@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from .models import RunStatus, Shop, SyncRun
+from .runs.control import QUEUED_STALE_AFTER, RUNNING_STALE_AFTER
 
 TASK = "integration_app.tasks.scheduled_sync"
 SWEEP = "cin7-sync sweep"
@@ -84,11 +85,9 @@ def overdue_grace(interval: timedelta) -> timedelta:
 
 
 def overdue_shops(now=None) -> list[str]:
-    """Domains of scheduled shops that hold no live lease (see `sync_control`) and either hold an expired
+    """Domains of scheduled shops that hold no live lease (see `runs.control`) and either hold an expired
     one (a dead worker's run: it is taken over at once) or whose last run was created more than an
     interval plus `overdue_grace` ago. A shop that never ran is left to its first (full) tick."""
-    from .sync_control import QUEUED_STALE_AFTER, RUNNING_STALE_AFTER  # it imports this module's users
-
     now = now or timezone.now()
     runs = SyncRun.objects.filter(shop=OuterRef("pk"))
     running, queued = Q(status=RunStatus.RUNNING), Q(status=RunStatus.QUEUED)

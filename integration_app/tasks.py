@@ -11,9 +11,6 @@ from django.utils import timezone
 from django_q.models import Task
 from django_q.tasks import async_task
 
-from syncs.invites import send_due_invites
-from syncs.runner import execute
-
 from . import cin7_deliveries, cin7_webhooks, scheduling
 from .models import (
     CustomerLink,
@@ -25,8 +22,10 @@ from .models import (
     SyncIssue,
 )
 from .notifications import send_customer_data_report
+from .runs.control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
+from .runs.execute import execute
+from .runs.invites import send_due_invites
 from .shopify_api import admin_api
-from .sync_control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,19 @@
-"""Country names to ISO 3166-1 codes and state names to Shopify province codes, via pycountry.
+"""Cin7 addresses for Shopify: which address counts, its lines, its country and province codes.
 
-Cin7 stores the country as a free-text name (FACTS §4.4, §8.13) and the state as whatever was typed.
+Cin7 stores the country as a free-text name (FACTS §4.4, §8.13) and the state as whatever was typed;
+countries become ISO 3166-1 codes and states Shopify province codes, via pycountry. Customers and B2B
+companies share this mapping; each adds its own keys (names, phone; recipient).
 """
 
 import functools
 import unicodedata
+from collections.abc import Iterable
 
 import pycountry
+
+from connectors.cin7.records import Address
+
+ADDRESS_PREFERENCE = ("Shipping", "Billing", "Business")
 
 # Names merchants type that pycountry does not know (its names follow ISO: "Korea, Republic of").
 COUNTRY_ALIASES = {
@@ -164,3 +171,27 @@ def province_code(country: str, state: str | None) -> str | None:
     key = _key(state).removeprefix(_key(country) + "-")  # "US-NY"
     table = _subdivisions(country)
     return table.get(key) or PROVINCE_ALIASES.get((country, key)) or table.get(_short_name(key))
+
+
+def pick_address(addresses: Iterable[Address]) -> Address | None:
+    """The default address of the first kind in ADDRESS_PREFERENCE, else the first address."""
+    addresses = list(addresses)
+    for kind in ADDRESS_PREFERENCE:
+        for address in addresses:
+            # Enum casing varies in what Cin7 sends (FACTS §8.12): "Shipping", "shipping", " SHIPPING".
+            if (address.type or "").strip().casefold() == kind.casefold() and address.default_for_type:
+                return address
+    return addresses[0] if addresses else None
+
+
+def address_fields(record: Address, country: str, **extra: str | None) -> dict:
+    """`record`'s lines, city and postcode trimmed, its country code, then `extra`; blank keys left out."""
+    address = {
+        "address1": (record.line1 or "").strip() or None,
+        "address2": (record.line2 or "").strip() or None,
+        "city": (record.city or "").strip() or None,
+        "zip": (record.postcode or "").strip() or None,
+        "countryCode": country,
+        **extra,
+    }
+    return {k: v for k, v in address.items() if v is not None}

@@ -1,23 +1,62 @@
-"""What one run carries through its jobs: clients, settings, counts, issues, plan, progress, heartbeat."""
+"""What one run carries through its jobs: clients, settings, store, counts, issues, plan, progress."""
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-
-from django.utils import timezone
+from datetime import UTC, datetime, timedelta
 
 from connectors.cin7.client import Cin7Client
 from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.admin import ShopifyAdmin
-from integration_app.models import COUNT_KEYS, RunTrigger, Shop, ShopSyncState, SyncRun, SyncSettings
 
 from .issues import Code, Issue
+from .store import Store, SyncState
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = timedelta(seconds=15)
 PLAN_SAMPLE = 200
+OVERLAP = timedelta(minutes=10)  # incremental reads start this long before the watermark (clock skew)
+
+
+class RunKind:
+    """What a run syncs (the values the app stores)."""
+
+    ALL = "all"
+    CUSTOMERS = "customers"
+    PRICING = "pricing"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    kind: str = RunKind.ALL
+    full: bool = False
+    dry_run: bool = False
+    retry_refused: bool = False  # resend what Shopify refused before (full runs a person started)
+
+
+@dataclass(frozen=True)
+class ShopFacts:
+    domain: str
+    shop_gid: str = ""
+    currency: str = ""
+    country_code: str | None = None
+    scopes: str = ""  # granted access scopes, comma-separated ("" when unknown)
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """The merchant's settings a run follows."""
+
+    customer_tags: tuple = ()
+    group_mappings: tuple = ()
+    tax_exempt_rules: tuple = ()
+    test_emails: tuple = ()
+    send_invites: bool = True
+    on_untag: str = "keep"  # "keep" or "strip"
+    b2b_companies: bool = False
+    updated_at: datetime | None = None
 
 
 class Progress:
@@ -61,29 +100,29 @@ class WriteLimitReached(BaseException):
     """
 
 
+def _no_beat(progress: dict) -> None:
+    pass
+
+
 @dataclass
 class RunContext:
-    run: SyncRun
-    shop: Shop
-    settings: SyncSettings
-    state: ShopSyncState
+    run: RunOptions
+    shop: ShopFacts
+    settings: SyncOptions
+    state: SyncState
+    store: Store
     cin7: Cin7Client
     shopify: ShopifyAdmin
+    beat: Callable[[dict], None] = _no_beat  # "alive, and here": the app records it (the run's lease)
     clock: object = SYSTEM_CLOCK
     progress: Progress = field(default_factory=Progress)
     write_limit: int | None = None
     counts: Counter = field(default_factory=Counter)
     issues: list[Issue] = field(default_factory=list)
     evaluated_subjects: set[str] = field(default_factory=set)
-    evaluated_prefixes: set[str] = field(default_factory=set)
     plan: list[dict] = field(default_factory=list)
     tiers: list = field(default_factory=list)
-    all_products: list | None = None  # every Cin7 product, when the pricing phase read them all
-    b2b_customers: list | None = None  # the customers read, kept for the B2B phase
-    products_read: int = 0  # products the pricing phase read (changed ones on an incremental run)
-    all_variants: dict | None = None  # SKU -> variant ids, read by a preview's pricing phase
     definition_conflicts: set = field(default_factory=set)  # (owner type, key) defined with another type
-    shop_country: str | None = None
     writes: int = 0
     _last_heartbeat: datetime | None = None
 
@@ -97,12 +136,10 @@ class RunContext:
 
     @property
     def retry_refused(self) -> bool:
-        """Full runs started by a person (Sync now, the command line) resend what Shopify refused before."""
-        return self.run.full and self.run.trigger in (RunTrigger.MANUAL, RunTrigger.COMMAND)
+        return self.run.retry_refused
 
     def count(self, key: str, n: int = 1) -> None:
-        if key in COUNT_KEYS:
-            self.counts[key] += n
+        self.counts[key] += n
 
     def report(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -137,9 +174,7 @@ class RunContext:
     def heartbeat(self, *, force: bool = False) -> None:
         """Tell other processes this run is alive (the one-run-per-shop lease expires without it), and
         where it is (the settings page shows it): at each new phase, and every 15 s within one."""
-        now = timezone.now()
+        now = datetime.now(UTC)
         if force or self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
-            SyncRun.objects.filter(pk=self.run.pk).update(
-                heartbeat_at=now, stats={"progress": dict(self.progress.state)}
-            )
+            self.beat(dict(self.progress.state))
             self._last_heartbeat = now

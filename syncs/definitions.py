@@ -8,9 +8,10 @@ already exists with the same type is adopted as it is; one with another type is 
 import logging
 
 from .issues import Code, Issue
-from .state import NAMESPACE
 
 logger = logging.getLogger(__name__)
+
+NAMESPACE = "cin7"  # every metafield the app writes
 
 DEFINITIONS_VERSION = 1
 DEFINITIONS = (
@@ -71,9 +72,13 @@ def ensure_definitions(ctx) -> None:
             if errors and not all(e.code == "TAKEN" for e in errors):
                 complete = False  # tried again next run; values are written without definitions meanwhile
                 logger.warning(
-                    "Metafield definition %s.%s not created on %s: %s", NAMESPACE, key, ctx.shop, errors
+                    "Metafield definition %s.%s not created on %s: %s",
+                    NAMESPACE,
+                    key,
+                    ctx.shop.domain,
+                    errors,
                 )
     if not complete:
         return
     state.definitions_version = DEFINITIONS_VERSION
-    state.save(update_fields=["definitions_version"])
+    ctx.store.save_state(state, ["definitions_version"])

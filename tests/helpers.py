@@ -1,7 +1,7 @@
 """Small helpers shared by the integration tests."""
 
-from integration_app.sync_control import claim_run, start_run
-from syncs.runner import execute
+from integration_app.runs.control import claim_run, start_run
+from integration_app.runs.execute import execute
 
 
 def run_sync(shop, *, kind="all", full=True, dry_run=False, trigger="command", **options):

@@ -26,7 +26,7 @@ from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.sample_data import generate
 from connectors.shopify.sandbox import ShopifySandbox
 
-from ..sync_control import RUNNING_STALE_AFTER
+from ..runs.control import RUNNING_STALE_AFTER
 from . import figures, servers
 
 BASE_DIR = Path(__file__).resolve().parents[2]

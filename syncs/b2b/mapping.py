@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from connectors.cin7.records import Address, Customer, PaymentTerm, PriceTier, Product
 
-from ..addresses import country_code, province_code
-from ..customer_mapping import _pick_address
+from ..addresses import address_fields, country_code, pick_address, province_code
 from ..issues import Code, Issue
 from ..money import format_amount, positive_amount
-from ..price_mapping import tier_display_names
+from ..pricing.mapping import tier_display_names
 
 NET_DAYS = (7, 15, 30, 45, 60, 90)  # Shopify's NET payment terms templates (paymentTermsTemplates)
 DAYS_METHOD = "number of days"  # the only Cin7 Method Shopify's templates express
@@ -81,16 +80,9 @@ def company_address(record: Address | None, name: str | None) -> dict | None:
     country = country_code(record.country)
     if country is None:
         return None
-    address = {
-        "address1": (record.line1 or "").strip() or None,
-        "address2": (record.line2 or "").strip() or None,
-        "city": (record.city or "").strip() or None,
-        "zip": (record.postcode or "").strip() or None,
-        "countryCode": country,
-        "zoneCode": province_code(country, record.state),
-        "recipient": (name or "").strip() or None,
-    }
-    return {k: v for k, v in address.items() if v is not None}
+    return address_fields(
+        record, country, zoneCode=province_code(country, record.state), recipient=(name or "").strip() or None
+    )
 
 
 def _default_billing(addresses: Iterable[Address]) -> Address | None:
@@ -112,7 +104,7 @@ def map_company(
     """The desired company of one in-scope, synced Cin7 customer, and its issues."""
     issues = []
     name = (customer.name or "").strip() or customer.id
-    shipping = company_address(_pick_address(customer.addresses), name)
+    shipping = company_address(pick_address(customer.addresses), name)
     billing = company_address(_default_billing(customer.addresses), name) or shipping
     terms_id, problem = payment_terms_template(customer.payment_term, terms, templates)
     if problem:

@@ -12,7 +12,7 @@ from django_q.models import OrmQ, Schedule
 
 from integration_app import cin7_deliveries, tasks
 from integration_app.models import Cin7Webhooks, RunStatus, Shop, SyncRun
-from integration_app.sync_control import start_run
+from integration_app.runs.control import start_run
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync
 

@@ -14,9 +14,10 @@ from django.conf import settings
 from django.utils import timezone
 from django_q.models import OrmQ
 
-from integration_app import processes, sync_control, tasks
+from integration_app import tasks
 from integration_app.models import Shop, SyncIssue, SyncRun
-from integration_app.sync_control import (
+from integration_app.runs import control, processes
+from integration_app.runs.control import (
     RETAIN_DAYS,
     RETAIN_RUNS,
     RunInProgress,
@@ -63,7 +64,7 @@ django.setup()
 from django.core.management import call_command
 from django.utils import timezone
 from integration_app.models import Shop, SyncRun
-from integration_app.sync_control import RunInProgress, start_run
+from integration_app.runs.control import RunInProgress, start_run
 
 call_command("migrate", verbosity=0)
 shop = Shop.objects.create(domain="race-shop.myshopify.com", access_token="shpat_race")
@@ -174,7 +175,7 @@ def test_a_run_whose_worker_died_is_failed_and_the_next_run_proceeds(installed_s
     dead = start(installed_shop)
     claim_run(dead.pk)
     SyncRun.objects.filter(pk=dead.pk).update(
-        heartbeat_at=timezone.now() - sync_control.RUNNING_STALE_AFTER - timedelta(seconds=5)
+        heartbeat_at=timezone.now() - control.RUNNING_STALE_AFTER - timedelta(seconds=5)
     )
     fresh = start(installed_shop, trigger="schedule")
     dead.refresh_from_db()
@@ -188,14 +189,14 @@ def test_a_live_run_is_not_expired_and_a_forgotten_queued_run_is(installed_shop)
     live = start(installed_shop)
     claim_run(live.pk)
     SyncRun.objects.filter(pk=live.pk).update(
-        heartbeat_at=timezone.now() - sync_control.RUNNING_STALE_AFTER + timedelta(seconds=30)
+        heartbeat_at=timezone.now() - control.RUNNING_STALE_AFTER + timedelta(seconds=30)
     )
     with pytest.raises(RunInProgress):
         start(installed_shop)
     SyncRun.objects.filter(pk=live.pk).update(status="succeeded")
     queued = start(installed_shop)
     SyncRun.objects.filter(pk=queued.pk).update(
-        heartbeat_at=timezone.now() - sync_control.QUEUED_STALE_AFTER - timedelta(seconds=5)
+        heartbeat_at=timezone.now() - control.QUEUED_STALE_AFTER - timedelta(seconds=5)
     )
     start(installed_shop)
     queued.refresh_from_db()
@@ -270,7 +271,7 @@ def test_a_live_process_here_or_a_process_this_host_cannot_see_keeps_the_lease(i
             start(installed_shop)
     assert SyncRun.objects.get(pk=live.pk).status == "running"
     SyncRun.objects.filter(pk=live.pk).update(
-        heartbeat_at=timezone.now() - sync_control.RUNNING_STALE_AFTER - timedelta(seconds=5)
+        heartbeat_at=timezone.now() - control.RUNNING_STALE_AFTER - timedelta(seconds=5)
     )
     start(installed_shop)  # its lease expired
     assert SyncRun.objects.get(pk=live.pk).error_code == "worker_lost"
@@ -382,7 +383,7 @@ def test_retention_keeps_the_last_500_runs_when_they_reach_further_back(installe
 
 @pytest.mark.django_db
 def test_retention_keeps_90_days_when_they_hold_more_than_500_runs(installed_shop, monkeypatch):
-    monkeypatch.setattr(sync_control, "RETAIN_RUNS", 5)
+    monkeypatch.setattr(control, "RETAIN_RUNS", 5)
     old = _history(installed_shop, [RETAIN_DAYS + 30, RETAIN_DAYS + 1])
     recent = _history(installed_shop, [RETAIN_DAYS - 1, 50, 10, 5, 3, 2, 1, 0])
     assert prune_runs(installed_shop) == 2
@@ -392,7 +393,7 @@ def test_retention_keeps_90_days_when_they_hold_more_than_500_runs(installed_sho
 
 @pytest.mark.django_db
 def test_retention_spares_active_runs_other_shops_and_small_histories(installed_shop, monkeypatch):
-    monkeypatch.setattr(sync_control, "RETAIN_RUNS", 2)
+    monkeypatch.setattr(control, "RETAIN_RUNS", 2)
     other = Shop.objects.create(domain=OTHER_SHOP, access_token="shpat_other")
     theirs = _history(other, [400, 300, 200])
     assert prune_runs(installed_shop) == 0  # no history at all
@@ -411,7 +412,7 @@ def test_retention_spares_active_runs_other_shops_and_small_histories(installed_
 
 @pytest.mark.django_db
 def test_execute_run_prunes_the_history_after_the_run(installed_shop, monkeypatch):
-    monkeypatch.setattr(sync_control, "RETAIN_RUNS", 1)
+    monkeypatch.setattr(control, "RETAIN_RUNS", 1)
     old = _history(installed_shop, [120, 100])
     run = start(installed_shop)
     tasks.execute_run(run.pk)

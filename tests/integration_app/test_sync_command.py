@@ -8,7 +8,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from integration_app.models import Cin7Connection, SyncRun
-from integration_app.processes import current_process
+from integration_app.runs.processes import current_process
 from tests.conftest import SHOP
 from tests.helpers import b2b_customer
 

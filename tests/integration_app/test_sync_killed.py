@@ -218,7 +218,7 @@ import django
 django.setup()
 from django_q.tasks import async_task
 from integration_app.models import Shop
-from integration_app.sync_control import start_run
+from integration_app.runs.control import start_run
 
 run = start_run(Shop.objects.get(domain=sys.argv[1]), kind="all", full=False, dry_run=False, trigger="manual")
 async_task("integration_app.tasks.execute_run", run.pk)

@@ -3,7 +3,7 @@
 import pytest
 
 from syncs.addresses import country_code, province_code
-from syncs.phones import to_e164
+from syncs.customers.phones import to_e164
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ instead of the app's email, held on a first import like every invite (contract Â
 import pytest
 
 from integration_app.models import CompanyLink, CustomerLink, InviteStatus, SyncSettings
-from syncs.invites import release_held
+from integration_app.runs.invites import release_held
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from connectors.cin7.errors import Cin7RecordError
 from connectors.cin7.records import parse_customer
-from syncs.customer_mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
+from syncs.customers.diff import JSON_LIMIT_BYTES, KEEP
+from syncs.customers.mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
 from syncs.issues import Code
-from syncs.state import JSON_LIMIT_BYTES, KEEP
 
 SETTINGS = MappingSettings.build(
     customer_tags=["b2b"],

@@ -154,7 +154,7 @@ def test_invite_given_up_after_five_tries_is_reported(installed_shop, cin7_accou
     assert codes[4] == ["invite_failed"] and codes[5] == []  # reported once; the open problem stays
     assert installed_shop.open_problems.filter(code="invite_failed").exists()
     # The merchant fixes the cause and sends it again from the app: fresh tries.
-    from syncs.invites import release_held
+    from integration_app.runs.invites import release_held
 
     assert release_held(installed_shop, [link.cin7_id]) == 1
     link.refresh_from_db()
@@ -196,8 +196,8 @@ def test_turning_invites_off_stops_those_already_due(installed_shop, cin7_accoun
 
 def test_revoked_access_stops_sending_without_spending_tries(installed_shop, cin7_account, shopify_sandbox):
     from connectors.shopify.errors import ShopifyAuthError
+    from integration_app.runs.invites import release_held, send_due_invites
     from integration_app.shopify_api import admin_api
-    from syncs.invites import release_held, send_due_invites
 
     add_buyers(cin7_account, "ann", "bob")
     run_sync(installed_shop, kind="customers")

@@ -7,7 +7,12 @@ import pytest
 
 from connectors.cin7.records import PriceTier, parse_product
 from syncs.money import format_amount, positive_amount
-from syncs.price_mapping import duplicate_tier_names, price_tiers_value, tier_display_names, tier_names_value
+from syncs.pricing.mapping import (
+    duplicate_tier_names,
+    price_tiers_value,
+    tier_display_names,
+    tier_names_value,
+)
 
 TIERS = [
     PriceTier(code, name)

@@ -1,8 +1,8 @@
 """What counts as an edit made in Shopify: values compared the way Shopify stores them (pure)."""
 
 from connectors.shopify.records import ManagedCustomer
-from syncs.repairs import as_shopify_holds
-from syncs.state import DesiredCustomer, Metafield, snapshot_of
+from syncs.customers.diff import DesiredCustomer, Metafield, snapshot_of
+from syncs.customers.repairs import as_shopify_holds
 
 ADDRESS = {"address1": "1 High St", "city": "London", "zip": "EC1A 1BB", "countryCode": "GB"}
 LONG_JSON = '{"SKU":"' + "x" * 300 + '"}'

@@ -1,6 +1,6 @@
 """Change detection: a desired state against the snapshot of what Shopify last confirmed."""
 
-from syncs.state import (
+from syncs.customers.diff import (
     KEEP,
     DesiredCustomer,
     Metafield,

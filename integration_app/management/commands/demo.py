@@ -35,11 +35,11 @@ from integration_app.models import (
     RunTrigger,
     Shop,
 )
-from integration_app.progress import TqdmProgress
+from integration_app.runs.control import claim_run, start_run
+from integration_app.runs.execute import execute
+from integration_app.runs.progress import TqdmProgress
 from integration_app.shopify_api import admin_api
-from integration_app.sync_control import claim_run, start_run
 from syncs.issues import FIXES, Code
-from syncs.runner import execute
 
 DEMO_SETTINGS = {
     "customer_tags": ["b2b"],

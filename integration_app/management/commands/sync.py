@@ -7,9 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from integration_app.models import RunKind, RunStatus, RunTrigger, Shop, SyncRun
-from integration_app.processes import current_process
-from integration_app.progress import TqdmProgress, print_run_summary
-from integration_app.sync_control import (
+from integration_app.runs.control import (
     RunInProgress,
     abandon_run,
     claim_run,
@@ -17,7 +15,9 @@ from integration_app.sync_control import (
     lease_expires_at,
     start_run,
 )
-from syncs.runner import execute
+from integration_app.runs.execute import execute
+from integration_app.runs.processes import current_process
+from integration_app.runs.progress import TqdmProgress, print_run_summary
 
 EXIT_CODES = {RunStatus.SUCCEEDED: 0, RunStatus.COMPLETED_WITH_ISSUES: 1, RunStatus.FAILED: 2}
 

@@ -17,8 +17,8 @@ from connectors.shopify.schema.gate import (
     document_problems,
     variable_deprecations,
 )
-from syncs.customer_mapping import MappingSettings, map_customer
-from syncs.state import diff_customer
+from syncs.customers.diff import diff_customer
+from syncs.customers.mapping import MappingSettings, map_customer
 from tests.helpers import b2b_customer
 
 GENERATED = {

@@ -9,13 +9,11 @@ from dataclasses import dataclass
 
 from connectors.cin7.records import Address, Contact, Customer
 
-from .addresses import country_code, province_code, uses_provinces
-from .issues import Code, Issue
-from .money import format_amount, positive_amount
+from ..addresses import address_fields, country_code, pick_address, province_code, uses_provinces
+from ..issues import Code, Issue
+from ..money import format_amount, positive_amount
+from .diff import JSON_LIMIT_BYTES, KEEP, DesiredCustomer, Metafield
 from .phones import to_e164
-from .state import JSON_LIMIT_BYTES, KEEP, DesiredCustomer, Metafield
-
-ADDRESS_PREFERENCE = ("Shipping", "Billing", "Business")
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def map_customer(customer: Customer, settings: MappingSettings) -> tuple[Desired
     issues: list[Issue] = []
     contact = customer.default_contact
     first_name, last_name = _names(contact, customer)
-    address_record = _pick_address(customer.addresses)
+    address_record = pick_address(customer.addresses)
     address, country = None, None
     if address_record is not None:
         country = country_code(address_record.country)
@@ -149,34 +147,21 @@ def _phone(contact: Contact | None, region: str | None) -> tuple[str | None, str
     return None, candidates[0] if candidates else ""
 
 
-def _pick_address(addresses: Iterable[Address]) -> Address | None:
-    addresses = list(addresses)
-    for kind in ADDRESS_PREFERENCE:
-        for address in addresses:
-            # Enum casing varies in what Cin7 sends (FACTS §8.12): "Shipping", "shipping", " SHIPPING".
-            if (address.type or "").strip().casefold() == kind.casefold() and address.default_for_type:
-                return address
-    return addresses[0] if addresses else None
-
-
 def _address(record: Address, country: str, customer: Customer, first, last, phone) -> tuple[dict, str]:
     province = province_code(country, record.state)
     problem = ""
     if province is None and uses_provinces(country) and (record.state or "").strip():
         problem = f"Unknown state “{record.state}” in {country} on the address of “{customer.name}”."
-    address = {
-        "address1": (record.line1 or "").strip() or None,
-        "address2": (record.line2 or "").strip() or None,
-        "city": (record.city or "").strip() or None,
-        "zip": (record.postcode or "").strip() or None,
-        "countryCode": country,
-        "provinceCode": province,
-        "company": (customer.name or "").strip() or None,
-        "firstName": first,
-        "lastName": last,
-        "phone": phone,
-    }
-    return {k: v for k, v in address.items() if v is not None}, problem
+    address = address_fields(
+        record,
+        country,
+        provinceCode=province,
+        company=(customer.name or "").strip() or None,
+        firstName=first,
+        lastName=last,
+        phone=phone,
+    )
+    return address, problem
 
 
 def _app_tags(tags: Iterable[str], settings: MappingSettings) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from connectors.shopify.records import ManagedCustomer
 
-from .state import KEEP, DesiredCustomer, diff_customer, stored_form
+from .diff import KEEP, DesiredCustomer, diff_customer, stored_form
 
 
 @dataclass
@@ -64,7 +64,7 @@ def remember_check(ctx, listing: Listing, *, wrote: bool) -> None:
         checked = {"until": listing.latest, "ids": sorted(listing.ids_at_latest)}
     if checked != ctx.state.shopify_customers_checked:
         ctx.state.shopify_customers_checked = checked
-        ctx.state.save(update_fields=["shopify_customers_checked"])
+        ctx.store.save_state(ctx.state, ["shopify_customers_checked"])
 
 
 def as_shopify_holds(

@@ -1,4 +1,4 @@
-"""Starting runs: at most one active run per shop, stale runs expired, history pruned, invites released.
+"""Starting runs: at most one active run per shop, stale runs expired, history pruned.
 
 The lease: a `SyncRun` in `queued` or `running` state *is* the shop's lock. A partial unique constraint
 (`one_active_run_per_shop`) lets the database refuse a second one, whichever process or machine asks, so
@@ -16,11 +16,8 @@ from datetime import timedelta
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.tasks import async_task
 
-from syncs.invites import release_held
-
-from .models import ACTIVE_STATUSES, RunStatus, Shop, SyncIssue, SyncRun
+from ..models import ACTIVE_STATUSES, RunStatus, Shop, SyncIssue, SyncRun
 from .processes import current_process, is_gone
 
 logger = logging.getLogger(__name__)
@@ -175,11 +172,3 @@ def prune_runs(shop: Shop, *, now=None) -> int:
     if ids:
         logger.info("Pruned %s old run(s) of %s", len(ids), shop.domain)
     return len(ids)
-
-
-def release_invites(shop: Shop, cin7_ids: list[str] | None) -> int:
-    """Release held invites and send them now (in a worker)."""
-    released = release_held(shop, cin7_ids)
-    if released:
-        async_task("integration_app.tasks.send_invites", shop.domain, task_name=f"invites {shop.domain}")
-    return released

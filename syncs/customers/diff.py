@@ -1,6 +1,6 @@
 """Desired Shopify state, the snapshot of what was last written, and the difference between them.
 
-A `CustomerLink.written` snapshot is `{"fields": {...}, "tags": [...], "metafields": {key: stored}}`,
+A customer link's `written` snapshot is `{"fields": {...}, "tags": [...], "metafields": {key: stored}}`,
 plus `"address_id"`, the Shopify address the app keeps Cin7's address in (updated in place), where
 `stored` is the value itself, or `sha256:<hex>` for long values (customer prices can reach 128 KB).
 Comparing a desired state with it tells exactly which writes a record needs; equal means zero writes.
@@ -10,7 +10,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-NAMESPACE = "cin7"
+from ..definitions import NAMESPACE
+
 JSON_LIMIT_BYTES = 128 * 1024  # json metafields written by apps (FACTS §4 "Limits")
 INLINE_LIMIT = 200
 

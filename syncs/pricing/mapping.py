@@ -1,11 +1,17 @@
 """Pure mapping of Cin7 price tiers and products to Shopify metafield values (contract §3 "Prices")."""
 
+import hashlib
 import json
 from collections import Counter
 
 from connectors.cin7.records import PriceTier, Product
 
-from .money import format_amount, positive_amount
+from ..money import format_amount, positive_amount
+
+
+def value_hash(value: str | None) -> str:
+    """What is kept of a written value: its SHA-256 ("" for none)."""
+    return hashlib.sha256((value or "").encode()).hexdigest() if value is not None else ""
 
 
 def tier_display_names(tiers: list[PriceTier]) -> dict[int, str]:

@@ -1,0 +1,212 @@
+"""Catalogs the app owns, priced directly: one per Cin7 tier in use and one per customer with its own
+prices, each with a price list of fixed prices, and the company locations each applies to.
+
+Found in Shopify (by title) before any create, so a killed run makes no duplicate; `prices` keeps what
+was written, so a rerun without change writes nothing.
+"""
+
+from datetime import UTC, datetime
+
+from connectors.shopify.b2b import B2BAdmin
+
+from ..issues import Code, Issue
+from ..store import CatalogRecord, CompanyLinkRecord
+from .diff import membership_moves, price_changes
+from .mapping import DesiredCatalog, DesiredCompany
+from .writes import Refused, planned, write_one
+
+LIMIT_CODES = {"CONTEXT_CATALOG_LIMIT_REACHED", "LIMIT_REACHED"}
+PER_CALL = 250  # fixed prices per priceListFixedPricesUpdate, locations per catalogContextUpdate
+
+
+class DirectCatalogs:
+    """Writes catalogs whose contexts are the companies' locations (Shopify's B2B catalogs)."""
+
+    def __init__(self, ctx, api: B2BAdmin, currency: str, links: dict[str, CompanyLinkRecord]):
+        self.ctx = ctx
+        self.api = api
+        self.currency = currency
+        self.links = links  # company links by Cin7 ID
+        self.rows: dict[str, CatalogRecord] = {}
+        self.refused: list[str] = []  # titles refused for the plan's catalog limit
+
+    def write(self, catalogs: dict[str, DesiredCatalog], companies: dict[str, DesiredCompany]) -> None:
+        ctx = self.ctx
+        self.rows = ctx.store.catalogs()
+        found = None
+        if ctx.full and not ctx.dry_run and any(row.catalog_id for row in self.rows.values()):
+            found = {node["title"]: node for node in self.api.catalogs()}
+            self._forget_deleted(found)
+        for key, desired in sorted(catalogs.items()):
+            row = self.rows.get(key) or CatalogRecord(key=key, title=desired.title)
+            self.rows[key] = row
+            if ctx.dry_run:
+                self._plan(row, desired)
+                continue
+            if (not row.catalog_id or not row.price_list_id) and found is None:
+                found = {node["title"]: node for node in self.api.catalogs()}
+            try:
+                self._write_one(row, desired, found or {}, companies)
+            except Refused as refused:
+                ctx.report(
+                    Issue(
+                        Code.SHOPIFY_USER_ERROR,
+                        f"Shopify refused catalog “{desired.title}”: {refused}",
+                        subject="b2b:shop",
+                    )
+                )
+
+    def _write_one(self, row: CatalogRecord, desired: DesiredCatalog, found: dict, companies: dict) -> None:
+        store = self.ctx.store
+        if not row.catalog_id and desired.title in found:
+            row.catalog_id = found[desired.title]["id"]
+            row.price_list_id = (found[desired.title].get("priceList") or {}).get("id") or ""
+            store.save_catalog(row)
+        if not row.catalog_id and not self._create_catalog(row, desired, companies):
+            return
+        if row.title != desired.title:
+            write_one(self.ctx, self.api.rename_catalog, row.catalog_id, desired.title)
+            row.title = desired.title
+            store.save_catalog(row)
+        if not row.price_list_id:
+            self._create_price_list(row, desired, found)
+        self._write_prices(row, desired)
+
+    def _forget_deleted(self, found: dict) -> None:
+        """Cin7 wins on full runs: a catalog or price list deleted in Shopify is made again, whole."""
+        by_id = {node["id"]: node for node in found.values()}
+        for row in self.rows.values():
+            if not row.catalog_id:
+                continue
+            node = by_id.get(row.catalog_id)
+            if node is None:
+                row.catalog_id, row.price_list_id, row.prices = "", "", {}
+                for link in self.links.values():
+                    if row.key in (link.written.get("catalogs") or ()):
+                        link.written["catalogs"] = [k for k in link.written["catalogs"] if k != row.key]
+                        self.ctx.store.save_company_link(link)
+            elif ((node.get("priceList") or {}).get("id") or "") != row.price_list_id:
+                row.price_list_id, row.prices = (node.get("priceList") or {}).get("id") or "", {}
+            else:
+                continue
+            self.ctx.store.save_catalog(row)
+
+    def _create_catalog(self, row: CatalogRecord, desired: DesiredCatalog, companies: dict) -> bool:
+        """Created with its first member location (a catalog needs a context); False when refused."""
+        member = self._first_member(row.key, companies)
+        if member is None:
+            return False
+        if row.refused_at and not self.ctx.retry_refused:  # tried again on full runs started by a person
+            self.refused.append(desired.title)
+            return False
+        self.ctx.before_write()
+        catalog_id, errors = self.api.create_catalog(desired.title, [member.location_id])
+        if errors or not catalog_id:
+            if any(_is_limit(e) for e in errors):
+                self.refused.append(desired.title)
+                row.title, row.refused_at = desired.title, datetime.now(UTC)
+                self.ctx.store.save_catalog(row)
+                return False
+            raise Refused(errors[0] if errors else "no catalog returned")
+        row.catalog_id, row.title, row.refused_at = catalog_id, desired.title, None
+        self.ctx.store.save_catalog(row)
+        member.written["catalogs"] = sorted({*member.written.get("catalogs", []), row.key})
+        self.ctx.store.save_company_link(member)
+        self.ctx.count("created")
+        return True
+
+    def _first_member(self, key: str, companies: dict) -> CompanyLinkRecord | None:
+        for cin7_id, link in sorted(self.links.items()):
+            desired = companies.get(cin7_id)
+            if desired and key in desired.state["catalogs"] and link.location_id:
+                return link
+        return None
+
+    def _create_price_list(self, row: CatalogRecord, desired: DesiredCatalog, found: dict) -> None:
+        node = found.get(desired.title) or {}
+        existing = (node.get("priceList") or {}).get("id") if node.get("id") == row.catalog_id else None
+        if existing:
+            row.price_list_id = existing
+        else:
+            self.ctx.before_write()
+            price_list_id, errors = self.api.create_price_list(desired.title, self.currency, row.catalog_id)
+            if errors or not price_list_id:
+                raise Refused(errors[0] if errors else "no price list returned")
+            row.price_list_id = price_list_id
+            row.prices = {}
+        self.ctx.store.save_catalog(row)
+
+    def _write_prices(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
+        written = row.prices or {}
+        changed, removed = price_changes(desired.prices, written)
+        if not changed and not removed:
+            return
+        for _ in range(-(-(len(changed) + len(removed)) // PER_CALL)):
+            self.ctx.before_write()
+        done, errors = self.api.set_fixed_prices(row.price_list_id, changed, removed, self.currency)
+        for variant_id in done:
+            if variant_id in changed:
+                written[variant_id] = changed[variant_id]
+            else:
+                written.pop(variant_id, None)
+        row.prices = written
+        self.ctx.store.save_catalog(row)
+        self.ctx.count("variants_updated", len(done))
+        if errors:
+            raise Refused(errors[0])
+
+    def _plan(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
+        changed, removed = price_changes(desired.prices, row.prices or {})
+        if not row.catalog_id or changed or removed:
+            planned(
+                self.ctx,
+                {
+                    "action": "update" if row.catalog_id else "create",
+                    "catalog": desired.title,
+                    "changes": {"fixed prices": {"set": len(changed), "removed": len(removed)}},
+                },
+            )
+
+    def write_membership(self, wanted: dict[str, list[str]]) -> None:
+        """Move company locations into and out of the catalogs (`wanted`: Cin7 ID -> catalog keys)."""
+        if self.ctx.dry_run:
+            return
+        current = {
+            cin7_id: link.written.get("catalogs") or []
+            for cin7_id, link in self.links.items()
+            if link.location_id
+        }
+        for key, (added, removed) in sorted(membership_moves(wanted, current).items()):
+            row = self.rows.get(key)
+            if row is None or not row.catalog_id:
+                continue
+            self._move(row, [self.links[i] for i in added], [self.links[i] for i in removed])
+
+    def _move(self, row: CatalogRecord, added: list, removed: list) -> None:
+        for start in range(0, max(len(added), len(removed)), PER_CALL):
+            add, remove = added[start : start + PER_CALL], removed[start : start + PER_CALL]
+            self.ctx.before_write()
+            errors = self.api.change_locations(
+                row.catalog_id, [link.location_id for link in add], [link.location_id for link in remove]
+            )
+            if errors:
+                self.ctx.report(
+                    Issue(
+                        Code.SHOPIFY_USER_ERROR,
+                        f"Shopify refused a change to catalog “{row.title}”: {errors[0]}",
+                        subject="b2b:shop",
+                    )
+                )
+                continue
+            for link in add:
+                link.written["catalogs"] = sorted({*link.written.get("catalogs", []), row.key})
+                self.ctx.store.save_company_link(link)
+            for link in remove:
+                link.written["catalogs"] = sorted(set(link.written.get("catalogs", [])) - {row.key})
+                self.ctx.store.save_company_link(link)
+
+
+def _is_limit(error) -> bool:
+    """Shopify's refusal of one more catalog on the plan (code, or its message, as codes vary)."""
+    message = error.message.lower()
+    return error.code in LIMIT_CODES or "limit" in message or "maximum number" in message

@@ -1,0 +1,148 @@
+"""Companies: one per synced B2B customer, with its location and the customer as main contact.
+
+Found in Shopify (by `externalId`) before any create, so a run killed between a create and its record
+makes no duplicate; the link row is stored before the create, so the rerun looks it up first.
+"""
+
+from connectors.shopify.b2b import B2BAdmin, location_admin_role
+
+from ..issues import Code, Issue
+from ..store import CompanyLinkRecord
+from .diff import company_create_input, company_preview, company_update, written_after_create
+from .mapping import DesiredCompany
+from .writes import Refused, planned, write_one
+
+
+class CompanyWriter:
+    def __init__(self, ctx, api: B2BAdmin, links: dict[str, CompanyLinkRecord]):
+        self.ctx = ctx
+        self.api = api
+        self.links = links  # by Cin7 ID; gains the companies made now
+        self.found: dict | None = None
+
+    def write(self, companies: dict[str, DesiredCompany]) -> None:
+        ctx, store = self.ctx, self.ctx.store
+        for cin7_id, desired in companies.items():
+            link = self.links.get(cin7_id) or CompanyLinkRecord(cin7_id=cin7_id)
+            self.links[cin7_id] = link
+            # A row without a company: a run may have created it and been killed before recording it.
+            if not link.company_id and link.id is not None and not ctx.dry_run:
+                self._find(link, desired)
+            if ctx.dry_run:
+                self._plan(link, desired)
+                continue
+            try:
+                if not link.company_id:
+                    store.save_company_link(link)  # recorded before the create: a rerun looks it up first
+                    self._create_company(link, desired)
+                if link.company_id and not link.location_id:
+                    self._create_location(link, desired)
+                if link.company_id and link.location_id:
+                    self._update_company(link, desired)
+                    self._assign_contact(link, desired)
+            except Refused as refused:
+                ctx.report(
+                    Issue(
+                        Code.SHOPIFY_USER_ERROR,
+                        f"Shopify refused the company of “{desired.state['name']}”: {refused}",
+                        cin7_id=cin7_id,
+                        subject=f"b2b:{cin7_id}",
+                    )
+                )
+
+    def _find(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        """Adopt the company with this customer's externalId, if Shopify has one (companies read once)."""
+        if self.found is None:
+            self.found = {node["externalId"]: node for node in self.api.companies() if node.get("externalId")}
+        if link.cin7_id in self.found:
+            self._adopt(link, self.found[link.cin7_id], desired.customer_gid)
+
+    def _adopt(self, link: CompanyLinkRecord, node: dict, customer_gid: str) -> None:
+        """Take over the company a killed run created: its location and the contact made of the customer."""
+        link.company_id = node["id"]
+        locations = (node.get("locations") or {}).get("nodes") or []
+        location = next((loc for loc in locations if loc.get("externalId") == link.cin7_id), None)
+        location = location or (locations[0] if locations else None)
+        link.location_id = location["id"] if location else ""
+        link.written = {"roles": node.get("contactRoles")}
+        contacts = (node.get("contacts") or {}).get("nodes") or []
+        contact = next((c for c in contacts if (c.get("customer") or {}).get("id") == customer_gid), None)
+        if contact:
+            link.contact_id = contact["id"]
+            link.written["contact_of"] = customer_gid
+            if (node.get("mainContact") or {}).get("id") == contact["id"]:
+                link.written["customer"] = customer_gid
+        self.ctx.store.save_company_link(link)
+
+    def _create_location(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        """An adopted company without a location (made by hand) gets the customer's."""
+        self.ctx.before_write()
+        location, errors = self.api.create_location(
+            link.company_id, {"name": desired.state["location"]["name"], "externalId": link.cin7_id}
+        )
+        if errors or not location:
+            raise Refused(errors[0] if errors else "no location returned")
+        link.location_id = location["id"]
+        self.ctx.store.save_company_link(link)
+
+    def _create_company(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        self.ctx.before_write()
+        company, errors = self.api.create_company(company_create_input(link.cin7_id, desired.state))
+        if any(e.code == "TAKEN" for e in errors):  # its externalId is taken: the company exists
+            self._find(link, desired)
+            if link.company_id:
+                return
+        if errors or not company:
+            raise Refused(errors[0] if errors else "no company returned")
+        locations = (company.get("locations") or {}).get("nodes") or []
+        link.company_id = company["id"]
+        link.location_id = locations[0]["id"] if locations else ""
+        link.written = written_after_create(desired.state, company.get("contactRoles"))
+        self.ctx.store.save_company_link(link)
+        self.ctx.count("created")
+
+    def _update_company(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        update = company_update(desired.state, link.written)
+        for write in update.writes:
+            if write.call is not None:
+                target = link.company_id if write.on == "company" else link.location_id
+                write_one(self.ctx, getattr(self.api, write.call), target, *write.args)
+            link.written.update(write.written)
+        self.ctx.store.save_company_link(link)
+        if update.changed:
+            self.ctx.count("updated")
+
+    def _assign_contact(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        """The synced customer as contact (never a new customer), main contact and location admin."""
+        gid = desired.customer_gid
+        if link.written.get("customer") == gid and link.contact_id:
+            return
+        role = location_admin_role(link.written.get("roles"))
+        if not role:
+            raise Refused("the company has no “Location admin” role")
+        if link.written.get("contact_of") != gid:
+            self.ctx.before_write()
+            contact_id, errors = self.api.assign_contact(link.company_id, gid)
+            if errors or not contact_id:
+                raise Refused(errors[0] if errors else "no contact returned")
+            link.contact_id = contact_id
+            link.written["contact_of"] = gid
+            self.ctx.store.save_company_link(link)
+        write_one(
+            self.ctx, self.api.make_main_contact, link.company_id, link.contact_id, link.location_id, role
+        )
+        link.written["customer"] = gid
+        self.ctx.store.save_company_link(link)
+
+    def _plan(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        changes = company_preview(desired.state, link.written)
+        if changes:
+            planned(
+                self.ctx,
+                {
+                    "action": "update" if link.company_id else "create",
+                    "company": desired.state["name"],
+                    "cin7_id": link.cin7_id,
+                    "changes": changes,
+                },
+            )
