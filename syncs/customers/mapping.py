@@ -81,19 +81,7 @@ def map_customer(customer: Customer, settings: MappingSettings) -> tuple[Desired
     contact = customer.default_contact
     first_name, last_name = _names(contact, customer)
     address_record = pick_address(customer.addresses)
-    address, country = None, None
-    if address_record is not None:
-        country = country_code(address_record.country)
-        if country is None:
-            named = (address_record.country or "").strip()
-            what = f"Unknown country “{named}”" if named else "No country"
-            issues.append(
-                Issue(
-                    Code.UNKNOWN_COUNTRY,
-                    f"{what} on the address of “{customer.name}”; the address was left out.",
-                    **base,
-                )
-            )
+    address, country = None, _country(address_record, customer, base, issues)
     phone, phone_raw = _phone(contact, country or settings.shop_country)
     if phone_raw and phone is None:
         issues.append(
@@ -126,6 +114,24 @@ def map_customer(customer: Customer, settings: MappingSettings) -> tuple[Desired
         metafields=metafields,
     )
     return desired, issues
+
+
+def _country(record: Address | None, customer: Customer, base: dict, issues: list[Issue]) -> str | None:
+    """The ISO code of the address's country; None (and an issue) when it has none Shopify knows."""
+    if record is None:
+        return None
+    country = country_code(record.country)
+    if country is None:
+        named = (record.country or "").strip()
+        what = f"Unknown country “{named}”" if named else "No country"
+        issues.append(
+            Issue(
+                Code.UNKNOWN_COUNTRY,
+                f"{what} on the address of “{customer.name}”; the address was left out.",
+                **base,
+            )
+        )
+    return country
 
 
 def _names(contact: Contact | None, customer: Customer) -> tuple[str | None, str | None]:
