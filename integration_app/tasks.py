@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_q.models import Task
 from django_q.tasks import async_task
 
-from . import cin7_deliveries, cin7_webhooks, scheduling
+from . import cin7_webhooks, scheduling
 from .models import (
     CustomerLink,
     OAuthState,
@@ -24,6 +24,7 @@ from .models import (
 from .notifications import send_customer_data_report
 from .runs.control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
 from .runs.execute import execute
+from .runs.hooks import after_run
 from .runs.invites import send_due_invites
 from .shopify_api import admin_api
 
@@ -106,23 +107,12 @@ def execute_run(run_id: int) -> dict | None:
         return None
     with keep_alive(run.pk):
         execute(run)
-    _after_run(run)
+    after_run(run)
     try:
         prune_runs(run.shop)
     except Exception:  # history clean-up never fails a finished run
         logger.exception("Pruning the runs of %s failed", run.shop.domain)
     return {"run_id": run.pk, "status": run.status, "worker": f"{socket.gethostname()}:{os.getpid()}"}
-
-
-def _after_run(run) -> None:
-    """Cin7 webhooks: deliveries that came during the run get theirs; a full run re-checks the
-    registrations (Cin7 deactivates one after 6 failed deliveries). Never fails the finished run."""
-    try:
-        cin7_deliveries.after_run(run.shop_id)
-        if run.full and not run.dry_run:
-            cin7_webhooks.ensure(run.shop)
-    except Exception:
-        logger.exception("Cin7 webhook upkeep after run %s failed", run.pk)
 
 
 def scheduled_sync(domain: str, full: bool) -> dict | None:
