@@ -1,11 +1,15 @@
 """Catalogs the app owns, priced directly: one per Cin7 tier in use and one per customer with its own
 prices, each with a price list of fixed prices, and the company locations each applies to.
 
+`CatalogWriter` is what the B2B job asks of a catalogs writer; `DirectCatalogs` is the one for catalogs
+whose contexts are company locations (another mode writes its catalogs beside it, the same way).
+
 Found in Shopify (by title) before any create, so a killed run makes no duplicate; `prices` keeps what
 was written, so a rerun without change writes nothing.
 """
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from connectors.shopify.b2b import B2BAdmin
 
@@ -17,6 +21,16 @@ from .writes import Refused, planned, write_one
 
 LIMIT_CODES = {"CONTEXT_CATALOG_LIMIT_REACHED", "LIMIT_REACHED"}
 PER_CALL = 250  # fixed prices per priceListFixedPricesUpdate, locations per catalogContextUpdate
+
+
+class CatalogWriter(Protocol):
+    refused: list[str]  # titles Shopify refused for the plan's catalog limit
+
+    def write(self, catalogs: dict[str, DesiredCatalog], companies: dict[str, DesiredCompany]) -> None:
+        """Create, rename and price the desired catalogs (dry runs: plan them)."""
+
+    def write_membership(self, wanted: dict[str, list[str]]) -> None:
+        """Apply each catalog to the companies that should have it (`wanted`: Cin7 ID -> keys)."""
 
 
 class DirectCatalogs:

@@ -12,7 +12,7 @@ from connectors.shopify.b2b import B2BAdmin
 
 from ..issues import Code, Issue
 from ..pricing.job import Priced
-from .catalogs import DirectCatalogs
+from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
 from .desired import desired_state
 
@@ -64,7 +64,7 @@ class B2BJob:
         customers.clear()
         del products, variants, written
         CompanyWriter(ctx, self.api, links).write(desired.companies)
-        catalogs = DirectCatalogs(ctx, self.api, currency, links)
+        catalogs = self._catalog_writer(currency, links)
         catalogs.write(desired.catalogs, desired.companies)
         desired.catalogs = {}
         wanted = {cin7_id: company.state["catalogs"] for cin7_id, company in desired.companies.items()}
@@ -80,6 +80,10 @@ class B2BJob:
                     subject="b2b:shop",
                 )
             )
+
+    def _catalog_writer(self, currency: str, links: dict) -> CatalogWriter:
+        """The catalogs writer of the shop's B2B mode: catalogs on company locations, priced directly."""
+        return DirectCatalogs(self.ctx, self.api, currency, links)
 
     def _available(self) -> bool:
         """The shop's token has B2B's scopes and its plan has B2B; else reported (False)."""
