@@ -1,5 +1,6 @@
 """`syncs` is the pure layer: it imports nothing from the app (`integration_app`) and nothing of Django, at
-module level or inside a function; the app gives it clients, a store and callbacks instead."""
+module level or inside a function; the app gives it clients, a store and callbacks instead. Its modules
+import one another without a circle."""
 
 import ast
 from pathlib import Path
@@ -8,6 +9,28 @@ import syncs
 
 FORBIDDEN = ("integration_app", "django")
 SYNCS = Path(syncs.__file__).parent
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SYNCS.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def syncs_imports(path: Path) -> set[str]:
+    """The modules of `syncs` that `path` imports (relative imports resolved), anywhere in it."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+            found.add(module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
 
 
 def imported_modules(source: str) -> list[tuple[int, str]]:
@@ -64,3 +87,23 @@ def test_the_walk_finds_imports_hidden_in_functions():
         (4, "django.db"),
         (5, "integration_app.notifications"),
     ]
+
+
+def test_the_modules_of_syncs_import_one_another_without_a_circle():
+    modules = {module_name(path): path for path in SYNCS.rglob("*.py")}
+    graph = {name: sorted(syncs_imports(path) & modules.keys() - {name}) for name, path in modules.items()}
+    done: set[str] = set()
+
+    def circle_from(name: str, trail: list[str]) -> list[str]:
+        if name in trail:
+            return [*trail[trail.index(name) :], name]
+        if name in done:
+            return []
+        for imported in graph[name]:
+            circle = circle_from(imported, [*trail, name])
+            if circle:
+                return circle
+        done.add(name)
+        return []
+
+    assert [circle for name in sorted(graph) if (circle := circle_from(name, []))] == []
