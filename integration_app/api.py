@@ -12,7 +12,7 @@ from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error
 
-from . import cin7_webhooks, scheduling
+from . import cin7_registration, scheduling
 from .auth.session_tokens import session_token_required
 from .b2b import b2b_refusal
 from .cin7_api import cin7_client
@@ -80,7 +80,7 @@ def settings_view(request):
             errors["b2b_companies"] = refusal
     if errors:
         return _error("Some settings need your attention.", fields=errors)
-    previous = cin7_webhooks.credentials_of(shop)
+    previous = cin7_registration.credentials_of(shop)
     with transaction.atomic():
         _save_cin7(shop, cleaned)
         for name, value in cleaned.items():
@@ -89,7 +89,7 @@ def settings_view(request):
         sync_settings.save()
     _verify_cin7(shop)
     if "cin7_account_id" in cleaned or cleaned.get("cin7_api_key"):
-        cin7_webhooks.credentials_saved(shop, previous)
+        cin7_registration.credentials_saved(shop, previous)
     shop.refresh_from_db()
     scheduling.update_schedules(shop)
     return JsonResponse(settings_payload(shop))

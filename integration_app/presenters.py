@@ -5,7 +5,7 @@ from django.db.models import Count
 from syncs.issues import FIXES, Code
 
 from . import scheduling
-from .cin7_webhooks import status_of
+from .cin7_registration import status_of
 from .models import Cin7Connection, InviteStatus, RunKind, RunStatus, Shop, SyncRun, SyncSettings
 
 

@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.urls import path
 
-from . import api, cin7_deliveries, embedded, health, webhooks
+from . import api, embedded, health
 from .auth import oauth
+from .webhooks import cin7, shopify
 
 handler404 = "integration_app.api.not_found"
 
@@ -11,8 +12,8 @@ urlpatterns = [
     path("auth/session-token", embedded.bounce, name="bounce"),
     path("auth/install", oauth.install, name="install"),
     path("auth/callback", oauth.callback, name="callback"),
-    path("webhooks/shopify", webhooks.shopify_webhook, name="shopify_webhook"),
-    path("webhooks/cin7/<str:key>", cin7_deliveries.cin7_webhook, name="cin7_webhook"),
+    path("webhooks/shopify", shopify.shopify_webhook, name="shopify_webhook"),
+    path("webhooks/cin7/<str:key>", cin7.cin7_webhook, name="cin7_webhook"),
     path("healthz", health.healthz, name="healthz"),
     path("api/settings", api.settings_view, name="api_settings"),
     path("api/settings/test-connection", api.test_connection_view, name="api_test_connection"),

@@ -24,11 +24,11 @@ from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
 from syncs.runner import execute
 
-from . import cin7_webhooks
+from .. import cin7_registration
+from ..models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
+from ..shop_setup import after_install
+from ..sync_control import claim_run, start_run
 from .local_server import LocalAppServer
-from .models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
-from .shop_setup import after_install
-from .sync_control import claim_run, start_run
 
 SHOP = "freshness-bench.myshopify.com"
 WORKERS = 2
@@ -149,7 +149,7 @@ def run_freshness(delays: list[float], edits: int, spacing: float, records: int,
         settings.SHOPIFY_ADMIN_URL = shopify.admin_url_template
         try:
             account, sandbox_shop, shop, customers, products = _setup(cin7, shopify, records)
-            hooks = cin7_webhooks.register(shop)
+            hooks = cin7_registration.register(shop)
             if hooks.status != "active":
                 raise RuntimeError(f"Cin7 webhooks not registered: {hooks.reason}")
             with _Workers(WORKERS):

@@ -16,7 +16,7 @@ from django.conf import settings
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.shopify.sandbox import ShopifySandbox
-from integration_app.fleet.bench import start_cluster, stop_clusters
+from integration_app.bench.fleet.bench import start_cluster, stop_clusters
 from tests.helpers import b2b_customer
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]

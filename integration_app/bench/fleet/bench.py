@@ -26,7 +26,7 @@ from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.sample_data import generate
 from connectors.shopify.sandbox import ShopifySandbox
 
-from ..sync_control import RUNNING_STALE_AFTER
+from ...sync_control import RUNNING_STALE_AFTER
 from . import figures, servers
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -263,7 +263,7 @@ def run_fleet(options: Options, out=print) -> dict:
             }
             mark = time.monotonic()
             setup = subprocess.run(
-                [sys.executable, "-m", "integration_app.fleet.setup"],
+                [sys.executable, "-m", "integration_app.bench.fleet.setup"],
                 input=json.dumps(spec),
                 cwd=BASE_DIR,
                 env=env,

@@ -1,4 +1,4 @@
-"""Prepare a fleet database, run as `python -m integration_app.fleet.setup` with the production settings
+"""Prepare a fleet database, run as `python -m integration_app.bench.fleet.setup` with the production settings
 (DATABASE_URL=postgres://…): migrate, then install the shops given as JSON on stdin
 (`{"interval_minutes", "lead_seconds", "shops": [{"domain", "token", "cin7_account_id", "cin7_api_key"}]}`)
 the way a merchant does (shop facts and webhook read from Shopify, Cin7 credentials, tag `b2b`). Then each
