@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.urls import path
 
-from . import api, embedded, health
-from .auth import oauth
+from . import health
+from .api import views as api
+from .install import oauth
+from .pages import embedded
 from .webhooks import cin7, shopify
 
-handler404 = "integration_app.api.not_found"
+handler404 = "integration_app.api.views.not_found"
 
 urlpatterns = [
     path("", embedded.app_home, name="app_home"),
@@ -28,7 +30,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     # Standalone development mode (the demo's --serve): the page outside the Shopify admin, local tokens.
-    from . import standalone
+    from .pages import standalone
 
     urlpatterns += [
         path("dev/standalone", standalone.standalone_page, name="dev_standalone"),

@@ -25,8 +25,8 @@ from connectors.shopify.sandbox import ShopifySandbox
 from syncs.runner import execute
 
 from .. import cin7_registration
+from ..install.setup import after_install
 from ..models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
-from ..shop_setup import after_install
 from ..sync_control import claim_run, start_run
 from .local_server import LocalAppServer
 

@@ -18,8 +18,8 @@ from django.db import connection
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
 
+from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
-from ..shop_setup import after_install
 from ..sync_control import claim_run, start_run
 
 BENCH_SETTINGS = {

@@ -15,7 +15,7 @@ from django_q.tasks import async_task
 
 from .. import cin7_registration, scheduling
 from ..models import CustomerLink, OAuthState, OpenProblem, Shop, SyncIssue
-from ..notifications import send_customer_data_report
+from ..notifications.emails import send_customer_data_report
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.urls import resolve
 
-from integration_app.auth import oauth
+from integration_app.install import oauth
 from integration_app.webhooks import shopify as webhooks
 from integration_app.webhooks.shopify import HANDLED_TOPICS
 

@@ -29,7 +29,7 @@ import django
 django.setup()
 from django.core.management import call_command
 from integration_app.models import Cin7Connection, Shop, SyncSettings
-from integration_app.shop_setup import after_install
+from integration_app.install.setup import after_install
 
 call_command("migrate", verbosity=0)
 account, key, *shops = sys.argv[1:]

@@ -17,6 +17,7 @@ from django_q.models import OrmQ, Schedule
 from django_q.tasks import async_task
 
 from integration_app import scheduling, tasks
+from integration_app.install.setup import after_install
 from integration_app.models import (
     Cin7Connection,
     CustomerLink,
@@ -28,7 +29,6 @@ from integration_app.models import (
     SyncSettings,
     WebhookDelivery,
 )
-from integration_app.shop_setup import after_install
 from integration_app.webhooks import shopify as webhooks
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync

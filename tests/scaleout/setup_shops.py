@@ -15,8 +15,8 @@ from django.utils import timezone  # noqa: E402
 from django_q.models import Schedule  # noqa: E402
 
 from integration_app import scheduling  # noqa: E402
+from integration_app.install.setup import after_install  # noqa: E402
 from integration_app.models import Cin7Connection, Shop, SyncSettings  # noqa: E402
-from integration_app.shop_setup import after_install  # noqa: E402
 
 
 def main() -> None:

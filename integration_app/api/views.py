@@ -12,14 +12,14 @@ from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error
 
-from . import cin7_registration, scheduling
-from .auth.session_tokens import session_token_required
-from .b2b import b2b_refusal
-from .cin7_api import cin7_client
-from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from .. import cin7_registration, scheduling
+from ..auth.session_tokens import session_token_required
+from ..b2b import b2b_refusal
+from ..cin7_api import cin7_client
+from ..models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from ..sync_control import RunInProgress, release_invites, start_run
+from .forms import clean_settings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
-from .settings_form import clean_settings
-from .sync_control import RunInProgress, release_invites, start_run
 
 logger = logging.getLogger(__name__)
 

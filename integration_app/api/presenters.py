@@ -4,9 +4,9 @@ from django.db.models import Count
 
 from syncs.issues import FIXES, Code
 
-from . import scheduling
-from .cin7_registration import status_of
-from .models import Cin7Connection, InviteStatus, RunKind, RunStatus, Shop, SyncRun, SyncSettings
+from .. import scheduling
+from ..cin7_registration import status_of
+from ..models import Cin7Connection, InviteStatus, RunKind, RunStatus, Shop, SyncRun, SyncSettings
 
 
 def _iso(value) -> str | None:
