@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from integration_app.api.presenters import ISSUE_TITLES
+from integration_app.issue_texts import ISSUE_TITLES
 from integration_app.models import (
     Cin7Connection,
     CustomerLink,

@@ -204,7 +204,7 @@ def test_each_kind_of_trouble_has_its_own_email(
 
 
 def test_every_issue_code_has_a_title_and_a_fix_for_the_merchant():
-    from integration_app.api.presenters import ISSUE_TITLES
+    from integration_app.issue_texts import ISSUE_TITLES
     from syncs.issues import FIXES, Code
 
     assert set(ISSUE_TITLES) == set(FIXES) == set(Code)

@@ -13,7 +13,7 @@ import time
 import pytest
 from django.conf import settings
 
-from integration_app.bench.fleet.bench import start_cluster, stop_clusters
+from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer
 from tests.processes import stop
