@@ -5,7 +5,8 @@ incremental runs to check freshness; `bench_fleet` measures it.)"""
 
 import pytest
 
-from integration_app.bench.fleet.bench import Options, run_fleet
+from integration_app.bench.fleet.bench import run_fleet
+from integration_app.bench.fleet.options import Options
 from integration_app.bench.fleet.report import report, verdicts
 from integration_app.bench.fleet.servers import ServerError
 

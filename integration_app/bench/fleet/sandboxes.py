@@ -4,15 +4,13 @@ the clusters work, and the check that each change reached Shopify (its freshness
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.sample_data import generate
 from connectors.shopify.sandbox import ShopifySandbox
 
-if TYPE_CHECKING:
-    from .bench import Options
+from .options import Options
 
 API_KEY, API_SECRET = "fleet-bench-app", "fleet-bench-app-secret"  # the sandbox app's credentials
 
@@ -32,7 +30,7 @@ class Sandboxes:
     """Both sandboxes holding N shops, each with its own Cin7 account (Cin7's real 60-calls-a-minute limit)
     and its own Shopify bucket, plus the trickle of Cin7 changes and the check that they reached Shopify."""
 
-    def __init__(self, options: "Options"):
+    def __init__(self, options: Options):
         self.store = Cin7Store(seed=1)
         slow = FaultConfig(slow_every=1, slow_seconds=options.cin7_latency) if options.cin7_latency else None
         self.cin7 = Cin7Sandbox(self.store, throttle=ThrottleConfig(limit=60), faults=slow)

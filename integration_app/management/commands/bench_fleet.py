@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integration_app.bench.fleet.bench import Options, run_fleet
+from integration_app.bench.fleet.bench import run_fleet
+from integration_app.bench.fleet.options import Options
 from integration_app.bench.fleet.report import report, verdicts
 from integration_app.bench.fleet.servers import ServerError
 
