@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET
+from integration_app.bench.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ from syncs.problems import RUN_SUBJECT
 from syncs.run import run_jobs
 
 from ..cin7_api import cin7_client
+from ..install.setup import refresh_shop_facts
 from ..models import COUNT_KEYS, RunKind, RunStatus, RunTrigger, Shop, SyncIssue, SyncRun, SyncSettings
-from ..notifications import notify_after_run
-from ..shop_setup import refresh_shop_facts
+from ..notifications.emails import notify_after_run
 from ..shopify_api import admin_api
 from .invites import record_acceptances, send_due_invites
 from .problems import reconcile

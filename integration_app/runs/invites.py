@@ -11,9 +11,9 @@ from django_q.tasks import async_task
 from syncs import invites
 from syncs.store import DueInvite
 
+from ..install.setup import refresh_shop_facts
 from ..models import MAX_INVITE_ATTEMPTS, CompanyLink, CustomerLink, InviteStatus, Shop, SyncSettings
-from ..notifications import send_welcome_email
-from ..shop_setup import refresh_shop_facts
+from ..notifications.emails import send_welcome_email
 
 logger = logging.getLogger(__name__)
 

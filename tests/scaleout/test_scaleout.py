@@ -16,7 +16,7 @@ from django.conf import settings
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.shopify.sandbox import ShopifySandbox
-from integration_app.fleet.bench import start_cluster, stop_clusters
+from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.helpers import b2b_customer
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]
@@ -97,8 +97,9 @@ def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(
     cin7, shopify, shops = sandboxes
     env = production_env(postgres_server, redis_server, cin7, shopify)
     setup = subprocess.run(
-        [sys.executable, "-m", "tests.scaleout.setup_shops"],
-        input=json.dumps(shops),
+        [sys.executable, "-m", "integration_app.bench.fleet.setup"],
+        # The shops' default interval; every first (full) run due at once.
+        input=json.dumps({"interval_minutes": 15, "lead_seconds": -1, "spread_seconds": 0, "shops": shops}),
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
@@ -107,7 +108,8 @@ def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(
         check=False,
     )
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    assert json.loads(setup.stdout.strip().splitlines()[-1]) == {"shops": SHOPS, "schedules": 2 * SHOPS}
+    prepared = json.loads(setup.stdout.strip().splitlines()[-1])
+    assert (prepared["shops"], prepared["schedules"]) == (SHOPS, 2 * SHOPS)
 
     timings["setup"] = time.monotonic() - started
     logs = [tmp_path / "qcluster-1.log", tmp_path / "qcluster-2.log"]

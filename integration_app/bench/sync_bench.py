@@ -18,9 +18,9 @@ from django.db import connection
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
 
-from .models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
-from .runs.control import claim_run, start_run
-from .shop_setup import after_install
+from ..install.setup import after_install
+from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
+from ..runs.control import claim_run, start_run
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -50,7 +50,7 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
     """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
     1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
     B2B turned on (a Plus shop): its first full run and a full rerun without change."""
-    from .runs.execute import execute
+    from ..runs.execute import execute
 
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
     sandboxes = SandboxProcess(

@@ -23,12 +23,12 @@ from django_q.models import OrmQ
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
 
-from . import cin7_webhooks
+from .. import cin7_registration
+from ..install.setup import after_install
+from ..models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
+from ..runs.control import claim_run, start_run
+from ..runs.execute import execute
 from .local_server import LocalAppServer
-from .models import Cin7Connection, RunStatus, Shop, SyncRun, SyncSettings
-from .runs.control import claim_run, start_run
-from .runs.execute import execute
-from .shop_setup import after_install
 
 SHOP = "freshness-bench.myshopify.com"
 WORKERS = 2
@@ -149,7 +149,7 @@ def run_freshness(delays: list[float], edits: int, spacing: float, records: int,
         settings.SHOPIFY_ADMIN_URL = shopify.admin_url_template
         try:
             account, sandbox_shop, shop, customers, products = _setup(cin7, shopify, records)
-            hooks = cin7_webhooks.register(shop)
+            hooks = cin7_registration.register(shop)
             if hooks.status != "active":
                 raise RuntimeError(f"Cin7 webhooks not registered: {hooks.reason}")
             with _Workers(WORKERS):

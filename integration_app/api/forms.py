@@ -8,7 +8,7 @@ fields `GET /api/settings` adds are ignored, so its body can be edited and sent 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from .models import OnUntag
+from ..models import OnUntag
 
 MAX_TEXT = 255
 MAX_LIST = 200

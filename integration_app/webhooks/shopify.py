@@ -6,13 +6,16 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_q.tasks import async_task
 
-from .auth.signatures import webhook_hmac_is_valid
-from .models import WebhookDelivery
-from .shop_domains import clean_shop_domain
-from .webhook_handlers import HANDLED_TOPICS, dispatch
+from .. import scheduling
+from ..auth.signatures import webhook_hmac_is_valid
+from ..models import Shop, WebhookDelivery
+from ..shop_domains import clean_shop_domain
+from . import compliance
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +71,31 @@ def _first_delivery(webhook_id: str, topic: str) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def app_uninstalled(domain: str, payload: dict) -> None:
+    """Forget the token and stop the schedules; keep settings, links and history for a reinstall."""
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().filter(domain=domain).first()
+        if shop is None:
+            return
+        shop.access_token = shop.refresh_token = ""
+        shop.access_token_expires_at = shop.refresh_token_expires_at = None
+        shop.uninstalled_at = timezone.now()
+        shop.save()
+    scheduling.remove_schedules(shop)
+    async_task("integration_app.cin7_registration.unregister_task", domain, task_name=f"cin7-unhook {domain}")
+    logger.info("%s uninstalled the app: token deleted, schedules stopped", domain)
+
+
+HANDLERS = {
+    "app/uninstalled": app_uninstalled,
+    "customers/data_request": compliance.customers_data_request,
+    "customers/redact": compliance.customers_redact,
+    "shop/redact": compliance.shop_redact,
+}
+HANDLED_TOPICS = frozenset(HANDLERS)
+
+
+def dispatch(topic: str, domain: str, payload: dict) -> None:
+    HANDLERS[topic](domain, payload)

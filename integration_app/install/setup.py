@@ -6,8 +6,8 @@ from django.conf import settings
 
 from connectors.shopify.errors import ShopifyError
 
-from .models import Shop, ShopSyncState, SyncSettings
-from .shopify_api import admin_api
+from ..models import Shop, ShopSyncState, SyncSettings
+from ..shopify_api import admin_api
 
 logger = logging.getLogger(__name__)
 

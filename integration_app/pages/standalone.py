@@ -18,8 +18,8 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
-from .models import Shop
-from .shop_domains import clean_shop_domain
+from ..models import Shop
+from ..shop_domains import clean_shop_domain
 
 TOKEN_LIFETIME_SECONDS = 60
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from connectors.shopify.errors import ShopifyError
 
-from .auth.session_tokens import InvalidSessionToken, shop_for_session, shop_from_session_token
-from .shop_domains import clean_shop_domain
+from ..auth.session_tokens import InvalidSessionToken, shop_for_session, shop_from_session_token
+from ..shop_domains import clean_shop_domain
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET
 
 from connectors.shopify.errors import ShopifyError
 
+from ..auth.signatures import query_hmac_is_valid
 from ..models import OAuthState, Shop
 from ..shop_domains import clean_shop_domain
-from ..shop_setup import after_install
-from .signatures import query_hmac_is_valid
+from .setup import after_install
 from .tokens import oauth_client, store_token_set
 
 logger = logging.getLogger(__name__)

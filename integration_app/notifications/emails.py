@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from syncs.issues import Code
 
-from .models import OpenProblem, RunStatus, Shop, ShopSyncState, SyncRun
-from .presenters import issue_fix, issue_title
+from ..issue_texts import issue_fix, issue_title
+from ..models import OpenProblem, RunStatus, Shop, ShopSyncState, SyncRun
 
 logger = logging.getLogger(__name__)
 

@@ -12,15 +12,15 @@ from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error
 
-from . import cin7_webhooks, scheduling
-from .auth.session_tokens import session_token_required
-from .b2b import b2b_refusal
-from .cin7_api import cin7_client
-from .models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from .. import cin7_registration, scheduling
+from ..auth.session_tokens import session_token_required
+from ..b2b import b2b_refusal
+from ..cin7_api import cin7_client
+from ..models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from ..runs.control import RunInProgress, start_run
+from ..runs.invites import release_invites
+from .forms import clean_settings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
-from .runs.control import RunInProgress, start_run
-from .runs.invites import release_invites
-from .settings_form import clean_settings
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def settings_view(request):
             errors["b2b_companies"] = refusal
     if errors:
         return _error("Some settings need your attention.", fields=errors)
-    previous = cin7_webhooks.credentials_of(shop)
+    previous = cin7_registration.credentials_of(shop)
     with transaction.atomic():
         _save_cin7(shop, cleaned)
         for name, value in cleaned.items():
@@ -90,7 +90,7 @@ def settings_view(request):
         sync_settings.save()
     _verify_cin7(shop)
     if "cin7_account_id" in cleaned or cleaned.get("cin7_api_key"):
-        cin7_webhooks.credentials_saved(shop, previous)
+        cin7_registration.credentials_saved(shop, previous)
     shop.refresh_from_db()
     scheduling.update_schedules(shop)
     return JsonResponse(settings_payload(shop))
