@@ -1,5 +1,5 @@
 """In-memory state of one sandbox shop: customers, products and variants, metafields and their definitions,
-account invites, webhook subscriptions, bulk operations and B2B records (b2b_store.py).
+account invites, webhook subscriptions, bulk operations and B2B records (b2b/store.py).
 
 Every public method takes the sandbox lock, so tests may seed or inspect a shop while the server runs.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors.clock import SystemClock
 
-from .b2b_store import B2BState
+from .b2b.store import B2BState
 from .cost import LeakyBucket
 
 GID_PREFIX = "gid://shopify/"

@@ -2,10 +2,10 @@
 lists, fixed prices (b2b_pricing.py). Company operations need `write_customers` or `write_companies`,
 catalogs and price lists `write_products`; all need the shop's B2B entitlement (B2B.md)."""
 
-from . import b2b_companies as companies
-from . import b2b_pricing as pricing
-from .b2b_access import require_b2b
-from .context import RequestContext
+from ..context import RequestContext
+from . import catalogs as pricing
+from . import companies, locations
+from .access import require_b2b
 
 
 def b2b_mutation_root(ctx: RequestContext) -> dict:
@@ -27,10 +27,10 @@ def b2b_mutation_root(ctx: RequestContext) -> dict:
         "companyContactAssignRole": (company, companies.contact_assign_role),
         "companyContactAssignRoles": (company, companies.contact_assign_roles),
         "companyLocationAssignRoles": (company, companies.location_assign_roles),
-        "companyLocationCreate": (company, companies.location_create),
-        "companyLocationUpdate": (company, companies.location_update),
-        "companyLocationAssignAddress": (company, companies.location_assign_address),
-        "companyLocationTaxSettingsUpdate": (company, companies.location_tax_settings_update),
+        "companyLocationCreate": (company, locations.location_create),
+        "companyLocationUpdate": (company, locations.location_update),
+        "companyLocationAssignAddress": (company, locations.location_assign_address),
+        "companyLocationTaxSettingsUpdate": (company, locations.location_tax_settings_update),
         "companyContactSendWelcomeEmail": (company, companies.send_welcome_email),
         "catalogCreate": (products, pricing.catalog_create),
         "catalogUpdate": (products, pricing.catalog_update),

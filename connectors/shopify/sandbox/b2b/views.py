@@ -3,7 +3,10 @@
 import pycountry
 from graphql import GraphQLError
 
-from .b2b_store import (
+from ..context import RequestContext, iso
+from ..store import gid, gid_number
+from ..views import by_number, customer_view, variant_view
+from .store import (
     PAYMENT_TERMS_TEMPLATES,
     Catalog,
     Company,
@@ -15,9 +18,6 @@ from .b2b_store import (
     RoleAssignment,
     money,
 )
-from .context import RequestContext, iso
-from .store import gid, gid_number
-from .views import by_number, customer_view, variant_view
 
 
 def terms_template_view(number: int) -> dict | None:

@@ -5,11 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from graphql import GraphQLError
 
-from .b2b_access import MAX_NAME, error
-from .b2b_store import Catalog, PriceList
-from .b2b_views import catalog_view, price_list_view, price_view
-from .context import RequestContext, limit_input_array
-from .store import gid
+from ..context import RequestContext, limit_input_array
+from ..store import gid
+from .access import MAX_NAME, error
+from .store import Catalog, PriceList
+from .views import catalog_view, price_list_view, price_view
 
 
 def catalog_create(ctx: RequestContext, input: dict) -> dict:
