@@ -103,7 +103,9 @@ class ShopifySandbox:
         country: str = "US",
         customer_accounts: str = "NEW_CUSTOMER_ACCOUNTS",
         customer_accounts_url: str | None = None,
+        plan: str = "Grow",
     ) -> SandboxShop:
+        """A new shop; `plan` is its Shopify plan ("Shopify Plus" for direct B2B catalogs, B2B.md)."""
         if not SHOP_DOMAIN.match(domain):
             raise ValueError(f"{domain!r} is not a *.myshopify.com domain")
         store_name = domain.removesuffix(".myshopify.com")
@@ -121,6 +123,7 @@ class ShopifySandbox:
                 customer_accounts=customer_accounts,
                 customer_accounts_url=customer_accounts_url,
             )
+            shop.set_plan(plan)
             self.shops[domain] = shop
             return shop
 

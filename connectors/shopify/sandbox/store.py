@@ -303,6 +303,11 @@ class SandboxShop:
             found = (self.metafields_of(owner_gid) or {}).get((namespace, key))
             return {"type": found.type, "value": found.value} if found else None
 
+    def set_plan(self, name: str) -> None:
+        """Bill the shop on a Shopify plan: "Shopify Plus", or "Basic", "Grow", "Advanced" (B2B follows)."""
+        with self.lock:
+            self.b2b.settings.set_plan(name)
+
     def accept_invite(self, customer_gid: str) -> None:
         """The buyer activated their account."""
         with self.lock:

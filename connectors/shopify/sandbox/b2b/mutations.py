@@ -1,44 +1,52 @@
-"""The B2B Mutation fields: companies, contacts, roles, locations (b2b_companies.py) and catalogs, price
-lists, fixed prices (b2b_pricing.py). Company operations need `write_customers` or `write_companies`,
-catalogs and price lists `write_products`; all need the shop's B2B entitlement (B2B.md)."""
+"""The B2B Mutation fields: companies, contacts, roles (companies.py), locations (locations.py), catalogs
+(catalogs.py), price lists and fixed prices (price_lists.py), B2B markets (markets.py). Company operations
+need `write_customers` or `write_companies` and the shop's B2B entitlement; catalogs and price lists
+`write_products` and B2B; markets `write_markets` (their company-location conditions also B2B) (B2B.md)."""
 
 from ..context import RequestContext
-from . import catalogs as pricing
-from . import companies, locations
+from . import catalogs, companies, locations, markets, price_lists
 from .access import require_b2b
+
+COMPANY = ("write_customers", "write_companies")
+PRODUCTS = ("write_products",)
+MARKETS = ("write_markets",)
+FIELDS = {
+    "companyCreate": (COMPANY, companies.company_create),
+    "companyUpdate": (COMPANY, companies.company_update),
+    "companyAssignCustomerAsContact": (COMPANY, companies.assign_customer_as_contact),
+    "companyAssignMainContact": (COMPANY, companies.assign_main_contact),
+    "companyContactAssignRole": (COMPANY, companies.contact_assign_role),
+    "companyContactAssignRoles": (COMPANY, companies.contact_assign_roles),
+    "companyLocationAssignRoles": (COMPANY, companies.location_assign_roles),
+    "companyContactSendWelcomeEmail": (COMPANY, companies.send_welcome_email),
+    "companyLocationCreate": (COMPANY, locations.location_create),
+    "companyLocationUpdate": (COMPANY, locations.location_update),
+    "companyLocationAssignAddress": (COMPANY, locations.location_assign_address),
+    "companyLocationTaxSettingsUpdate": (COMPANY, locations.location_tax_settings_update),
+    "catalogCreate": (PRODUCTS, catalogs.catalog_create),
+    "catalogUpdate": (PRODUCTS, catalogs.catalog_update),
+    "catalogContextUpdate": (PRODUCTS, catalogs.catalog_context_update),
+    "catalogDelete": (PRODUCTS, catalogs.catalog_delete),
+    "priceListCreate": (PRODUCTS, price_lists.price_list_create),
+    "priceListUpdate": (PRODUCTS, price_lists.price_list_update),
+    "priceListFixedPricesAdd": (PRODUCTS, price_lists.fixed_prices_add),
+    "priceListFixedPricesUpdate": (PRODUCTS, price_lists.fixed_prices_update),
+    "priceListFixedPricesDelete": (PRODUCTS, price_lists.fixed_prices_delete),
+    "marketCreate": (MARKETS, markets.market_create),
+    "marketUpdate": (MARKETS, markets.market_update),
+    "marketDelete": (MARKETS, markets.market_delete),
+}
 
 
 def b2b_mutation_root(ctx: RequestContext) -> dict:
-    company = ("write_customers", "write_companies")
-    products = ("write_products",)
-
     def guarded(name, scopes, function):
         def resolve(info, **arguments):
-            require_b2b(ctx, name, *scopes)
+            if scopes == MARKETS:
+                ctx.require("write_markets", name)  # markets are not B2B-only: B2B is checked per condition
+            else:
+                require_b2b(ctx, name, *scopes)
             return function(ctx, **arguments)
 
         return resolve
 
-    fields = {
-        "companyCreate": (company, companies.company_create),
-        "companyUpdate": (company, companies.company_update),
-        "companyAssignCustomerAsContact": (company, companies.assign_customer_as_contact),
-        "companyAssignMainContact": (company, companies.assign_main_contact),
-        "companyContactAssignRole": (company, companies.contact_assign_role),
-        "companyContactAssignRoles": (company, companies.contact_assign_roles),
-        "companyLocationAssignRoles": (company, companies.location_assign_roles),
-        "companyLocationCreate": (company, locations.location_create),
-        "companyLocationUpdate": (company, locations.location_update),
-        "companyLocationAssignAddress": (company, locations.location_assign_address),
-        "companyLocationTaxSettingsUpdate": (company, locations.location_tax_settings_update),
-        "companyContactSendWelcomeEmail": (company, companies.send_welcome_email),
-        "catalogCreate": (products, pricing.catalog_create),
-        "catalogUpdate": (products, pricing.catalog_update),
-        "catalogContextUpdate": (products, pricing.catalog_context_update),
-        "priceListCreate": (products, pricing.price_list_create),
-        "priceListUpdate": (products, pricing.price_list_update),
-        "priceListFixedPricesAdd": (products, pricing.fixed_prices_add),
-        "priceListFixedPricesUpdate": (products, pricing.fixed_prices_update),
-        "priceListFixedPricesDelete": (products, pricing.fixed_prices_delete),
-    }
-    return {name: guarded(name, scopes, function) for name, (scopes, function) in fields.items()}
+    return {name: guarded(name, scopes, function) for name, (scopes, function) in FIELDS.items()}

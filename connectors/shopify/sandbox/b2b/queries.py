@@ -1,8 +1,10 @@
-"""B2B root queries: companies, locations, contacts, catalogs, price lists and payment terms templates.
+"""B2B root queries: companies, locations, contacts, catalogs, price lists, payment terms templates and
+B2B markets.
 
 Search filters follow the 2026-01 `query` argument tables: on `companies` `external_id` is an `id` field
 (exact), on `companyLocations` a `string` field (tokenised like any text, so quote it), `catalogs` searches
-`title`, `status`, `company_location_id` and `id` (B2B.md).
+`title`, `status`, `company_location_id`, `market_id` and `id`, `markets` `name`, `status`, `market_type`
+and `id` (B2B.md).
 """
 
 from functools import partial
@@ -12,12 +14,13 @@ from ..search import Search, searched, sort_by
 from ..store import gid_number
 from ..views import by_number
 from .access import require_b2b
-from .store import PAYMENT_TERMS_TEMPLATES, Catalog, Company, CompanyLocation
+from .store import DIRECT, MARKET, PAYMENT_TERMS_TEMPLATES, Catalog, Company, CompanyLocation, Market
 from .views import (
     catalog_view,
     company_view,
     contact_view,
     location_view,
+    market_view,
     price_list_view,
     role_view,
     terms_template_view,
@@ -51,6 +54,19 @@ LOCATION_SORT = {
     "COMPANY_ID": lambda x: (gid_number(x.company_id), gid_number(x.id)),
     "CREATED_AT": lambda x: (x.created_at, gid_number(x.id)),
     "UPDATED_AT": lambda x: (x.updated_at, gid_number(x.id)),
+}
+MARKET_SEARCH = {
+    "known_fields": {"id", "name", "status", "market_type", "market_condition_types"},
+    "exact_fields": {"id", "status", "market_type", "market_condition_types"},
+    "default_fields": ("name",),
+}
+MARKET_SORT = {
+    "ID": by_number,
+    "NAME": lambda m: (m.name.casefold(), gid_number(m.id)),
+    "STATUS": lambda m: (m.status, gid_number(m.id)),
+    "MARKET_TYPE": lambda m: (m.type, gid_number(m.id)),
+    "CREATED_AT": lambda m: (m.created_at, gid_number(m.id)),
+    "UPDATED_AT": lambda m: (m.updated_at, gid_number(m.id)),
 }
 CATALOG_SORT = {
     "ID": by_number,
@@ -118,9 +134,32 @@ def _catalogs_count(ctx: RequestContext, info, type=None, query=None, limit=None
 
 
 def _catalogs_of_type(ctx: RequestContext, found: Search, type_) -> list[Catalog]:
-    if type_ not in (None, "COMPANY_LOCATION"):
-        return []  # market and app catalogs are not modelled
-    return [c for c in ctx.shop.b2b.catalogs.values() if found.matches(_catalog_fields(c))]
+    """Catalogs of a CatalogType (None: all); app catalogs are not modelled."""
+    kind = {"COMPANY_LOCATION": DIRECT, "MARKET": MARKET}.get(type_) if type_ else None
+    return [
+        c
+        for c in ctx.shop.b2b.catalogs.values()
+        if (type_ is None or c.kind == kind) and found.matches(_catalog_fields(c))
+    ]
+
+
+def _markets(ctx: RequestContext, info, type=None, query=None, sortKey="NAME", reverse=False, **page):
+    """`markets(type:)`: only markets with company-location conditions (or none) exist here."""
+    ctx.require("read_markets", "markets")
+    found = searched(ctx, info, query, MARKET_SEARCH)
+    items = [
+        m
+        for m in ctx.shop.b2b.markets.values()
+        if type in (None, m.type) and found.matches(_market_fields(m))
+    ]
+    view = lambda m: market_view(ctx, m)  # noqa: E731
+    return ctx.page(items, sort_key=sort_by(MARKET_SORT, sortKey), view=view, reverse=reverse, **page)
+
+
+def _market(ctx: RequestContext, info, id):
+    ctx.require("read_markets", "market")
+    market = ctx.shop.b2b.markets.get(id)
+    return market_view(ctx, market) if market else None
 
 
 def _price_lists(ctx: RequestContext, info, sortKey="ID", reverse=False, **page):
@@ -151,6 +190,8 @@ B2B_QUERIES = {
     "catalogs": _catalogs,
     "catalogsCount": _catalogs_count,
     "priceLists": _price_lists,
+    "markets": _markets,
+    "market": _market,
     "paymentTermsTemplates": _payment_terms_templates,
 }
 
@@ -187,6 +228,21 @@ def _catalog_fields(catalog: Catalog):
     def values(name: str) -> list:
         if name == "company_location_id":
             return [v for loc in catalog.location_ids for v in _ids(loc)]
+        if name == "market_id":
+            return [v for market in catalog.market_ids for v in _ids(market)]
         return {"id": _ids(catalog.id), "title": [catalog.title], "status": [catalog.status]}.get(name, [])
+
+    return values
+
+
+def _market_fields(market: Market):
+    def values(name: str) -> list:
+        return {
+            "id": _ids(market.id),
+            "name": [market.name],
+            "status": [market.status],
+            "market_type": [market.type],
+            "market_condition_types": [market.type] if market.location_ids else [],
+        }.get(name, [])
 
     return values

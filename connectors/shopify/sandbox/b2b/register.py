@@ -9,7 +9,7 @@ from .views import b2b_node_view, contextual_pricing
 
 READ_COMPANIES = ("read_customers", "read_companies")
 COMPANY_NODES = ("Company", "CompanyContact", "CompanyLocation", "CompanyContactRole")
-PRODUCT_NODES = ("CompanyLocationCatalog", "PriceList")
+PRODUCT_NODES = ("CompanyLocationCatalog", "MarketCatalog", "PriceList")
 
 
 def register_b2b(extensions: Extensions) -> None:
@@ -24,6 +24,7 @@ def register_b2b(extensions: Extensions) -> None:
         extensions.node_access[kind] = lambda ctx: require_b2b(ctx, "nodes", *READ_COMPANIES)
     for kind in PRODUCT_NODES:
         extensions.node_access[kind] = lambda ctx: ctx.require("read_products", "nodes")
+    extensions.node_access["Market"] = lambda ctx: ctx.require("read_markets", "nodes")
 
 
 def shop_fields(ctx) -> dict:
