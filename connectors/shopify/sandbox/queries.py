@@ -152,17 +152,14 @@ NODE_SCOPES = {"Customer": "read_customers", "ProductVariant": "read_products", 
 
 
 def _node(ctx: RequestContext, info, id: str):
-    global_id = id
-    kind = gid_kind(global_id)
+    kind = gid_kind(id)
     if kind is None:
-        raise GraphQLError(
-            f"Invalid global id '{global_id}'", extensions={"code": "argumentLiteralsIncompatible"}
-        )
+        raise GraphQLError(f"Invalid global id '{id}'", extensions={"code": "argumentLiteralsIncompatible"})
     if kind in NODE_SCOPES:
         ctx.require(NODE_SCOPES[kind], "nodes")
     if kind in ctx.extensions.node_access:
         ctx.extensions.node_access[kind](ctx)
-    return node_view(ctx, ctx.shop.find(global_id))
+    return node_view(ctx, ctx.shop.find(id))
 
 
 QUERY_FIELDS = {

@@ -104,7 +104,7 @@ def _conditions(ctx, conditions: dict | None, path: list[str]) -> tuple[list[str
     condition = conditions.get("companyLocationsCondition")
     if condition is None:
         return [], []
-    require_b2b(ctx, "companyLocationsCondition", "write_customers", "write_companies")
+    require_b2b(ctx, "companyLocationsCondition", "read_customers", "read_companies")
     if condition.get("applicationLevel") is not None:
         raise GraphQLError("The Shopify sandbox does not implement applicationLevel market conditions.")
     ids = condition.get("companyLocationIds") or []
