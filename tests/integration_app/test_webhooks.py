@@ -112,10 +112,16 @@ def test_a_bad_hmac_is_refused_before_the_body_is_read(deliver, installed_shop, 
     monkeypatch.setattr(webhooks.json, "loads", lambda *a, **k: parsed.append(a) or {})
     handled = []
     monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", lambda *a: handled.append(a))
-    response = deliver("app/uninstalled", {"id": 1}, signature=signature)
+    response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, signature=signature)
     assert response.status_code == 401
     assert parsed == [] and handled == [] and not WebhookDelivery.objects.exists()
     assert Shop.objects.get().is_installed
+
+
+@pytest.mark.parametrize("signature", ["é", "\x80" * 44, "ñ" + sign(b"{}", "x")[1:]])
+def test_a_non_ascii_hmac_header_is_refused_with_401_not_a_500(deliver, installed_shop, signature):
+    response = deliver("app/uninstalled", {"myshopify_domain": SHOP}, signature=signature)
+    assert response.status_code == 401 and Shop.objects.get().is_installed
 
 
 def test_a_tampered_body_is_refused(deliver, installed_shop, settings):
@@ -131,7 +137,7 @@ def test_a_body_that_is_not_json_is_refused_with_400(deliver, installed_shop):
     assert Shop.objects.get().is_installed and not WebhookDelivery.objects.exists()
 
 
-@pytest.mark.parametrize("key", ["shop_domain", "myshopify_domain"])
+@pytest.mark.parametrize("key", ["myshopify_domain", "domain"])
 def test_without_the_shop_header_the_signed_body_names_the_shop(client, settings, installed_shop, key):
     body = json.dumps({key: SHOP}).encode()
     response = client.post(
@@ -144,6 +150,40 @@ def test_without_the_shop_header_the_signed_body_names_the_shop(client, settings
     )
     assert response.status_code == 200
     assert not Shop.objects.get().is_installed
+
+
+GONE_SHOP = "gone-shop.myshopify.com"
+CAPTURED = {  # genuine, signed deliveries about a shop long gone, as an attacker may have kept them
+    "shop/redact": {"shop_id": 2, "shop_domain": GONE_SHOP},
+    "app/uninstalled": {"id": 2, "myshopify_domain": GONE_SHOP, "domain": "gone.example.com"},
+    "customers/redact": {
+        "shop_id": 2,
+        "shop_domain": GONE_SHOP,
+        "customer": {"id": 1, "email": "ann@example.com"},
+    },
+}
+
+
+@pytest.mark.parametrize("topic", CAPTURED)
+def test_a_signed_delivery_replayed_with_another_shops_header_does_nothing(
+    deliver, synced_shop, run_tasks_inline, topic
+):
+    """The shop header is not signed: a captured delivery replayed with another shop's header and a fresh
+    webhook id is refused, and that shop keeps its token, credentials, settings, links and schedules."""
+    response = deliver(topic, CAPTURED[topic], shop=SHOP, webhook_id=str(uuid.uuid4()))
+    assert response.status_code in (400, 401)
+    shop = Shop.objects.get(domain=SHOP)
+    assert shop.is_installed and shop.access_token
+    assert Cin7Connection.objects.get(shop=shop).api_key == CIN7_KEY
+    assert SyncSettings.objects.get(shop=shop).customer_tags == ["b2b"]
+    assert CustomerLink.objects.filter(shop=shop).count() == 2
+    assert Schedule.objects.filter(name__contains=SHOP).count() == 2
+    assert not WebhookDelivery.objects.exists() and not OrmQ.objects.exists()
+
+
+def test_the_shop_header_may_differ_in_case_only(deliver, synced_shop, run_tasks_inline):
+    response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, shop=SHOP.upper())
+    assert response.status_code == 200 and not Shop.objects.get().is_installed
 
 
 def test_only_post_is_accepted(client):
@@ -179,11 +219,12 @@ def test_a_delivery_whose_handler_failed_is_handled_when_shopify_retries(
 
     monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", flaky)
     webhook_id = str(uuid.uuid4())
+    body = {"id": 1, "myshopify_domain": SHOP}
     failing = deliver(
-        "app/uninstalled", {"id": 1}, webhook_id=webhook_id, http=Client(raise_request_exception=False)
+        "app/uninstalled", body, webhook_id=webhook_id, http=Client(raise_request_exception=False)
     )
     assert failing.status_code == 500 and not WebhookDelivery.objects.exists()
-    assert deliver("app/uninstalled", {"id": 1}, webhook_id=webhook_id).status_code == 200
+    assert deliver("app/uninstalled", body, webhook_id=webhook_id).status_code == 200
     assert calls == [SHOP, SHOP]
 
 
@@ -204,8 +245,10 @@ def test_app_uninstalled_deletes_the_token_stops_schedules_and_keeps_settings(de
     assert CustomerLink.objects.filter(shop=shop).count() == 2 and SyncRun.objects.count() == 1
     # A tick still queued somewhere runs nothing.
     assert tasks.scheduled_sync(SHOP, True) is None and SyncRun.objects.count() == 1
-    assert deliver("app/uninstalled", {"id": 1}).status_code == 200  # again (another delivery): harmless
-    assert deliver("app/uninstalled", {"id": 1}, shop="unknown-shop.myshopify.com").status_code == 200
+    again = {"id": 1, "myshopify_domain": SHOP}
+    assert deliver("app/uninstalled", again).status_code == 200  # again (another delivery): harmless
+    unknown = "unknown-shop.myshopify.com"
+    assert deliver("app/uninstalled", {"id": 2, "myshopify_domain": unknown}, shop=unknown).status_code == 200
 
 
 def test_customers_data_request_emails_the_merchant_what_the_app_holds(
