@@ -1,5 +1,6 @@
 """Shopify's privacy requests (issue 27 item 8): stored as rows, the queued task carrying only the row's id,
-idempotent, retried by the minute sweep until done, logged at ERROR after repeated failure."""
+idempotent, retried by the minute sweep until done, logged at ERROR and shown by /healthz after repeated
+failure."""
 
 import logging
 from datetime import timedelta
@@ -38,7 +39,7 @@ def failing(times: int, work):
 
 
 def test_a_failing_customers_redact_is_retried_until_done_without_personal_data_in_tasks(
-    deliver, synced_shop, run_tasks_inline, monkeypatch, caplog
+    client, deliver, synced_shop, run_tasks_inline, monkeypatch, caplog
 ):
     ann = CustomerLink.objects.get(email="ann@example.com")
     flaky = failing(3, compliance.erase_customer)
@@ -65,8 +66,15 @@ def test_a_failing_customers_redact_is_retried_until_done_without_personal_data_
         assert customer_id not in repr((task.name, task.args, task.kwargs))
     assert "ann@example.com" not in caplog.text  # the log names the error's type, not its text
 
+    health = client.get("/healthz")  # operators see it too
+    assert (
+        health.status_code == 503
+        and health.json()["queue"] == "privacy requests failing: 1 (see the ERROR logs)"
+    )
+
     make_retry_due()
     tasks.sweep_overdue()  # attempt 4 succeeds
+    assert client.get("/healthz").status_code == 200
     assert len(flaky.calls) == 4 and not ComplianceRequest.objects.exists()
     assert not CustomerLink.objects.filter(email="ann@example.com").exists()
     assert not OpenProblem.objects.filter(cin7_id=ann.cin7_id).exists()
