@@ -13,7 +13,7 @@ from django_q.models import OrmQ, Task
 from integration_app import tasks
 from integration_app.models import ComplianceRequest, CustomerLink, OpenProblem, Shop, SyncIssue
 from integration_app.webhooks import compliance
-from tests.conftest import SHOP
+from tests.conftest import SHOP, free_port
 from tests.integration_app.test_webhooks import customer_payload, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,22 @@ def test_a_failing_customers_redact_is_retried_until_done_without_personal_data_
     assert not CustomerLink.objects.filter(email="ann@example.com").exists()
     assert not OpenProblem.objects.filter(cin7_id=ann.cin7_id).exists()
     assert not SyncIssue.objects.filter(email="ann@example.com").exists()
+
+
+def test_a_data_request_whose_email_could_not_be_sent_is_sent_by_a_retry(
+    deliver, synced_shop, run_tasks_inline, settings
+):
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # an SMTP server that is down
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
+    assert deliver("customers/data_request", customer_payload(ann)).status_code == 200
+    request = ComplianceRequest.objects.get()
+    assert request.attempts == 1 and "ConnectionRefusedError" in request.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
+    make_retry_due()
+    tasks.sweep_overdue()
+    [report] = mail.outbox
+    assert "ann@example.com" in report.subject and not ComplianceRequest.objects.exists()
 
 
 def test_a_request_whose_worker_died_is_queued_again_once_its_lease_passed(deliver, synced_shop):
