@@ -42,9 +42,9 @@ def shopify_webhook(request):
         logger.info("Webhook %s ignored: topic not handled", topic)
         return HttpResponse(status=200)
     domain = signed_shop_domain(topic, payload)
-    if domain is None:
-        logger.warning("Webhook %s refused: the signed body names no shop", topic)
-        return JsonResponse({"error": "The body names no shop."}, status=400)
+    if domain is None or not _fits_topic(topic, payload):
+        logger.warning("Webhook %s refused: the signed body names no shop or is another topic's", topic)
+        return JsonResponse({"error": "The body names no shop, or does not fit the topic."}, status=400)
     header = request.headers.get("X-Shopify-Shop-Domain")
     if header is not None and clean_shop_domain(header.strip().lower()) != domain:
         logger.warning("Webhook %s for %s refused: X-Shopify-Shop-Domain names another shop", topic, domain)
@@ -69,6 +69,12 @@ def signed_shop_domain(topic: str, payload: dict) -> str | None:
         if domain is not None:
             return domain
     return None
+
+
+def _fits_topic(topic: str, payload: dict) -> bool:
+    """`X-Shopify-Topic` is not signed either: a captured customers/* body names its shop too, and must not
+    pass for a `shop/redact` (whose body is only `shop_id` and `shop_domain`, FACTS §3)."""
+    return not (topic == "shop/redact" and "customer" in payload)
 
 
 def _first_delivery(webhook_id: str, topic: str) -> bool:

@@ -138,6 +138,15 @@ def test_a_signed_delivery_replayed_with_another_shops_header_does_nothing(
     assert not WebhookDelivery.objects.exists() and not OrmQ.objects.exists()
 
 
+def test_a_customer_delivery_replayed_as_shop_redact_does_nothing(deliver, synced_shop, run_tasks_inline):
+    """The topic header is not signed either: a captured customers/redact body (naming the shop) replayed
+    with the topic `shop/redact` is refused."""
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    assert deliver("shop/redact", customer_payload(ann)).status_code == 400
+    assert Shop.objects.get(domain=SHOP).is_installed and CustomerLink.objects.count() == 2
+    assert not WebhookDelivery.objects.exists() and not ComplianceRequest.objects.exists()
+
+
 def test_the_shop_header_may_differ_in_case_only(deliver, synced_shop, run_tasks_inline):
     response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, shop=SHOP.upper())
     assert response.status_code == 200 and not Shop.objects.get().is_installed
