@@ -45,6 +45,8 @@ from .records import (
 )
 
 logger = logging.getLogger(__name__)
+# A webhook's credentials as Cin7 could echo them in an answer (FACTS §7): `"ExternalBearerToken": "…"`.
+_ECHOED_WEBHOOK_SECRET = re.compile(r'("External(?:BearerToken|Password)"\s*:\s*)"[^"]*"')
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 PAGE_LIMIT = 1000  # FACTS §3: Limit is 1-1000.
@@ -415,11 +417,12 @@ class Cin7Client:
         }
 
     def _scrub(self, text: str) -> str:
-        """`text` without the Account ID or API key, should Cin7 ever echo them (before any cut)."""
+        """`text` without the Account ID, the API key or a webhook's bearer token or password, should Cin7
+        ever echo them (before any cut)."""
         for secret in (self._account_id, self._api_key):
             if secret:
                 text = re.sub(re.escape(secret), "[redacted]", text, flags=re.IGNORECASE)
-        return text
+        return _ECHOED_WEBHOOK_SECRET.sub(r'\1"[redacted]"', text)
 
 
 def _error_model(payload) -> bool:

@@ -2,7 +2,7 @@
 
 from graphql import GraphQLError
 
-from .context import RequestContext
+from ..context import RequestContext
 
 MAX_NAME = 255
 

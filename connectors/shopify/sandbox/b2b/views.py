@@ -3,7 +3,11 @@
 import pycountry
 from graphql import GraphQLError
 
-from .b2b_store import (
+from ..context import RequestContext, iso
+from ..store import gid, gid_number
+from ..views import by_number, customer_view, variant_view
+from .store import (
+    MARKET,
     PAYMENT_TERMS_TEMPLATES,
     Catalog,
     Company,
@@ -11,13 +15,11 @@ from .b2b_store import (
     CompanyContact,
     CompanyContactRole,
     CompanyLocation,
+    Market,
     PriceList,
     RoleAssignment,
     money,
 )
-from .context import RequestContext, iso
-from .store import gid, gid_number
-from .views import by_number, customer_view, variant_view
 
 
 def terms_template_view(number: int) -> dict | None:
@@ -185,19 +187,70 @@ def company_address_view(address: CompanyAddress, company: Company) -> dict:
 
 def catalog_view(ctx: RequestContext, catalog: Catalog) -> dict:
     b2b = ctx.shop.b2b
-    locations = [b2b.locations[loc] for loc in catalog.location_ids]
     price_list = b2b.price_lists.get(catalog.price_list_id or "")
-    return {
-        "__typename": "CompanyLocationCatalog",
+    common = {
+        "__typename": catalog.kind,
         "id": catalog.id,
         "title": catalog.title,
         "status": catalog.status,
         "operations": [],
         "publication": None,
         "priceList": price_list_view(ctx, price_list) if price_list else None,
+    }
+    if catalog.kind == MARKET:
+        return common | _markets_of(ctx, [b2b.markets[m] for m in catalog.market_ids])
+    locations = [b2b.locations[loc] for loc in catalog.location_ids]
+    return common | {
         "companyLocationsCount": _count(len(locations)),
         "companyLocations": lambda info, query=None, sortKey=None, **page: ctx.page(
             locations, sort_key=by_number, view=lambda loc: location_view(ctx, loc), **page
+        ),
+    }
+
+
+def _markets_of(ctx: RequestContext, markets: list[Market]) -> dict:
+    """`MarketCatalog.markets(type:, status:)` and `marketsCount`."""
+
+    def wanted(type=None, status=None) -> list[Market]:
+        return [m for m in markets if type in (None, m.type) and status in (None, m.status)]
+
+    return {
+        "marketsCount": lambda info, limit=None, query=None, type=None, status=None: _count(
+            len(wanted(type, status))
+        ),
+        "markets": lambda info, type=None, status=None, **page: ctx.page(
+            wanted(type, status), sort_key=by_number, view=lambda m: market_view(ctx, m), **page
+        ),
+    }
+
+
+def market_view(ctx: RequestContext, market: Market) -> dict:
+    """A Market; `conditions.companyLocationsCondition` is its only condition type here (B2B.md)."""
+    b2b = ctx.shop.b2b
+    locations = [b2b.locations[loc] for loc in market.location_ids]
+    catalogs = b2b.catalogs_of_market(market.id)
+    condition = {
+        "applicationLevel": "SPECIFIED",
+        "companyLocations": lambda info, **page: ctx.page(
+            locations, sort_key=by_number, view=lambda loc: location_view(ctx, loc), **page
+        ),
+    }
+    return {
+        "__typename": "Market",
+        "id": market.id,
+        "name": market.name,
+        "handle": market.handle,
+        "status": market.status,
+        "type": market.type,
+        "conditions": {
+            "conditionTypes": ["COMPANY_LOCATION"] if locations else [],
+            "companyLocationsCondition": condition if locations else None,
+            "locationsCondition": None,
+            "regionsCondition": None,
+        },
+        "catalogsCount": _count(len(catalogs)),
+        "catalogs": lambda info, **page: ctx.page(
+            catalogs, sort_key=by_number, view=lambda c: catalog_view(ctx, c), **page
         ),
     }
 
@@ -274,6 +327,7 @@ def b2b_node_view(ctx: RequestContext, record) -> dict | None:
         Catalog: catalog_view,
         PriceList: price_list_view,
         RoleAssignment: assignment_view,
+        Market: market_view,
     }
     if isinstance(record, CompanyContactRole):
         return role_view(record)

@@ -1,5 +1,6 @@
-"""B2B records of one sandbox shop: companies, contacts, locations, roles, catalogs and price lists, the
-shop's B2B entitlement and plan, and the welcome emails sent. See B2B.md for what is modelled and why.
+"""B2B records of one sandbox shop: companies, contacts, locations, roles, catalogs (direct and market),
+price lists, B2B markets, the shop's plan and B2B entitlement, and the welcome emails sent. See B2B.md for
+what is modelled and why.
 
 Resolvers hold the sandbox lock; tests may read these records directly.
 """
@@ -23,6 +24,10 @@ PAYMENT_TERMS_TEMPLATES = (
 DEFAULT_ROLES = ("Location admin", "Ordering only")
 # Basic, Grow and Advanced may have 3 active B2B catalogs since April 2026; Plus has no limit (B2B.md).
 NON_PLUS_CATALOG_LIMIT = 3
+# help.shopify.com "Requirements and considerations for using B2B": 25 catalogs per company location.
+LOCATION_CATALOG_LIMIT = 25
+PLUS = "Shopify Plus"
+DIRECT, MARKET = "CompanyLocationCatalog", "MarketCatalog"  # a catalog's type, also its gid kind
 
 
 @dataclass
@@ -32,7 +37,13 @@ class B2BSettings:
     enabled: bool = True
     plan: str = "Grow"
     shopify_plus: bool = False
-    catalog_limit: int | None = NON_PLUS_CATALOG_LIMIT  # active COMPANY_LOCATION catalogs; None = no limit
+    catalog_limit: int | None = NON_PLUS_CATALOG_LIMIT  # active B2B catalogs (B2B.md); None = no limit
+
+    def set_plan(self, name: str) -> None:
+        """Bill the shop on plan `name` ("Shopify Plus", or "Basic", "Grow", "Advanced"), with its limits."""
+        self.shopify_plus = name in (PLUS, "Plus")
+        self.plan = PLUS if self.shopify_plus else name
+        self.catalog_limit = None if self.shopify_plus else NON_PLUS_CATALOG_LIMIT
 
 
 @dataclass
@@ -121,12 +132,33 @@ class PriceList:
 
 @dataclass
 class Catalog:
+    """A CompanyLocationCatalog (`location_ids`) or a MarketCatalog (`market_ids`), told apart by `kind`."""
+
     id: str
     title: str
     status: str
+    kind: str = DIRECT
     location_ids: list[str] = field(default_factory=list)
+    market_ids: list[str] = field(default_factory=list)
     price_list_id: str | None = None
     publication_id: str | None = None
+
+
+@dataclass
+class Market:
+    """A market; only company-location conditions are modelled (`location_ids`, an ordered set)."""
+
+    id: str
+    name: str
+    handle: str
+    status: str = "ACTIVE"
+    location_ids: dict[str, None] = field(default_factory=dict)
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @property
+    def type(self) -> str:
+        return "COMPANY_LOCATION" if self.location_ids else "NONE"
 
 
 class B2BState:
@@ -141,6 +173,7 @@ class B2BState:
         self.assignments: dict[str, RoleAssignment] = {}
         self.catalogs: dict[str, Catalog] = {}
         self.price_lists: dict[str, PriceList] = {}
+        self.markets: dict[str, Market] = {}
         self.welcome_emails: list[dict] = []
         # indexes, so a shop with 10k companies answers lookups in constant time
         self._external_ids: dict[tuple[str, str], str] = {}  # (kind, externalId) -> gid
@@ -175,25 +208,51 @@ class B2BState:
             "CompanyLocation": self.locations,
             "CompanyContactRole": self.roles,
             "CompanyContactRoleAssignment": self.assignments,
-            "CompanyLocationCatalog": self.catalogs,
+            DIRECT: self.catalogs,
+            MARKET: self.catalogs,
             "PriceList": self.price_lists,
+            "Market": self.markets,
         }
         return tables.get(kind or "", {}).get(global_id)
 
     def catalogs_of(self, location_id: str) -> list[Catalog]:
-        return [c for c in self.catalogs.values() if location_id in c.location_ids]
+        """The direct (company location) catalogs a location is assigned to."""
+        return [c for c in self.catalogs.values() if c.kind == DIRECT and location_id in c.location_ids]
 
-    def active_catalog_count(self) -> int:
-        return sum(c.status == "ACTIVE" for c in self.catalogs.values())
+    def catalogs_of_market(self, market_id: str) -> list[Catalog]:
+        return [c for c in self.catalogs.values() if market_id in c.market_ids]
+
+    def active_b2b_catalogs(self, catalogs: dict | None = None, markets: dict | None = None) -> set[str]:
+        """Ids of the ACTIVE catalogs that reach B2B buyers: direct ones, and market ones of a market with
+        company-location conditions. `catalogs`/`markets` replace records by id, to count a planned change."""
+        catalogs, markets = self.catalogs | (catalogs or {}), self.markets | (markets or {})
+        return {
+            c.id
+            for c in catalogs.values()
+            if c.status == "ACTIVE"
+            and (c.kind == DIRECT or any(markets[m].type == "COMPANY_LOCATION" for m in c.market_ids))
+        }
+
+    def pricing_catalogs(self, location_id: str) -> list[Catalog]:
+        """The catalogs pricing a buyer at `location_id`: its ACTIVE direct catalogs and the ACTIVE catalogs
+        of the ACTIVE markets whose company-location conditions list it."""
+        markets = {
+            m.id for m in self.markets.values() if m.status == "ACTIVE" and location_id in m.location_ids
+        }
+        found = self.catalogs_of(location_id)
+        found += [
+            c for c in self.catalogs.values() if c.kind == MARKET and markets.intersection(c.market_ids)
+        ]
+        return [c for c in found if c.status == "ACTIVE"]
 
     def contextual_price(self, variant: dict, location_id: str) -> Decimal:
-        """The price a buyer at `location_id` pays: the lowest fixed or adjusted price over the location's
-        ACTIVE catalogs with a price list, else the variant price."""
+        """The price a buyer at `location_id` pays: the lowest fixed or adjusted price over the catalogs
+        pricing the location that have a price list, else the variant price."""
         base = Decimal(variant["price"])
         candidates = []
-        for catalog in self.catalogs_of(location_id):
+        for catalog in self.pricing_catalogs(location_id):
             price_list = self.price_lists.get(catalog.price_list_id or "")
-            if catalog.status != "ACTIVE" or price_list is None:
+            if price_list is None:
                 continue
             fixed = price_list.fixed.get(variant["id"])
             candidates.append(fixed["price"] if fixed else adjusted(base, price_list))

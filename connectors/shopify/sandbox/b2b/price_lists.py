@@ -1,156 +1,14 @@
-"""B2B mutations on catalogs, price lists and fixed prices (B2B.md). A mutation answering userErrors
-changes nothing."""
+"""B2B mutations on price lists and their fixed prices (B2B.md). A mutation answering userErrors changes
+nothing."""
 
 from decimal import Decimal, InvalidOperation
 
-from graphql import GraphQLError
-
-from .b2b_access import MAX_NAME, error
-from .b2b_store import Catalog, PriceList
-from .b2b_views import catalog_view, price_list_view, price_view
-from .context import RequestContext, limit_input_array
-from .store import gid
-
-
-def catalog_create(ctx: RequestContext, input: dict) -> dict:
-    b2b = ctx.shop.b2b
-    location_ids = _context_locations(input["context"])
-    errors = _catalog_errors(ctx, input, None, ["input"])
-    errors += _location_id_errors(ctx, location_ids, ["input", "context", "companyLocationIds"])
-    if not errors and input["status"] == "ACTIVE":
-        errors += _limit_errors(ctx)
-    if errors:
-        return {"catalog": None, "userErrors": errors}
-    catalog = Catalog(
-        id=gid("CompanyLocationCatalog", ctx.shop.ids.next("CompanyLocationCatalog")),
-        title=input["title"].strip(),
-        status=input["status"],
-        location_ids=list(dict.fromkeys(location_ids)),
-        publication_id=input.get("publicationId"),
-    )
-    b2b.catalogs[catalog.id] = catalog
-    _attach(b2b, catalog, input.get("priceListId"))
-    return {"catalog": catalog_view(ctx, catalog), "userErrors": []}
-
-
-def catalog_update(ctx: RequestContext, id: str, input: dict) -> dict:
-    b2b = ctx.shop.b2b
-    catalog = b2b.catalogs.get(id)
-    if catalog is None:
-        return {"catalog": None, "userErrors": [error(["id"], "Catalog does not exist", "CATALOG_NOT_FOUND")]}
-    errors = _catalog_errors(ctx, input, catalog, ["input"])
-    location_ids = _context_locations(input["context"]) if input.get("context") is not None else None
-    if location_ids is not None:
-        errors += _location_id_errors(ctx, location_ids, ["input", "context", "companyLocationIds"])
-    if not errors and input.get("status") == "ACTIVE" and catalog.status != "ACTIVE":
-        errors += _limit_errors(ctx)
-    if errors:
-        return {"catalog": None, "userErrors": errors}
-    if input.get("title") is not None:
-        catalog.title = input["title"].strip()
-    if input.get("status") is not None:
-        catalog.status = input["status"]
-    if location_ids is not None:
-        catalog.location_ids = list(dict.fromkeys(location_ids))
-    if "publicationId" in input:
-        catalog.publication_id = input["publicationId"]
-    if "priceListId" in input:
-        _attach(b2b, catalog, input["priceListId"])
-    return {"catalog": catalog_view(ctx, catalog), "userErrors": []}
-
-
-def catalog_context_update(
-    ctx: RequestContext, catalogId: str, contextsToAdd=None, contextsToRemove=None
-) -> dict:
-    catalog = ctx.shop.b2b.catalogs.get(catalogId)
-    if catalog is None:
-        return {
-            "catalog": None,
-            "userErrors": [error(["catalogId"], "Catalog does not exist", "CATALOG_NOT_FOUND")],
-        }
-    if contextsToAdd is None and contextsToRemove is None:
-        message = "Contexts to add or remove must be provided."
-        return {"catalog": None, "userErrors": [error(None, message, "REQUIRES_CONTEXTS_TO_ADD_OR_REMOVE")]}
-    added = _context_locations(contextsToAdd) if contextsToAdd is not None else []
-    removed = _context_locations(contextsToRemove) if contextsToRemove is not None else []
-    errors = _location_id_errors(ctx, added, ["contextsToAdd", "companyLocationIds"])
-    errors += _location_id_errors(ctx, removed, ["contextsToRemove", "companyLocationIds"])
-    if errors:
-        return {"catalog": None, "userErrors": errors}
-    gone = set(removed)
-    catalog.location_ids = list(dict.fromkeys([*(i for i in catalog.location_ids if i not in gone), *added]))
-    return {"catalog": catalog_view(ctx, catalog), "userErrors": []}
-
-
-def _context_locations(context: dict) -> list[str]:
-    """The company location ids of a CatalogContextInput; markets are not modelled."""
-    if context.get("marketIds"):
-        raise GraphQLError("The Shopify sandbox does not implement market catalogs (marketIds).")
-    location_ids = context.get("companyLocationIds")
-    limit_input_array(location_ids or [], "companyLocationIds")
-    return list(location_ids or [])
-
-
-def _catalog_errors(ctx, data: dict, catalog: Catalog | None, path: list[str]) -> list:
-    b2b, errors = ctx.shop.b2b, []
-    if not b2b.settings.catalog_limit and b2b.settings.catalog_limit is not None:
-        message = "This shop's plan does not include B2B catalogs."
-        errors.append(error(None, message, "COMPANY_LOCATION_CATALOG_STATUS_PLAN"))
-    title = data.get("title")
-    if (catalog is None or "title" in data) and not (title or "").strip():
-        errors.append(error([*path, "title"], "Title can't be blank", "BLANK"))
-    elif title and len(title) > MAX_NAME:
-        errors.append(
-            error([*path, "title"], f"Title is too long (maximum is {MAX_NAME} characters)", "TOO_LONG")
-        )
-    elif title and any(c.title == title.strip() and c is not catalog for c in b2b.catalogs.values()):
-        errors.append(error([*path, "title"], "Title has already been taken", "TAKEN"))
-    price_list_id = data.get("priceListId")
-    if price_list_id is not None:
-        price_list = b2b.price_lists.get(price_list_id)
-        if price_list is None:
-            errors.append(error([*path, "priceListId"], "Price list not found.", "PRICE_LIST_NOT_FOUND"))
-        elif price_list.catalog_id not in (None, catalog.id if catalog else None):
-            errors.append(error([*path, "priceListId"], "Price list has already been taken", "TAKEN"))
-    return errors
-
-
-def _location_id_errors(ctx, location_ids: list[str], path: list[str]) -> list:
-    return [
-        error(
-            [*path, str(i)], f"Company location does not exist: {location_id}", "COMPANY_LOCATION_NOT_FOUND"
-        )
-        for i, location_id in enumerate(location_ids)
-        if location_id not in ctx.shop.b2b.locations
-    ]
-
-
-def _limit_errors(ctx) -> list:
-    """The plan's active B2B catalog limit. The 2026-01 enum has no B2B_CATALOG_LIMIT_REACHED (added in a
-    later version), so the code is null there; the message is the one shopify.dev gives (B2B.md)."""
-    settings, b2b = ctx.shop.b2b.settings, ctx.shop.b2b
-    if settings.catalog_limit is None or b2b.active_catalog_count() < settings.catalog_limit:
-        return []
-    return [
-        error(["input"], "You've reached the maximum number of B2B catalogs allowed for your plan.", None)
-    ]
-
-
-def _attach(b2b, catalog: Catalog, price_list_id: str | None) -> None:
-    """Link a catalog and a price list both ways, unlinking what either was linked to."""
-    previous = b2b.price_lists.get(catalog.price_list_id or "")
-    if previous is not None:
-        previous.catalog_id = None
-    catalog.price_list_id = price_list_id
-    price_list = b2b.price_lists.get(price_list_id or "")
-    if price_list is not None:
-        old = b2b.catalogs.get(price_list.catalog_id or "")
-        if old is not None and old is not catalog:
-            old.price_list_id = None
-        price_list.catalog_id = catalog.id
-
-
-# --- price lists ---
+from ..context import RequestContext, limit_input_array
+from ..store import gid
+from .access import error
+from .catalogs import attach
+from .store import PriceList
+from .views import price_list_view, price_view
 
 
 def price_list_create(ctx: RequestContext, input: dict) -> dict:
@@ -170,7 +28,7 @@ def price_list_create(ctx: RequestContext, input: dict) -> dict:
     )
     b2b.price_lists[price_list.id] = price_list
     if input.get("catalogId"):
-        _attach(b2b, b2b.catalogs[input["catalogId"]], price_list.id)
+        attach(b2b, b2b.catalogs[input["catalogId"]], price_list.id)
     return {"priceList": price_list_view(ctx, price_list), "userErrors": []}
 
 
@@ -198,9 +56,9 @@ def price_list_update(ctx: RequestContext, id: str, input: dict) -> dict:
     if "catalogId" in input:
         old = b2b.catalogs.get(price_list.catalog_id or "")
         if old is not None:
-            _attach(b2b, old, None)
+            attach(b2b, old, None)
         if input["catalogId"]:
-            _attach(b2b, b2b.catalogs[input["catalogId"]], price_list.id)
+            attach(b2b, b2b.catalogs[input["catalogId"]], price_list.id)
     return {"priceList": price_list_view(ctx, price_list), "userErrors": []}
 
 
