@@ -8,7 +8,7 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from connectors.shopify import admin as admin_module
+from connectors.shopify import bulk as bulk_module
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient, RetryPolicy
 from connectors.shopify.documents import document
@@ -241,7 +241,7 @@ def test_a_corrupt_bulk_file_falls_back_to_paging(sandbox, clock, shop, monkeypa
         shop.add_product(f"P{n}", variants=[{"sku": f"P-{n}"}])
     api = admin_for(sandbox, clock)
     monkeypatch.setattr(
-        admin_module.requests,
+        bulk_module.requests,
         "get",
         lambda url, timeout: scripted_reply(200, text='{"id": "gid://x"}\n{"id": '),
     )
