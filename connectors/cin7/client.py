@@ -62,16 +62,7 @@ class Cin7Client:
         session: requests.Session | None = None,
         page_size: int | None = None,
     ):
-        self._transport = Cin7Transport(
-            account_id,
-            api_key,
-            base_url=base_url,
-            pacer=pacer,
-            clock=clock,
-            timeout=timeout,
-            retry=retry,
-            session=session,
-        )
+        self._transport = Cin7Transport(account_id, api_key, base_url, pacer, clock, timeout, retry, session)
         self._page_size = page_size  # test-only: caps the first pass's Limit to page through small data
         self.pacing_key = self._transport.pacing_key
         self.stats = self._transport.stats

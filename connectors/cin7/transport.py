@@ -57,7 +57,6 @@ class Cin7Transport:
         self,
         account_id: str,
         api_key: str,
-        *,
         base_url: str,
         pacer: Pacer,
         clock=SYSTEM_CLOCK,
