@@ -148,16 +148,8 @@ class ShopifyAdmin:
 
     def managed_customers(self, customer_ids: Iterable[str]) -> dict[str, ManagedCustomer]:
         """What Shopify holds of the app-managed fields of these customers (those that still exist)."""
-        ids = list(dict.fromkeys(customer_ids))
-        found: dict[str, ManagedCustomer] = {}
-        for start in range(0, len(ids), MANAGED_PER_QUERY):
-            data = self.client.execute(
-                document("customer_managed_fields"), {"ids": ids[start : start + MANAGED_PER_QUERY]}
-            )
-            for node in data.get("nodes") or []:
-                if node and node.get("id"):
-                    found[node["id"]] = _managed(node)
-        return found
+        nodes = self._nodes("customer_managed_fields", customer_ids, MANAGED_PER_QUERY)
+        return {node["id"]: _managed(node) for node in nodes}
 
     def create_customer(self, customer_input: dict) -> CustomerResult:
         payload = self.client.execute(document("customer_create"), {"input": customer_input})[
@@ -185,14 +177,15 @@ class ShopifyAdmin:
 
     def customer_states(self, customer_ids: Iterable[str]) -> dict[str, str]:
         """`state` (ENABLED, INVITED, DISABLED, DECLINED) of each customer that still exists."""
-        ids = list(dict.fromkeys(customer_ids))
-        states: dict[str, str] = {}
-        for start in range(0, len(ids), NODES_PER_QUERY):
-            data = self.client.execute(
-                document("customer_states"), {"ids": ids[start : start + NODES_PER_QUERY]}
-            )
-            states.update({n["id"]: n["state"] for n in data.get("nodes") or [] if n and n.get("id")})
-        return states
+        nodes = self._nodes("customer_states", customer_ids, NODES_PER_QUERY)
+        return {node["id"]: node["state"] for node in nodes}
+
+    def _nodes(self, name: str, ids: Iterable[str], per_query: int) -> Iterator[dict]:
+        """The nodes that still exist among `ids` (each asked once), read by document `name` in batches."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), per_query):
+            data = self.client.execute(document(name), {"ids": unique[start : start + per_query]})
+            yield from (node for node in data.get("nodes") or [] if node and node.get("id"))
 
     # Metafields ---------------------------------------------------------------------------------------
     def set_metafields(self, writes: list[MetafieldWrite]) -> dict[int, tuple[UserError, ...]]:
