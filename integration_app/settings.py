@@ -136,7 +136,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
-# The app sets no session cookie; the OAuth state cookie is set per response (see auth/oauth.py) with
+# The app sets no session cookie; the OAuth state cookie is set per response (see install/oauth.py) with
 # SameSite=Lax, because it only travels on the top-level redirect back from Shopify.
 CSRF_TRUSTED_ORIGINS = [APP_URL] if APP_HOST else []
 X_FRAME_OPTIONS = "DENY"

@@ -6,7 +6,7 @@ from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient
 
-from .auth.tokens import access_token, mark_token_invalid
+from .install.tokens import access_token, mark_token_invalid
 from .models import Shop
 
 

@@ -2,98 +2,38 @@
 
 import logging
 import os
-import re
 import socket
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
-from django_q.models import Task
 from django_q.tasks import async_task
 
 from syncs.invites import send_due_invites
 from syncs.runner import execute
 
-from . import cin7_deliveries, cin7_webhooks, scheduling
+from . import cin7_registration, scheduling
 from .models import (
-    CustomerLink,
-    OAuthState,
-    OpenProblem,
     RunKind,
     RunTrigger,
     Shop,
-    SyncIssue,
 )
-from .notifications import send_customer_data_report
 from .shopify_api import admin_api
 from .sync_control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
+from .webhooks import cin7, compliance
 
 logger = logging.getLogger(__name__)
 
 
-def _customer_gid(payload: dict) -> str:
-    customer_id = (payload.get("customer") or {}).get("id")
-    return f"gid://shopify/Customer/{customer_id}" if customer_id else ""
-
-
-def _customer_links(shop: Shop, payload: dict):
-    customer = payload.get("customer") or {}
-    email = (customer.get("email") or "").strip().lower()
-    match = Q(shopify_id=_customer_gid(payload)) if _customer_gid(payload) else Q(pk__in=[])
-    if email:
-        match |= Q(email=email)
-    return CustomerLink.objects.filter(shop=shop).filter(match), email
-
-
 def customer_data_request(domain: str, payload: dict) -> None:
-    """customers/data_request: email the merchant what the app holds about the customer."""
-    shop = Shop.objects.filter(domain=domain).first()
-    if shop is None:
-        return
-    links, email = _customer_links(shop, payload)
-    links = list(links)
-    about = _about_customer([link.cin7_id for link in links], email)
-    send_customer_data_report(
-        shop,
-        email or _customer_gid(payload),
-        links,
-        problems=list(OpenProblem.objects.filter(shop=shop).filter(about)),
-        issue_count=SyncIssue.objects.filter(run__shop=shop).filter(about).count(),
-    )
-
-
-def _about_customer(cin7_ids: list[str], email: str) -> Q:
-    """Rows about the customer: by the linked Cin7 IDs, or by the email (issues of unlinked records)."""
-    return Q(cin7_id__in=[i for i in cin7_ids if i]) | (Q(email=email) if email else Q(pk__in=[]))
+    compliance.report_customer_data(domain, payload)
 
 
 def redact_customer(domain: str, payload: dict) -> None:
-    """customers/redact: delete the app's records of one customer (link, open problems, issue rows)."""
-    shop = Shop.objects.filter(domain=domain).first()
-    if shop is None:
-        return
-    links, email = _customer_links(shop, payload)
-    cin7_ids = list(links.values_list("cin7_id", flat=True))
-    deleted = links.delete()[0]
-    about_customer = _about_customer(cin7_ids, email)
-    OpenProblem.objects.filter(shop=shop).filter(about_customer).delete()
-    SyncIssue.objects.filter(run__shop=shop).filter(about_customer).delete()
-    logger.info("Redacted customer data on %s (%s links)", domain, deleted)
+    compliance.erase_customer(domain, payload)
 
 
 def redact_shop(domain: str) -> None:
-    """shop/redact: delete everything the app holds about the shop, its install records too (its Cin7
-    webhook registrations first, while the credentials to delete them are still there). Webhook delivery
-    ids stay: they name no shop, and keep a replay of this delivery from being applied again."""
-    shop = Shop.objects.filter(domain=domain).first()
-    if shop is not None:
-        cin7_webhooks.unregister(shop)
-    deleted, _ = Shop.objects.filter(domain=domain).delete()
-    deleted += OAuthState.objects.filter(shop_domain=domain).delete()[0]
-    # The task history: the app's task names and schedule names (a task's group) carry the domain as a word.
-    named = rf"(^| ){re.escape(domain)}( |$)"
-    deleted += Task.objects.filter(Q(name__regex=named) | Q(group__regex=named)).delete()[0]
-    logger.info("Redacted shop %s (%s rows)", domain, deleted)
+    compliance.erase_shop(domain)
 
 
 def execute_run(run_id: int) -> dict | None:
@@ -119,9 +59,9 @@ def _after_run(run) -> None:
     """Cin7 webhooks: deliveries that came during the run get theirs; a full run re-checks the
     registrations (Cin7 deactivates one after 6 failed deliveries). Never fails the finished run."""
     try:
-        cin7_deliveries.after_run(run.shop_id)
+        cin7.after_run(run.shop_id)
         if run.full and not run.dry_run:
-            cin7_webhooks.ensure(run.shop)
+            cin7_registration.ensure(run.shop)
     except Exception:
         logger.exception("Cin7 webhook upkeep after run %s failed", run.pk)
 

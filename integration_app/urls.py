@@ -1,18 +1,21 @@
 from django.conf import settings
 from django.urls import path
 
-from . import api, cin7_deliveries, embedded, health, webhooks
-from .auth import oauth
+from . import health
+from .api import views as api
+from .install import oauth
+from .pages import embedded
+from .webhooks import cin7, shopify
 
-handler404 = "integration_app.api.not_found"
+handler404 = "integration_app.api.views.not_found"
 
 urlpatterns = [
     path("", embedded.app_home, name="app_home"),
     path("auth/session-token", embedded.bounce, name="bounce"),
     path("auth/install", oauth.install, name="install"),
     path("auth/callback", oauth.callback, name="callback"),
-    path("webhooks/shopify", webhooks.shopify_webhook, name="shopify_webhook"),
-    path("webhooks/cin7/<str:key>", cin7_deliveries.cin7_webhook, name="cin7_webhook"),
+    path("webhooks/shopify", shopify.shopify_webhook, name="shopify_webhook"),
+    path("webhooks/cin7/<str:key>", cin7.cin7_webhook, name="cin7_webhook"),
     path("healthz", health.healthz, name="healthz"),
     path("api/settings", api.settings_view, name="api_settings"),
     path("api/settings/test-connection", api.test_connection_view, name="api_test_connection"),
@@ -27,7 +30,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     # Standalone development mode (the demo's --serve): the page outside the Shopify admin, local tokens.
-    from . import standalone
+    from .pages import standalone
 
     urlpatterns += [
         path("dev/standalone", standalone.standalone_page, name="dev_standalone"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.errors import ShopifyAuthError, ShopifyError
+from integration_app.install.setup import refresh_shop_facts
 from integration_app.models import (
     MAX_INVITE_ATTEMPTS,
     CompanyLink,
@@ -21,8 +22,7 @@ from integration_app.models import (
     Shop,
     SyncSettings,
 )
-from integration_app.notifications import send_welcome_email
-from integration_app.shop_setup import refresh_shop_facts
+from integration_app.notifications.emails import send_welcome_email
 
 from .issues import Code, Issue
 

@@ -9,6 +9,7 @@ from connectors.cin7.errors import Cin7CredentialsError, Cin7Error, Cin7RecordEr
 from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.errors import ShopifyAuthError, ShopifyError
 from integration_app.cin7_api import cin7_client
+from integration_app.install.setup import refresh_shop_facts
 from integration_app.models import (
     CustomerLink,
     OpenProblem,
@@ -19,8 +20,7 @@ from integration_app.models import (
     SyncRun,
     SyncSettings,
 )
-from integration_app.notifications import notify_after_run
-from integration_app.shop_setup import refresh_shop_facts
+from integration_app.notifications.emails import notify_after_run
 from integration_app.shopify_api import admin_api
 
 from . import invites

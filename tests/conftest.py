@@ -115,8 +115,8 @@ def sandboxes(settings, cin7_server, shopify_sandbox, sandbox_shop):
 @pytest.fixture
 def installed_shop(db, sandboxes, shopify_sandbox):
     """A shop with a (non-expiring) token, its facts read, Cin7 connected and `b2b` customers in scope."""
+    from integration_app.install.setup import after_install
     from integration_app.models import Cin7Connection, Shop, SyncSettings
-    from integration_app.shop_setup import after_install
 
     shop = Shop.objects.create(domain=SHOP, access_token=shopify_sandbox.issue_token(SHOP))
     assert after_install(shop)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET
+from integration_app.bench.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET
 from tests.processes import run_python
 
 ROOT = Path(__file__).resolve().parent.parent

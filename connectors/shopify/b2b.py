@@ -1,13 +1,16 @@
-"""The Shopify B2B operations the app uses (contract §3 "Native B2B"), over `GraphQLClient`.
+"""The Shopify B2B operations the app uses (contract §3 "Native B2B", "B2B prices below Plus"), over
+`GraphQLClient`: companies, locations, direct catalogs (Plus), B2B markets and market catalogs (all plans).
 
-Every write returns Shopify's `userErrors` (empty = applied). Limits: array inputs take at most 250 items
-(https://shopify.dev/api/usage/limits, FACTS §4 "Limits"), so fixed prices go 250 per call.
+Every write returns Shopify's `userErrors` (empty = applied) with their codes. Limits: array inputs take at
+most 250 items (https://shopify.dev/api/usage/limits, FACTS §4 "Limits"), so fixed prices and market
+location conditions go 250 per call. Markets need the `read_markets`/`write_markets` scopes.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .admin import _user_errors
+from .b2b_markets import MarketOperations
 from .client import GraphQLClient
 from .documents import document
 from .records import UserError
@@ -25,10 +28,12 @@ class B2BFacts:
     plan: str
     currency: str
     templates: tuple[dict, ...]
+    shopify_plus: bool = False  # direct catalogs per location (Plus) or B2B markets (below Plus)
+    catalogs_enabled: bool = False
 
 
-class B2BAdmin:
-    """One shop's B2B surface: companies, locations, contacts, catalogs, price lists."""
+class B2BAdmin(MarketOperations):
+    """One shop's B2B surface: companies, locations, contacts, catalogs, price lists, B2B markets."""
 
     def __init__(self, client: GraphQLClient):
         self.client = client
@@ -48,6 +53,8 @@ class B2BAdmin:
             plan=plan,
             currency=shop.get("currencyCode") or "",
             templates=tuple(data.get("paymentTermsTemplates") or ()),
+            shopify_plus=bool((shop.get("plan") or {}).get("shopifyPlus")),
+            catalogs_enabled=bool((b2b.get("catalogs") or {}).get("enabled")),
         )
 
     # Companies ----------------------------------------------------------------------------------------

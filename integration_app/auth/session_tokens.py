@@ -12,10 +12,10 @@ from shopify import session_token
 
 from connectors.shopify.errors import ShopifyError, ShopifyUnavailableError
 
+from ..install.setup import after_install
+from ..install.tokens import install_from_session_token
 from ..models import Shop
 from ..shop_domains import clean_shop_domain
-from ..shop_setup import after_install
-from .tokens import install_from_session_token
 
 logger = logging.getLogger(__name__)
 

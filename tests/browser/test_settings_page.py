@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from integration_app.issue_texts import ISSUE_TITLES
 from integration_app.models import (
     Cin7Connection,
     CustomerLink,
@@ -17,7 +18,6 @@ from integration_app.models import (
     SyncRun,
     SyncSettings,
 )
-from integration_app.presenters import ISSUE_TITLES
 from syncs.issues import FIXES, Code
 from tests.browser.conftest import screenshot, toasts
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP

@@ -10,9 +10,10 @@ import pytest
 from django.db import connection
 from django_q.models import OrmQ, Schedule
 
-from integration_app import cin7_deliveries, tasks
+from integration_app import tasks
 from integration_app.models import Cin7Webhooks, RunStatus, Shop, SyncRun
 from integration_app.sync_control import start_run
+from integration_app.webhooks import cin7 as cin7_deliveries
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync
 
@@ -119,7 +120,7 @@ def test_a_full_run_reactivates_what_cin7_deactivated(api, installed_shop, cin7_
 
 
 def test_uninstall_deletes_the_registrations(api, installed_shop, cin7_account):
-    from integration_app.webhook_handlers import app_uninstalled
+    from integration_app.webhooks.shopify import app_uninstalled
 
     save_credentials(api)
     hooks = hooks_of(installed_shop)
@@ -183,7 +184,7 @@ def test_a_delivery_answers_fast_and_only_queues_a_run_of_its_kind(api, client, 
     response = deliver(client, hooks, event="Product/Updated")
     assert response.status_code == 200 and time.perf_counter() - started < 1.0
     assert not SyncRun.objects.exists()  # nothing runs in the request
-    assert [q.task["func"] for q in OrmQ.objects.all()] == ["integration_app.cin7_deliveries.wake_task"]
+    assert [q.task["func"] for q in OrmQ.objects.all()] == ["integration_app.webhooks.cin7.wake_task"]
     results = run_queued_tasks()
     run = SyncRun.objects.get()
     assert (run.kind, run.full, run.trigger) == ("pricing", False, "webhook")

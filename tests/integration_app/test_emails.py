@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from connectors.clock import VirtualClock
 from integration_app.models import Cin7Connection, OpenProblem, Shop, ShopSyncState, SyncSettings
-from integration_app.notifications import notify_after_run
+from integration_app.notifications.emails import notify_after_run
 from tests.conftest import CIN7_KEY, SHOP, free_port
 from tests.helpers import b2b_customer, run_sync
 
@@ -204,7 +204,7 @@ def test_each_kind_of_trouble_has_its_own_email(
 
 
 def test_every_issue_code_has_a_title_and_a_fix_for_the_merchant():
-    from integration_app.presenters import ISSUE_TITLES
+    from integration_app.issue_texts import ISSUE_TITLES
     from syncs.issues import FIXES, Code
 
     assert set(ISSUE_TITLES) == set(FIXES) == set(Code)
@@ -213,7 +213,7 @@ def test_every_issue_code_has_a_title_and_a_fix_for_the_merchant():
 
 
 def test_the_welcome_email_names_the_shop_the_buyer_and_the_sign_in_address(shop, mailbox):
-    from integration_app.notifications import send_welcome_email
+    from integration_app.notifications.emails import send_welcome_email
 
     send_welcome_email(shop, "buyer@example.com")
     [message] = mailbox.messages

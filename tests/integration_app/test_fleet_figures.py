@@ -1,6 +1,6 @@
-"""The fleet benchmark's figures (integration_app.fleet.figures): pure functions over run records."""
+"""The fleet benchmark's figures (integration_app.bench.fleet.figures): pure functions over run records."""
 
-from integration_app.fleet.figures import (
+from integration_app.bench.fleet.figures import (
     Run,
     lags,
     longest_gaps,
@@ -58,7 +58,7 @@ def test_peak_calls_per_minute_uses_a_rolling_window_per_account():
 
 
 def test_verdicts_fail_on_a_missed_interval_an_overlap_a_limit_breach_or_a_long_gap_after_a_kill():
-    from integration_app.fleet.bench import verdicts
+    from integration_app.bench.fleet.report import verdicts
 
     good = {
         "shop_intervals": 10, "shop_intervals_missed": 0, "overlapping_runs": 0, "cin7_429": 0,

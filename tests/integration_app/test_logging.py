@@ -12,7 +12,7 @@ import requests
 from django.utils import timezone
 
 from connectors.clock import VirtualClock
-from integration_app.auth.tokens import access_token
+from integration_app.install.tokens import access_token
 from integration_app.logging import JsonFormatter, RedactSecretsFilter, redact
 from integration_app.models import Cin7Connection, Shop, SyncRun
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP, free_port

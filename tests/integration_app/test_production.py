@@ -27,9 +27,9 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.urls import resolve
 
-from integration_app import webhooks
-from integration_app.auth import oauth
-from integration_app.webhook_handlers import HANDLED_TOPICS
+from integration_app.install import oauth
+from integration_app.webhooks import shopify as webhooks
+from integration_app.webhooks.shopify import HANDLED_TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

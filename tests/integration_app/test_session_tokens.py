@@ -125,7 +125,7 @@ def test_expiring_token_is_refreshed_before_expiry_under_the_lock(
 ):
     from django.utils import timezone
 
-    from integration_app.auth.tokens import access_token
+    from integration_app.install.tokens import access_token
 
     client.get("/api/settings", **bearer(shopify_sandbox.mint_session_token(SHOP)))
     shop = Shop.objects.get(domain=SHOP)
@@ -147,7 +147,7 @@ def test_expiring_token_is_refreshed_before_expiry_under_the_lock(
 
 
 def test_non_expiring_token_is_accepted(db, sandboxes, shopify_sandbox, sandbox_shop):
-    from integration_app.auth.tokens import access_token
+    from integration_app.install.tokens import access_token
 
     shop = Shop.objects.create(domain=SHOP, access_token=shopify_sandbox.issue_token(SHOP))
     assert shop.has_usable_token and not shop.token_needs_refresh

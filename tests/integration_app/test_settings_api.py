@@ -5,8 +5,8 @@ import json
 import pytest
 from django_q.models import Schedule
 
+from integration_app.api.forms import clean_settings
 from integration_app.models import Cin7Connection, Shop, SyncSettings
-from integration_app.settings_form import clean_settings
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.http import Http404
 from django.test import RequestFactory
 
-from integration_app import standalone
 from integration_app.auth.session_tokens import shop_from_session_token
+from integration_app.pages import standalone
 from tests.conftest import SHOP
 
 pytestmark = pytest.mark.django_db

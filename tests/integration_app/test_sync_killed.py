@@ -13,7 +13,7 @@ import time
 import pytest
 from django.conf import settings
 
-from integration_app.fleet.bench import start_cluster, stop_clusters
+from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer
 from tests.processes import run_python, stop
@@ -29,7 +29,7 @@ import django
 django.setup()
 from django.core.management import call_command
 from integration_app.models import Cin7Connection, Shop, SyncSettings
-from integration_app.shop_setup import after_install
+from integration_app.install.setup import after_install
 
 call_command("migrate", verbosity=0)
 account, key, *shops = sys.argv[1:]

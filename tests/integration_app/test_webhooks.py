@@ -16,7 +16,8 @@ from django.test import Client
 from django_q.models import OrmQ, Schedule
 from django_q.tasks import async_task
 
-from integration_app import scheduling, tasks, webhook_handlers, webhooks
+from integration_app import scheduling, tasks
+from integration_app.install.setup import after_install
 from integration_app.models import (
     Cin7Connection,
     CustomerLink,
@@ -28,7 +29,7 @@ from integration_app.models import (
     SyncSettings,
     WebhookDelivery,
 )
-from integration_app.shop_setup import after_install
+from integration_app.webhooks import shopify as webhooks
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync
 from tests.integration_app.test_install import approve, start_install
@@ -110,7 +111,7 @@ def test_a_bad_hmac_is_refused_before_the_body_is_read(deliver, installed_shop, 
     parsed = []
     monkeypatch.setattr(webhooks.json, "loads", lambda *a, **k: parsed.append(a) or {})
     handled = []
-    monkeypatch.setitem(webhook_handlers.HANDLERS, "app/uninstalled", lambda *a: handled.append(a))
+    monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", lambda *a: handled.append(a))
     response = deliver("app/uninstalled", {"id": 1}, signature=signature)
     assert response.status_code == 401
     assert parsed == [] and handled == [] and not WebhookDelivery.objects.exists()
@@ -176,7 +177,7 @@ def test_a_delivery_whose_handler_failed_is_handled_when_shopify_retries(
         if len(calls) == 1:
             raise RuntimeError("database hiccup")
 
-    monkeypatch.setitem(webhook_handlers.HANDLERS, "app/uninstalled", flaky)
+    monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", flaky)
     webhook_id = str(uuid.uuid4())
     failing = deliver(
         "app/uninstalled", {"id": 1}, webhook_id=webhook_id, http=Client(raise_request_exception=False)

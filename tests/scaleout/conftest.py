@@ -1,10 +1,11 @@
-"""Real servers for the scale-out tests: PostgreSQL and Redis from `integration_app.fleet.servers`, each on
-a free loopback port, stopped and deleted afterwards. Missing binaries FAIL the test with a clear message:
-CI installs them (scripts/dev test), and a skipped scale-out test would hide a broken production path."""
+"""Real servers for the scale-out tests: PostgreSQL and Redis from `integration_app.bench.fleet.servers`,
+each on a free loopback port, stopped and deleted afterwards. Missing binaries FAIL the test with a clear
+message: CI installs them (scripts/dev test), and a skipped scale-out test would hide a broken production
+path."""
 
 import pytest
 
-from integration_app.fleet import servers
+from integration_app.bench.fleet import servers
 
 
 @pytest.fixture(scope="module")

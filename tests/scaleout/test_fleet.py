@@ -5,8 +5,10 @@ incremental runs to check freshness; `bench_fleet` measures it.)"""
 
 import pytest
 
-from integration_app.fleet.bench import Options, report, run_fleet, verdicts
-from integration_app.fleet.servers import ServerError
+from integration_app.bench.fleet.bench import run_fleet
+from integration_app.bench.fleet.options import Options
+from integration_app.bench.fleet.report import report, verdicts
+from integration_app.bench.fleet.servers import ServerError
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.shopify.sandbox import ShopifySandbox
-from integration_app.fleet.bench import start_cluster, stop_clusters
+from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.helpers import b2b_customer
 from tests.processes import last_json_line, run_python
 
@@ -95,8 +95,11 @@ def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(
     timings = {}
     cin7, shopify, shops = sandboxes
     env = production_env(postgres_server, redis_server, cin7, shopify)
-    setup = run_python("-m", "tests.scaleout.setup_shops", env=env, stdin=json.dumps(shops))
-    assert last_json_line(setup.stdout) == {"shops": SHOPS, "schedules": 2 * SHOPS}
+    # The shops' default interval; every first (full) run due at once.
+    plan = {"interval_minutes": 15, "lead_seconds": -1, "spread_seconds": 0, "shops": shops}
+    setup = run_python("-m", "integration_app.bench.fleet.setup", env=env, stdin=json.dumps(plan))
+    prepared = last_json_line(setup.stdout)
+    assert (prepared["shops"], prepared["schedules"]) == (SHOPS, 2 * SHOPS)
 
     timings["setup"] = time.monotonic() - started
     logs = [tmp_path / "qcluster-1.log", tmp_path / "qcluster-2.log"]

@@ -78,7 +78,7 @@ def b2b_shop(installed_shop, cin7_account, sandbox_shop):
             )
         ),
     }
-    sandbox_shop.b2b.settings.catalog_limit = None
+    sandbox_shop.set_plan("Shopify Plus")  # direct catalogs per tier and customer need Plus
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
     return ids
 

@@ -18,7 +18,7 @@ def welcomed_by_the_app(smtp_server) -> list[str]:
 @pytest.fixture
 def b2b_on(installed_shop, sandbox_shop):
     sandbox_shop.customer_accounts = "NEW_CUSTOMER_ACCOUNTS"
-    sandbox_shop.b2b.settings.catalog_limit = None
+    sandbox_shop.set_plan("Shopify Plus")  # direct catalogs per tier and customer need Plus
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
     return installed_shop
 

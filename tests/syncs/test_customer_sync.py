@@ -349,8 +349,8 @@ def test_cin7_email_change_to_a_taken_email_is_reported_and_retried_on_full_runs
 
 
 def test_a_running_sync_reports_where_it_is(installed_shop, cin7_account):
+    from integration_app.api.presenters import run_payload
     from integration_app.models import SyncRun
-    from integration_app.presenters import run_payload
 
     for n in range(3):
         cin7_account.add_customer(b2b_customer(f"P {n}", f"p{n}@example.com", phone=None))

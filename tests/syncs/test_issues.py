@@ -51,7 +51,7 @@ def test_record_problems_are_issues_and_the_rest_syncs(installed_shop, cin7_acco
 
 
 def _run_api_issues(run):
-    from integration_app.presenters import run_payload
+    from integration_app.api.presenters import run_payload
 
     return run_payload(run, issues=True)["issues"]
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from graphql import GraphQLError, GraphQLSchema
 
+from .extensions import Extensions
 from .paging import connection
 from .store import SandboxShop
 
@@ -22,6 +23,7 @@ class RequestContext:
     base_url: str
     bulk_delay: float = 0.0
     bulk: bool = False
+    extensions: Extensions = field(default_factory=Extensions)
     search_warnings: list[dict] = field(default_factory=list)
 
     def page(self, items, *, sort_key, view, **arguments) -> dict:

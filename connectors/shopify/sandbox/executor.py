@@ -18,6 +18,7 @@ from graphql.utilities import get_operation_ast
 from ..schema.gate import variable_deprecations
 from .context import RequestContext
 from .cost import MAX_QUERY_COST, QueryCost, SelectionWalker
+from .extensions import Extensions
 from .mutations import mutation_root
 from .oauth import AccessToken
 from .queries import query_root
@@ -70,8 +71,9 @@ class _Rejected(Exception):
 class GraphQLEndpoint:
     """Serves `POST {admin}/api/{version}/graphql.json` for authenticated requests. Caller holds the lock."""
 
-    def __init__(self, schema: GraphQLSchema, *, app_id: int, bulk_delay: float):
+    def __init__(self, schema: GraphQLSchema, *, app_id: int, bulk_delay: float, extensions: Extensions):
         self.schema, self.app_id, self.bulk_delay = schema, app_id, bulk_delay
+        self.extensions = extensions
         self._documents: dict[str, tuple] = {}
 
     def handle(self, shop: SandboxShop, token: AccessToken, body, api_version: str, base_url: str) -> Outcome:
@@ -81,7 +83,14 @@ class GraphQLEndpoint:
             return Outcome(400, {"errors": {"query": "Required parameter missing or invalid"}}, call)
         name, fields, mutation = body.get("operationName"), (), False
         ctx = RequestContext(
-            self.schema, shop, token.scopes, api_version, self.app_id, base_url, self.bulk_delay
+            self.schema,
+            shop,
+            token.scopes,
+            api_version,
+            self.app_id,
+            base_url,
+            self.bulk_delay,
+            extensions=self.extensions,
         )
         try:
             document, operation = self._operation(body["query"], name)

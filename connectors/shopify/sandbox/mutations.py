@@ -3,7 +3,6 @@
 from urllib.parse import urlparse
 
 from .addresses import address_create, address_delete, address_update
-from .b2b_mutations import b2b_mutation_root
 from .bulk import run_bulk_query
 from .context import RequestContext, limit_input_array
 from .metafields import MetafieldWriter, metafield_definition_create, metafields_delete, metafields_set
@@ -40,7 +39,7 @@ def mutation_root(ctx: RequestContext) -> dict:
             ctx, topic, webhookSubscription
         ),
         "bulkOperationRunQuery": lambda info, query, groupObjects=False: run_bulk_query(ctx, query),
-        **b2b_mutation_root(ctx),
+        **ctx.extensions.fields(ctx.extensions.mutations, ctx),
     }
 
 

@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 from connectors.clock import SYSTEM_CLOCK, SystemClock
 from connectors.shopify.schema import admin_schema
 
+from .b2b.register import register_b2b
 from .cost import LeakyBucket
 from .executor import GraphQLCall, GraphQLEndpoint
+from .extensions import Extensions
 from .oauth import OAuthError, OAuthServer, TokenRequest, host_param, sign_query
 from .server import NOT_FOUND, Request, Response, SandboxHTTPServer
 from .store import IdAllocator, SandboxShop, gid_number
@@ -78,7 +80,11 @@ class ShopifySandbox:
             frozenset(scopes),
             redirect_urls,
         )
-        self.endpoint = GraphQLEndpoint(admin_schema(), app_id=self.ids.next("App"), bulk_delay=bulk_delay)
+        extensions = Extensions()
+        register_b2b(extensions)
+        self.endpoint = GraphQLEndpoint(
+            admin_schema(), app_id=self.ids.next("App"), bulk_delay=bulk_delay, extensions=extensions
+        )
         self.faults = Faults()
         self._calls: list[GraphQLCall] = []
         self._graphql_requests = 0
@@ -97,7 +103,9 @@ class ShopifySandbox:
         country: str = "US",
         customer_accounts: str = "NEW_CUSTOMER_ACCOUNTS",
         customer_accounts_url: str | None = None,
+        plan: str = "Grow",
     ) -> SandboxShop:
+        """A new shop; `plan` is its Shopify plan ("Shopify Plus" for direct B2B catalogs, B2B.md)."""
         if not SHOP_DOMAIN.match(domain):
             raise ValueError(f"{domain!r} is not a *.myshopify.com domain")
         store_name = domain.removesuffix(".myshopify.com")
@@ -115,6 +123,7 @@ class ShopifySandbox:
                 customer_accounts=customer_accounts,
                 customer_accounts_url=customer_accounts_url,
             )
+            shop.set_plan(plan)
             self.shops[domain] = shop
             return shop
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from graphql import GraphQLError
+
 _TERM = re.compile(
     r"""\s*(?:
         (?P<op>OR|AND|NOT)(?=\s|$)
@@ -104,3 +106,20 @@ def _compare(value, comparator: str, bound: str) -> bool:
     except ValueError:
         left, right = str(value), bound
     return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right}[comparator]
+
+
+def searched(ctx, info, query: str | None, rules: dict) -> Search:
+    """`query` parsed under `rules`; its warnings are recorded on the request as Shopify reports them."""
+    search = Search(query, **rules)
+    if search.warnings:
+        ctx.search_warnings.append(
+            {"path": list(info.path.as_list()), "query": query, "warnings": search.warnings}
+        )
+    return search
+
+
+def sort_by(keys: dict, sort_key: str):
+    """The sort function for a `sortKey` argument; one the sandbox lacks is an error naming it."""
+    if sort_key not in keys:
+        raise GraphQLError(f"The Shopify sandbox does not implement sortKey {sort_key}.")
+    return keys[sort_key]

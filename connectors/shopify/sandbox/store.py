@@ -1,5 +1,5 @@
 """In-memory state of one sandbox shop: customers, products and variants, metafields and their definitions,
-account invites, webhook subscriptions, bulk operations and B2B records (b2b_store.py).
+account invites, webhook subscriptions, bulk operations and B2B records (b2b/store.py).
 
 Every public method takes the sandbox lock, so tests may seed or inspect a shop while the server runs.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from connectors.clock import SystemClock
 
-from .b2b_store import B2BState
+from .b2b.store import B2BState
 from .cost import LeakyBucket
 
 GID_PREFIX = "gid://shopify/"
@@ -302,6 +302,11 @@ class SandboxShop:
         with self.lock:
             found = (self.metafields_of(owner_gid) or {}).get((namespace, key))
             return {"type": found.type, "value": found.value} if found else None
+
+    def set_plan(self, name: str) -> None:
+        """Bill the shop on a Shopify plan: "Shopify Plus", or "Basic", "Grow", "Advanced" (B2B follows)."""
+        with self.lock:
+            self.b2b.settings.set_plan(name)
 
     def accept_invite(self, customer_gid: str) -> None:
         """The buyer activated their account."""

@@ -187,8 +187,8 @@ def variant_view(ctx: RequestContext, variant: dict) -> dict:
         "createdAt": iso(variant["created_at"]),
         "updatedAt": iso(variant["updated_at"]),
         "product": lambda info: product_view(ctx, product),
-        "contextualPricing": _contextual_pricing(ctx, variant),
         **metafield_fields(ctx, variant["metafields"]),
+        **ctx.extensions.fields(ctx.extensions.variant_fields, ctx, variant),
     }
 
 
@@ -230,8 +230,6 @@ def shop_view(ctx: RequestContext) -> dict:
         "primaryDomain": {"id": shop.shop_gid.replace("Shop", "Domain"), "host": shop.domain},
         "ianaTimezone": "UTC",
         "timezoneAbbreviation": "UTC",
-        "plan": _plan(shop),
-        "entitlements": _entitlements(shop),
         "customerAccountsV2": {
             "customerAccountsVersion": shop.customer_accounts,
             "url": shop.customer_accounts_url,
@@ -239,31 +237,8 @@ def shop_view(ctx: RequestContext) -> dict:
             "loginRequiredAtCheckout": False,
         },
         **metafield_fields(ctx, shop.shop_metafields),
+        **ctx.extensions.fields(ctx.extensions.shop_fields, ctx),
     }
-
-
-def _plan(shop) -> dict:
-    settings = shop.b2b.settings
-    name = "Shopify Plus" if settings.shopify_plus else settings.plan
-    return {
-        "displayName": name,
-        "publicDisplayName": name,
-        "partnerDevelopment": False,
-        "shopifyPlus": settings.shopify_plus,
-    }
-
-
-def _entitlements(shop) -> dict:
-    """`shop.entitlements`: only `markets.b2b` is modelled (B2B.md)."""
-    settings = shop.b2b.settings
-    catalogs = settings.enabled and settings.catalog_limit != 0
-    return {"markets": {"b2b": {"enabled": settings.enabled, "catalogs": {"enabled": catalogs}}}}
-
-
-def _contextual_pricing(ctx: RequestContext, variant: dict):
-    from .b2b_views import contextual_pricing  # b2b_views builds on this module
-
-    return contextual_pricing(ctx, variant)
 
 
 def _shop_address(shop) -> dict:
@@ -380,9 +355,7 @@ def node_view(ctx: RequestContext, record) -> dict | None:
     if record is ctx.shop:
         return shop_view(ctx)
     if not isinstance(record, dict):
-        from .b2b_views import b2b_node_view  # b2b_views builds on this module
-
-        return b2b_node_view(ctx, record)
+        return ctx.extensions.node_view(ctx, record)
     kind = gid_kind(record["id"])
     return variant_view(ctx, record) if kind == "ProductVariant" else product_view(ctx, record)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from integration_app.fleet.bench import Options, report, run_fleet, verdicts
-from integration_app.fleet.servers import ServerError
+from integration_app.bench.fleet.bench import run_fleet
+from integration_app.bench.fleet.options import Options
+from integration_app.bench.fleet.report import report, verdicts
+from integration_app.bench.fleet.servers import ServerError
 
 
 class Command(BaseCommand):

@@ -1,16 +1,16 @@
 """`manage.py bench_freshness`: p50/p95 time from a Cin7 edit to its Shopify write, with Cin7 webhooks at
 each `--delay` (Cin7's first delivery comes about 60 s after the event; 0 shows the app's own share) and
 with polling alone every `--interval` minutes (modelled). Runs in a fresh process on a fresh SQLite
-database; `integration_app.freshness` says what is real and what is modelled.
+database; `integration_app.bench.freshness` says what is real and what is modelled.
 """
 
 import json
 
 from django.core.management import call_command
 
-from integration_app.freshness import run_freshness
-from integration_app.management.bench_child import CHILD_FLAG, run_child
-from integration_app.management.sandbox_app import SandboxAppCommand
+from integration_app.bench.child import CHILD_FLAG, run_child
+from integration_app.bench.freshness import run_freshness
+from integration_app.bench.sandbox_app import SandboxAppCommand
 
 GOAL_P95, GOAL_APP_P95 = 120.0, 30.0
 

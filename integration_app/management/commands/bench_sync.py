@@ -16,10 +16,10 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from integration_app.benchmark import run_benchmark
-from integration_app.management.bench_child import CHILD_FLAG, run_child
+from integration_app.bench.child import CHILD_FLAG, run_child
+from integration_app.bench.sandbox_app import SandboxAppCommand
+from integration_app.bench.sync_bench import run_benchmark
 from integration_app.management.foreground import flush_each_line
-from integration_app.management.sandbox_app import SandboxAppCommand
 
 
 class Command(SandboxAppCommand):

@@ -23,9 +23,9 @@ from connectors.sandbox_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
 from connectors.shopify.b2b import B2BAdmin
 from integration_app import scheduling
-from integration_app.local_server import LocalAppServer
+from integration_app.bench.local_server import LocalAppServer
+from integration_app.bench.sandbox_app import SandboxAppCommand
 from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
-from integration_app.management.sandbox_app import SandboxAppCommand
 from integration_app.models import (
     CompanyLink,
     CustomerLink,

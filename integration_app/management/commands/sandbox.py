@@ -7,8 +7,8 @@ from django.conf import settings
 
 from connectors.sandbox_data import demo_data, generate
 from connectors.sandboxes import start_sandboxes
+from integration_app.bench.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET, SandboxAppCommand
 from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
-from integration_app.management.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET, SandboxAppCommand
 
 
 class Command(SandboxAppCommand):

@@ -5,6 +5,7 @@ import pytest
 
 from connectors.cin7.records import parse_customer
 from connectors.shopify.admin import ADDRESSES_PER_CALL, EMAILS_PER_LOOKUP
+from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.documents import (
     DOCUMENTS_DIR,
     address_writes_document,
@@ -100,6 +101,11 @@ def test_declared_variable_types_reach_deprecations_the_app_never_sends():
         "MailingAddressInput.country",
         "MailingAddressInput.id",
         "MailingAddressInput.province",
+        "MarketCreateInput.enabled",
+        "MarketCreateInput.makeDuplicateRegionMarketsDraft",
+        "MarketCreateInput.regions",
+        "MarketUpdateInput.enabled",
+        "MarketUpdateInput.makeDuplicateRegionMarketsDraft",
         "MetafieldDefinitionInput.useAsCollectionCondition",
     }
     # The values the app builds for those variables, every field filled in.
@@ -116,3 +122,29 @@ def test_declared_variable_types_reach_deprecations_the_app_never_sends():
     assert variable_deprecations(document("metafields_set"), {"metafields": [metafield.as_input()]}) == []
     ref = MetafieldRef("gid://shopify/Customer/1", "cin7", "on_hold").as_input()
     assert variable_deprecations(document("metafields_delete"), {"metafields": [ref]}) == []
+
+
+class RecordingClient:
+    """Records what the connector sends and answers every mutation as applied."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, dict]] = []
+
+    def execute(self, query: str, variables: dict | None = None) -> dict:
+        self.sent.append((query, variables or {}))
+        applied = {"userErrors": [], "market": {"id": "gid://shopify/Market/1"}, "catalog": {"id": "c"}}
+        return {name: applied for name in ("marketCreate", "marketUpdate", "catalogCreate", "catalogUpdate")}
+
+
+def test_the_market_inputs_the_connector_builds_send_nothing_deprecated():
+    client = RecordingClient()
+    api = B2BAdmin(client)
+    locations = [f"gid://shopify/CompanyLocation/{n}" for n in range(300)]
+    api.create_market("Cin7 · Wholesale", locations)
+    api.change_market_locations("gid://shopify/Market/1", locations[:10], locations[10:20])
+    api.set_market_status("gid://shopify/Market/1", "DRAFT")
+    api.create_market_catalog("Cin7 · Wholesale", "gid://shopify/Market/1", "gid://shopify/PriceList/1")
+    api.set_catalog_status("c", "ARCHIVED")
+    assert len(client.sent) == 6
+    for query, variables in client.sent:
+        assert variable_deprecations(query, variables) == []

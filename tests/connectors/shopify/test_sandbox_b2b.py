@@ -91,6 +91,12 @@ def charged(admin, variant: str, location: str) -> str:
 
 
 @pytest.fixture
+def plus(shop):
+    """Direct (company location) catalogs need Shopify Plus; below it they can only be archived."""
+    shop.set_plan("Shopify Plus")
+
+
+@pytest.fixture
 def variants(shop) -> list[str]:
     product = shop.add_product(
         "Linen Throw", [{"sku": f"TEX-{n}", "title": f"V{n}", "price": "40.00"} for n in range(1, 5)]
@@ -320,7 +326,7 @@ def test_welcome_emails_are_recorded(shop, admin):
 
 
 # -- catalogs and price lists --------------------------------------------------------------------------
-def test_catalogs_by_title_and_moving_a_location_between_them(admin):
+def test_catalogs_by_title_and_moving_a_location_between_them(plus, admin):
     first, second = (location_id(create_company(admin, f"Co {n}", f"C-{n}")) for n in (1, 2))
     wholesale = new_catalog(admin, "Cin7 · Wholesale", [first, second])["catalog"]
     distributor = new_catalog(admin, "Cin7 · Distributor", [])["catalog"]
@@ -349,7 +355,7 @@ def test_catalogs_by_title_and_moving_a_location_between_them(admin):
     ]
 
 
-def test_the_plans_catalog_limit_refuses_active_catalogs_beyond_it(shop, admin):
+def test_the_plans_catalog_limit_refuses_active_catalogs_beyond_it(plus, shop, admin):
     shop.b2b.settings.catalog_limit = 1
     location = location_id(create_company(admin))
     assert new_catalog(admin, "Cin7 · Wholesale", [location])["userErrors"] == []
@@ -372,7 +378,7 @@ def test_the_plans_catalog_limit_refuses_active_catalogs_beyond_it(shop, admin):
     assert plan == {"publicDisplayName": "Shopify Plus", "shopifyPlus": True}
 
 
-def test_price_lists_are_unique_in_the_shop_currency_and_one_per_catalog(admin):
+def test_price_lists_are_unique_in_the_shop_currency_and_one_per_catalog(plus, admin):
     catalog = new_catalog(admin, "Cin7 · Wholesale", [])["catalog"]["id"]
     parent = {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 0}}
     base = {"name": "Wholesale", "currency": "USD", "parent": parent, "catalogId": catalog}
@@ -396,7 +402,7 @@ def test_price_lists_are_unique_in_the_shop_currency_and_one_per_catalog(admin):
         assert [(e["field"], e["code"]) for e in result["userErrors"]] == [expected]
 
 
-def test_fixed_prices_add_update_delete_atomically_in_batches_of_250(shop, admin, variants):
+def test_fixed_prices_add_update_delete_atomically_in_batches_of_250(plus, shop, admin, variants):
     list_id = priced_catalog(admin, "Cin7 · Wholesale", [], {variants[0]: "12.50", variants[1]: "30"})
     fixed = shop.b2b.price_lists[list_id].fixed
     assert {v: str(row["price"]) for v, row in fixed.items()} == {variants[0]: "12.50", variants[1]: "30"}
@@ -435,7 +441,7 @@ def test_fixed_prices_add_update_delete_atomically_in_batches_of_250(shop, admin
 
 
 # -- what a buyer is charged ---------------------------------------------------------------------------
-def test_contextual_price_is_the_lowest_over_the_locations_active_catalogs(shop, admin, variants):
+def test_contextual_price_is_the_lowest_over_the_locations_active_catalogs(plus, shop, admin, variants):
     a, b = (location_id(create_company(admin, f"Co {n}", f"C-{n}")) for n in (1, 2))
     priced_catalog(admin, "Cin7 · Wholesale", [a, b], {variants[0]: "24.00", variants[1]: "30.00"})
     priced_catalog(admin, "Cin7 · Co 1", [a], {variants[0]: "26.00", variants[1]: "19.50"})
@@ -446,7 +452,7 @@ def test_contextual_price_is_the_lowest_over_the_locations_active_catalogs(shop,
     assert "Company location does not exist" in unknown["errors"][0]["message"]
 
 
-def test_contextual_price_of_a_relative_price_list_and_through_nodes(shop, admin, variants):
+def test_contextual_price_of_a_relative_price_list_and_through_nodes(plus, shop, admin, variants):
     location = location_id(create_company(admin))
     catalog = new_catalog(admin, "Cin7 · Ten off", [location])["catalog"]["id"]
     parent = {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 12.5}}
@@ -552,7 +558,7 @@ def test_contact_assign_roles_checks_each_pair(shop, admin):
     ]
 
 
-def test_catalog_update_status_and_price_list_and_the_limit_on_activation(shop, admin):
+def test_catalog_update_status_and_price_list_and_the_limit_on_activation(plus, shop, admin):
     shop.b2b.settings.catalog_limit = 1
     active = new_catalog(admin, "Cin7 · Wholesale", [])["catalog"]
     draft = new_catalog(admin, "Cin7 · Retail", [], status="DRAFT")["catalog"]
@@ -573,7 +579,7 @@ def test_catalog_update_status_and_price_list_and_the_limit_on_activation(shop, 
     assert shop.b2b.price_lists[list_id].catalog_id == draft["id"]
 
 
-def test_price_list_update_and_fixed_prices_add_and_delete(shop, admin, variants):
+def test_price_list_update_and_fixed_prices_add_and_delete(plus, shop, admin, variants):
     list_id = priced_catalog(admin, "Cin7 · Wholesale", [], {variants[0]: "10.00"})
     rename = f"""mutation($id: ID!, $input: PriceListUpdateInput!) {{
       priceListUpdate(id: $id, input: $input) {{ priceList {{ name parent {{ adjustment {{ type value }} }} }}

@@ -1,0 +1,147 @@
+"""The sync benchmark of one size, run in a process of its own (see `manage.py bench_sync`).
+
+The sandboxes run in a forked child process so CPU time and peak RSS measured here are the app's alone.
+Both processes share a `SharedVirtualClock`: waiting for Shopify's bucket (2000 points, 100 points/s) or
+for Cin7's 60 calls/minute advances modelled time instantly, so hours of API pacing run in seconds and
+"modelled wall time" is exactly what a real run would wait.
+"""
+
+import math
+import multiprocessing
+import resource
+import time
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import connection
+
+from connectors.clock import SharedVirtualClock
+from connectors.sandboxes import SandboxProcess
+
+from ..install.setup import after_install
+from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
+from ..sync_control import claim_run, start_run
+
+BENCH_SETTINGS = {
+    "customer_tags": ["b2b"],
+    "group_mappings": [{"tag": "VIP", "group": "VIP"}, {"tag": "Gold", "group": "Gold"}],
+    "tax_exempt_rules": ["Tax Exempt", "GST Free Exports"],
+    "send_invites": False,
+}
+RESTORE_RATE = 100  # points per second: a standard plan (FACTS §5)
+# Shopify catalogues also sell what Cin7 does not price: a quarter more variants (20,000 products in Cin7,
+# about 25,000 variants in Shopify), read by every full pricing run and never written.
+SHOPIFY_ONLY_VARIANTS_SHARE = 0.25
+
+
+@contextmanager
+def counting_queries():
+    counter = {"queries": 0}
+
+    def count(execute, sql, params, many, context):
+        counter["queries"] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield counter
+
+
+def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = False) -> dict:
+    """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
+    1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
+    B2B turned on (a Plus shop): its first full run and a full rerun without change."""
+    from syncs.runner import execute
+
+    clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
+    sandboxes = SandboxProcess(
+        customers=customers,
+        products=products,
+        shopify_only_variants=int(products * SHOPIFY_ONLY_VARIANTS_SHARE),
+        seed=seed,
+        api_key=settings.SHOPIFY_API_KEY,
+        api_secret=settings.SHOPIFY_API_SECRET,
+        clock=clock,
+    )
+    info = sandboxes.info
+    settings.CIN7_API_URL = info["cin7_url"]
+    settings.SHOPIFY_ADMIN_URL = info["admin_url_template"]
+    shop = Shop.objects.create(domain=info["shop"], access_token=sandboxes.call("token"))
+    after_install(shop)
+    Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
+    SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
+    shop = Shop.objects.get(pk=shop.pk)
+
+    def phase(name: str, *, full: bool) -> dict:
+        writes_before = sandboxes.call("writes")
+        # Scheduled runs, as production runs them every few minutes and every day.
+        run = claim_run(
+            start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE).pk
+        )
+        cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
+        with counting_queries() as queries:
+            execute(run, clock=clock)
+        real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
+        run.refresh_from_db()
+        stats = run.stats
+        records = run.counts["read"]
+        cost = stats.get("shopify_cost", 0)
+        return {
+            "phase": name,
+            "status": run.status,
+            "counts": run.counts,
+            "cin7_calls": stats.get("cin7_calls", 0),
+            "cin7_by_endpoint": stats.get("cin7_by_endpoint", {}),
+            "shopify_requests": stats.get("shopify_requests", 0),
+            "shopify_writes": sandboxes.call("writes") - writes_before,
+            "shopify_cost": cost,
+            "shopify_throttled": stats.get("shopify_throttled", 0),
+            "modelled_seconds": round(modelled, 1),
+            "floor_seconds": round(cost / RESTORE_RATE, 1),
+            "real_seconds": round(real, 2),
+            "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
+            "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
+            "records": records,
+        }
+
+    try:
+        phases = [phase("first full sync", full=True), phase("rerun, no change", full=False)]
+        changed = sandboxes.call("change", 0.01)
+        changed_phase = phase("rerun after 1% changed", full=False)
+        changed_phase["changed_records"] = changed["customers"] + changed["products"]
+        phases.append(changed_phase)
+        phases.append(phase("full rerun, no change", full=True))
+        edited = sandboxes.call("edit_shopify", max(1, customers // 100))
+        edited_phase = phase(f"full run after {edited} Shopify-side edits", full=True)
+        edited_phase["edited_records"] = edited
+        phases.append(edited_phase)
+        if b2b:
+            sandboxes.call("b2b_plus")
+            SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
+            phases.append(phase("B2B first full sync", full=True))
+            phases[-1]["b2b"] = b2b_figures(shop)
+            phases.append(phase("B2B rerun, no change", full=True))
+    finally:
+        sandboxes.stop()
+    return {
+        "customers": customers,
+        "products": products,
+        "summary": info["summary"],
+        "phases": phases,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cin7_floor": {
+            "customers": math.ceil(customers / 1000),
+            "customers_with_prices": math.ceil(customers / 500),
+            "products": math.ceil(products / 1000),
+            "fixed": 1,
+        },
+    }
+
+
+def b2b_figures(shop: Shop) -> dict:
+    """What the B2B phase made: companies (with their location and main contact), catalogs, fixed prices."""
+    catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
+    return {
+        "companies": CompanyLink.objects.filter(shop=shop).exclude(company_id="").count(),
+        "catalogs": catalogs.count(),
+        "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
+    }
