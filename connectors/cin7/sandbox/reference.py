@@ -36,11 +36,11 @@ class ReferenceBooks:
     ) -> str:
         """Add a tax rule (one component); the first one added is `/me`'s default sale tax rule."""
         percent = rec.as_decimal("TaxPercent", percent)
-        with self._lock:
-            if any(rule["Name"].casefold() == name.casefold() for rule in self._tax_rules.values()):
-                raise ValueError(f"tax rule {name!r} exists")
-            rule_id = rec.new_id(self._rng)
-            self._tax_rules[rule_id] = {
+        return self._add_named(
+            self._tax_rules,
+            "tax rule",
+            name,
+            lambda rule_id: {
                 "ID": rule_id,
                 "Name": name,
                 "Account": "820",
@@ -60,27 +60,27 @@ class ReferenceBooks:
                         "ComponentOrder": "1",
                     }
                 ],
-            }
-            return rule_id
+            },
+        )
 
     def add_payment_term(
         self, name: str, method: str, duration: int, is_active: bool = True, is_default: bool = False
     ) -> str:
         """Add a payment term (`GET /ref/paymentterm`, APIB "Payment Term"): `Method` is e.g. "number of
         days", "days since the end of the month", "last day of next month"."""
-        with self._lock:
-            if any(term["Name"].casefold() == name.casefold() for term in self._payment_terms.values()):
-                raise ValueError(f"payment term {name!r} exists")
-            term_id = rec.new_id(self._rng)
-            self._payment_terms[term_id] = {
+        return self._add_named(
+            self._payment_terms,
+            "payment term",
+            name,
+            lambda term_id: {
                 "ID": term_id,
                 "Name": name,
                 "Duration": duration,
                 "Method": method,
                 "IsActive": is_active,
                 "IsDefault": is_default,
-            }
-            return term_id
+            },
+        )
 
     def payment_terms(self) -> list[dict]:
         with self._lock:
@@ -118,6 +118,15 @@ class ReferenceBooks:
                     }
                 ],
             }
+
+    def _add_named(self, book: dict[str, dict], kind: str, name: str, build) -> str:
+        """Add `build(new ID)` to `book` and return the ID; names are unique in a book, in any case."""
+        with self._lock:
+            if any(item["Name"].casefold() == name.casefold() for item in book.values()):
+                raise ValueError(f"{kind} {name!r} exists")
+            item_id = rec.new_id(self._rng)
+            book[item_id] = build(item_id)
+            return item_id
 
     # -- internals (caller holds the lock) ---------------------------------------------------------------
     def _default_tax_rule(self) -> dict | None:

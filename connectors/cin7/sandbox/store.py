@@ -54,9 +54,7 @@ class Cin7Account(ReferenceBooks):
         code; `ProductPrices` items name a product by `ProductID` or `ProductSKU`."""
         data = dict(data)
         with self._lock:
-            customer_id = data.pop("ID", None) or rec.new_id(self._rng)
-            if customer_id in self._customers:
-                raise ValueError(f"customer {customer_id} exists")
+            customer_id = self._claim_id(self._customers, data, "customer")
             stamp = data.pop("LastModifiedOn", None)
             prices = {
                 item.get("ProductID") or self._product_id(item["ProductSKU"]): rec.as_decimal(
@@ -127,9 +125,7 @@ class Cin7Account(ReferenceBooks):
         """Add a product from (partial) Cin7 product JSON (`SKU` and `Name` required). Returns its ID."""
         data = dict(data)
         with self._lock:
-            product_id = data.pop("ID", None) or rec.new_id(self._rng)
-            if product_id in self._products:
-                raise ValueError(f"product {product_id} exists")
+            product_id = self._claim_id(self._products, data, "product")
             stamp = data.pop("LastModifiedOn", None)
             record = rec.Record(product_id, {}, 0)
             self._apply_product(record, data)
@@ -187,6 +183,13 @@ class Cin7Account(ReferenceBooks):
         self._deliveries.event(self, "Product/Updated", render)
 
     # -- internals (caller holds the lock) ---------------------------------------------------------------
+    def _claim_id(self, records: dict, data: dict, kind: str) -> str:
+        """The `ID` popped from `data`, or a new one; an ID already taken is refused."""
+        record_id = data.pop("ID", None) or rec.new_id(self._rng)
+        if record_id in records:
+            raise ValueError(f"{kind} {record_id} exists")
+        return record_id
+
     def _stamp(self, explicit=None) -> int:
         if explicit is not None:
             ms = epoch_ms(explicit)
