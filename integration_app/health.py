@@ -1,4 +1,5 @@
-"""`GET /healthz`: the database answers, the broker answers and the scheduler keeps up (contract §2).
+"""`GET /healthz`: the database answers, the broker answers, the scheduler keeps up and no privacy request
+keeps failing (contract §2).
 
 `200 {"database": "ok", "queue": "ok"}` when all is well, else `503` with what is wrong in place of "ok".
 No secret and no shop data is ever part of the answer.
@@ -13,6 +14,9 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_q.models import Schedule
+
+from .models import ComplianceRequest
+from .webhooks.compliance import ALERT_AFTER
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +49,11 @@ def healthz(request):
         overdue = (
             Schedule.objects.exclude(repeats=0).filter(next_run__lt=timezone.now() - SCHEDULER_GRACE).exists()
         )
+        failing = ComplianceRequest.objects.filter(attempts__gte=ALERT_AFTER).count()
         if overdue:
             result["queue"] = "scheduler not running: schedules are overdue"
+        elif failing:
+            result["queue"] = f"privacy requests failing: {failing} (see the ERROR logs)"
     except DatabaseError:
         logger.warning("Health check: the database is unavailable", exc_info=True)
         result["database"] = "unavailable"

@@ -5,14 +5,17 @@ import logging
 import re
 
 # Values that must never reach a log line, whatever logged them: Shopify access/refresh tokens
-# (shpat_/shpua_/shprt_ prefixes), bearer headers, JWTs, and credential-looking key=value pairs.
+# (shpat_/shpua_/shprt_ prefixes), bearer headers, JWTs, the key in a Cin7 delivery URL, and
+# credential-looking key=value pairs (Cin7's `ExternalBearerToken` / `ExternalPassword` among them).
 _PATTERNS = [
+    re.compile(r"(/webhooks/cin7/)[^/\s?#\"']+"),
     re.compile(r"\bshp[a-z]{2}_[A-Za-z0-9]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"),
     re.compile(
         r"(?i)((?:api[-_]?key|applicationkey|api-auth-applicationkey|access[-_]?token|refresh[-_]?token"
-        r"|client[-_]?secret|secret|password|subject[-_]?token|code)[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
+        r"|bearer[-_]?token|client[-_]?secret|secret|password|subject[-_]?token|code)"
+        r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,}]+"
     ),
 ]
 

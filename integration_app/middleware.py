@@ -1,7 +1,10 @@
-"""Request logging: one line per request with method, path (no query string: it can carry tokens), status."""
+"""Request logging: one line per request with method, path (no query string: it can carry tokens; the key
+of a Cin7 delivery URL masked), status."""
 
 import logging
 import time
+
+from .logging import redact
 
 logger = logging.getLogger("integration_app.requests")
 
@@ -16,7 +19,7 @@ class RequestLogMiddleware:
         logger.info(
             "%s %s %s %.0fms",
             request.method,
-            request.path,
+            redact(request.path),
             response.status_code,
             (time.monotonic() - started) * 1000,
         )

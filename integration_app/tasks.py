@@ -24,16 +24,24 @@ from .webhooks import cin7, compliance
 logger = logging.getLogger(__name__)
 
 
+def handle_compliance_request(request_id: int) -> dict:
+    """One attempt at a stored privacy request (`webhooks.compliance.handle`); a failed one is retried by
+    the sweep."""
+    return {"request": request_id, "done": compliance.handle(request_id)}
+
+
+# Tasks queued before privacy requests were stored as rows carry the request itself: stored now, and
+# handled as new ones are (so they are retried too).
 def customer_data_request(domain: str, payload: dict) -> None:
-    compliance.report_customer_data(domain, payload)
+    compliance.handle(compliance.record("customers/data_request", domain, payload).pk)
 
 
 def redact_customer(domain: str, payload: dict) -> None:
-    compliance.erase_customer(domain, payload)
+    compliance.handle(compliance.record("customers/redact", domain, payload).pk)
 
 
 def redact_shop(domain: str) -> None:
-    compliance.erase_shop(domain)
+    compliance.handle(compliance.record("shop/redact", domain, {}).pk)
 
 
 def execute_run(run_id: int) -> dict | None:
@@ -88,7 +96,9 @@ def scheduled_sync(domain: str, full: bool) -> dict | None:
 
 def sweep_overdue() -> int:
     """The sweep schedule: queue a tick for every overdue shop (`scheduling.overdue_shops`); a tick that
-    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again."""
+    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again. Privacy
+    requests due for a retry are queued again too."""
+    compliance.queue_due_requests()
     domains = scheduling.overdue_shops()
     for domain in domains:
         async_task(scheduling.TASK, domain, False, task_name=f"sweep {domain}", group=scheduling.SWEEP)

@@ -1,5 +1,9 @@
 """Small helpers shared by the integration tests."""
 
+import base64
+import hashlib
+import hmac
+
 from integration_app.sync_control import claim_run, start_run
 from syncs.runner import execute
 
@@ -34,3 +38,8 @@ def b2b_customer(
         ],
         **extra,
     }
+
+
+def webhook_signature(body: bytes, secret: str) -> str:
+    """The `X-Shopify-Hmac-Sha256` Shopify puts on a webhook body: base64 HMAC-SHA256 of the raw bytes."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()

@@ -26,6 +26,8 @@ from .parsing import describe_body, error_code, retry_after_seconds
 from .retry import BAD_RESPONSE, DEFAULT_RETRY, THROTTLED, TRANSIENT, Failure, RetryPolicy
 
 logger = logging.getLogger(__name__)
+# A webhook's credentials as Cin7 could echo them in an answer (FACTS §7): `"ExternalBearerToken": "…"`.
+_ECHOED_WEBHOOK_SECRET = re.compile(r'("External(?:BearerToken|Password)"\s*:\s*)"[^"]*"')
 
 
 @dataclass
@@ -102,11 +104,12 @@ class Cin7Transport:
             self._clock.sleep(delay)
 
     def scrub(self, text: str) -> str:
-        """`text` without the Account ID or API key, should Cin7 ever echo them (before any cut)."""
+        """`text` without the Account ID, the API key or a webhook's bearer token or password, should Cin7
+        ever echo them (before any cut)."""
         for secret in (self._account_id, self._api_key):
             if secret:
                 text = re.sub(re.escape(secret), "[redacted]", text, flags=re.IGNORECASE)
-        return text
+        return _ECHOED_WEBHOOK_SECRET.sub(r'\1"[redacted]"', text)
 
     def _wait_for_slot(self) -> None:
         wait = self._pacer.reserve(self.pacing_key)

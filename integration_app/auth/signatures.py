@@ -10,6 +10,16 @@ from urllib.parse import quote
 import shopify
 
 
+def digests_match(expected: str, received: str) -> bool:
+    """Constant-time equality of two texts, compared as UTF-8 bytes: `hmac.compare_digest` raises
+    `TypeError` for a `str` that is not ASCII, and any header or parameter can be."""
+    return hmac.compare_digest(_utf8(expected), _utf8(received))
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _hex_hmac(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
@@ -34,7 +44,7 @@ def query_hmac_is_valid(query: dict[str, str], secret: str) -> bool:
     if session.validate_hmac(params):
         return True
     unsigned = {k: v for k, v in params.items() if k != "hmac"}
-    return hmac.compare_digest(_hex_hmac(secret, _js_canonical(unsigned)), received.lower())
+    return digests_match(_hex_hmac(secret, _js_canonical(unsigned)), received.lower())
 
 
 def sign_query(params: dict[str, str], secret: str) -> str:
@@ -47,4 +57,4 @@ def webhook_hmac_is_valid(body: bytes, received: str, secret: str) -> bool:
     if not received or not secret:
         return False
     expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    return hmac.compare_digest(expected, received.strip())
+    return digests_match(expected, received.strip())

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from connectors.shopify.errors import ShopifyError
 
-from ..auth.signatures import query_hmac_is_valid
+from ..auth.signatures import digests_match, query_hmac_is_valid
 from ..models import OAuthState, Shop
 from ..shop_domains import clean_shop_domain
 from .setup import after_install
@@ -85,7 +85,7 @@ def callback(request):
         )
     state = query.get("state", "")
     cookie_nonce = request.get_signed_cookie(STATE_COOKIE, default=None, salt=STATE_SALT)
-    if not state or not cookie_nonce or not secrets.compare_digest(state, cookie_nonce):
+    if not state or not cookie_nonce or not digests_match(cookie_nonce, state):
         return _refuse(403, "The install session does not match this browser; start again.", "state mismatch")
     with transaction.atomic():
         claimed = OAuthState.objects.filter(

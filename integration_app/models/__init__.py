@@ -1,5 +1,6 @@
 from .b2b import CompanyLink, ManagedCatalog
 from .cin7_webhooks import Cin7Webhooks, WebhookStatus
+from .compliance import ComplianceRequest
 from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
 from .platform import Cin7Pace, OAuthState, WebhookDelivery
 from .runs import (
@@ -23,6 +24,7 @@ __all__ = [
     "Cin7Pace",
     "Cin7Webhooks",
     "CompanyLink",
+    "ComplianceRequest",
     "CustomerAccountsVersion",
     "CustomerLink",
     "InviteStatus",

@@ -32,16 +32,23 @@ def shopify_webhook(request):
     topic = request.headers.get("X-Shopify-Topic", "")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         logger.warning("Webhook %s refused: body is not JSON", topic)
         return JsonResponse({"error": "Body must be JSON."}, status=400)
-    domain = _shop_domain(request, payload)
-    if domain is None or not isinstance(payload, dict):
-        logger.warning("Webhook %s refused: missing shop domain or non-object body", topic)
-        return JsonResponse({"error": "Missing shop domain or JSON object."}, status=400)
+    if not isinstance(payload, dict):
+        logger.warning("Webhook %s refused: the body is not a JSON object", topic)
+        return JsonResponse({"error": "Body must be a JSON object."}, status=400)
     if topic not in HANDLED_TOPICS:
-        logger.info("Webhook %s for %s ignored: topic not handled", topic, domain)
+        logger.info("Webhook %s ignored: topic not handled", topic)
         return HttpResponse(status=200)
+    domain = signed_shop_domain(topic, payload)
+    if domain is None or not _fits_topic(topic, payload):
+        logger.warning("Webhook %s refused: the signed body names no shop or is another topic's", topic)
+        return JsonResponse({"error": "The body names no shop, or does not fit the topic."}, status=400)
+    header = request.headers.get("X-Shopify-Shop-Domain")
+    if header is not None and clean_shop_domain(header.strip().lower()) != domain:
+        logger.warning("Webhook %s for %s refused: X-Shopify-Shop-Domain names another shop", topic, domain)
+        return JsonResponse({"error": "X-Shopify-Shop-Domain does not match the signed body."}, status=401)
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "")
     # The delivery is recorded and handed off in one transaction: a handler that fails leaves no record,
     # so Shopify's retry of the same delivery is handled instead of being taken for a duplicate.
@@ -53,13 +60,21 @@ def shopify_webhook(request):
     return HttpResponse(status=200)
 
 
-def _shop_domain(request, payload) -> str | None:
-    """The `X-Shopify-Shop-Domain` header; without it, the shop the (signed) body names."""
-    header = request.headers.get("X-Shopify-Shop-Domain")
-    if header is not None or not isinstance(payload, dict):
-        return clean_shop_domain(header)
-    named = payload.get("shop_domain") or payload.get("myshopify_domain")
-    return clean_shop_domain(named) if isinstance(named, str) else None
+def signed_shop_domain(topic: str, payload: dict) -> str | None:
+    """The shop the signed body names (`SHOP_KEYS` of the topic), never the unsigned header: a captured
+    delivery replayed with another shop's `X-Shopify-Shop-Domain` must not act on that shop."""
+    for key in SHOP_KEYS[topic]:
+        named = payload.get(key)
+        domain = clean_shop_domain(named.strip()) if isinstance(named, str) else None
+        if domain is not None:
+            return domain
+    return None
+
+
+def _fits_topic(topic: str, payload: dict) -> bool:
+    """`X-Shopify-Topic` is not signed either: a captured customers/* body names its shop too, and must not
+    pass for a `shop/redact` (whose body is only `shop_id` and `shop_domain`, FACTS §3)."""
+    return not (topic == "shop/redact" and "customer" in payload)
 
 
 def _first_delivery(webhook_id: str, topic: str) -> bool:
@@ -95,6 +110,15 @@ HANDLERS = {
     "shop/redact": compliance.shop_redact,
 }
 HANDLED_TOPICS = frozenset(HANDLERS)
+# Where each topic's body names the shop. `app/uninstalled` sends the Shop object: `myshopify_domain`,
+# and `domain` (the primary domain, often a custom one: used only when it is a *.myshopify.com domain).
+# The compliance topics send `shop_domain` (FACTS §3 "Mandatory compliance webhooks").
+SHOP_KEYS = {
+    "app/uninstalled": ("myshopify_domain", "domain"),
+    "customers/data_request": ("shop_domain",),
+    "customers/redact": ("shop_domain",),
+    "shop/redact": ("shop_domain",),
+}
 
 
 def dispatch(topic: str, domain: str, payload: dict) -> None:

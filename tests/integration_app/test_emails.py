@@ -6,6 +6,7 @@ import email
 import email.policy
 import hashlib
 import hmac
+import json
 import smtplib
 from datetime import timedelta
 
@@ -315,7 +316,7 @@ def test_no_email_after_the_merchant_uninstalled(shop, cin7_account, mailbox, de
 @pytest.fixture
 def deliver_uninstall(client, settings):
     def post():
-        body = b'{"id": 1}'
+        body = json.dumps({"id": 1, "myshopify_domain": SHOP}).encode()
         digest = hmac.new(settings.SHOPIFY_API_SECRET.encode(), body, hashlib.sha256).digest()
         response = client.post(
             "/webhooks/shopify",

@@ -157,3 +157,15 @@ def test_hmac_accepts_either_canonicalisation_of_a_base64_host():
     assert query_hmac_is_valid({**query, "hmac": js}, secret)
     assert query_hmac_is_valid({**query, "hmac": legacy_hmac}, secret)
     assert not query_hmac_is_valid({**query, "hmac": js}, "other")
+
+
+@pytest.mark.parametrize("field", ["state", "hmac"])
+def test_a_non_ascii_state_or_hmac_on_the_callback_is_refused_not_a_500(client, settings, field):
+    """Both are compared in constant time, as bytes (`hmac.compare_digest` raises on non-ASCII text)."""
+    start_install(client)
+    params = {"shop": SHOP, "code": "abc", "state": "é" * 64, "timestamp": str(int(time.time()))}
+    params["hmac"] = sign_query(params, settings.SHOPIFY_API_SECRET)
+    if field == "hmac":
+        params["hmac"] = "é" + params["hmac"][1:]
+    response = client.get("/auth/callback", params)
+    assert response.status_code == 403 and not Shop.objects.exists()

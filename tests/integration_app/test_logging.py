@@ -14,7 +14,7 @@ from django.utils import timezone
 from connectors.clock import VirtualClock
 from integration_app.install.tokens import access_token
 from integration_app.logging import JsonFormatter, RedactSecretsFilter, redact
-from integration_app.models import Cin7Connection, Shop, SyncRun
+from integration_app.models import Cin7Connection, Cin7Webhooks, Shop, SyncRun
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP, free_port
 from tests.helpers import b2b_customer, run_sync
 
@@ -37,6 +37,12 @@ WRONG_KEY = "ffffffff-0000-4bad-8bad-key0000wrong"
         ("access_token=XYZ123 refresh_token: 'RT987'", "RT987"),
         ("password=hunter2", "hunter2"),
         ("subject_token=aaa.bbb.ccc", "aaa.bbb.ccc"),
+        ('{"ExternalBearerToken": "tok-_0123abc", "Type": "Customer/Updated"}', "tok-_0123abc"),
+        ("{'ExternalBearerToken': 'tok-_0123abc'}", "tok-_0123abc"),
+        ('{"ExternalPassword": "pw0123"}', "pw0123"),
+        ("POST /webhooks/cin7/Kx9_-zQ2Lm 401 3ms", "Kx9_-zQ2Lm"),
+        ("Unauthorized: /webhooks/cin7/Kx9_-zQ2Lm", "Kx9_-zQ2Lm"),
+        ('"ExternalURL": "https://app.example/webhooks/cin7/Kx9_-zQ2Lm"', "Kx9_-zQ2Lm"),
     ],
 )
 def test_redact_removes_credentials(text, secret):
@@ -136,6 +142,16 @@ def test_no_secret_in_the_logs_of_install_sync_and_failures(
     settings_body = {"cin7_account_id": CIN7_ACCOUNT, "cin7_api_key": CIN7_KEY, "customer_tags": ["b2b"]}
     assert api("put", "/api/settings", settings_body).status_code == 200
     assert api("post", "/api/settings/test-connection", {}).json()["ok"] is True
+    # Cin7 webhooks: registered with a bearer token; a delivery with it, and one without (401).
+    hooks = Cin7Webhooks.objects.get(shop__domain=SHOP)
+    assert hooks.status == "active" and hooks.token and hooks.key
+    secrets |= {hooks.token, hooks.key}
+    delivery = json.dumps({"EventType": "Sale/Created"})
+    for authorization, status in ((f"Bearer {hooks.token}", 200), ("Bearer wrong", 401)):
+        answer = client.post(
+            f"/webhooks/cin7/{hooks.key}", delivery, "application/json", HTTP_AUTHORIZATION=authorization
+        )
+        assert answer.status_code == status
     assert api("post", "/api/sync", {"kind": "all", "full": True}).status_code == 202
     assert SyncRun.objects.get().status == "completed_with_issues"
 
@@ -171,6 +187,10 @@ def test_no_secret_in_the_logs_of_install_sync_and_failures(
     assert "Installed on acme-supply.myshopify.com" in raw_text and "retry" in raw_text  # it did log
     assert "Cin7 rejected" in raw_text or "cin7_credentials" in raw_text or "failed" in raw_text
     assert len(written_text) > 1000
+    assert "/webhooks/cin7/[redacted] 401" in written_text  # the request line, its key masked
+    # Django's own "Unauthorized: <path>" line is written by `django.request`; the filter masks the key in it.
+    own_lines = "\n".join(line for line in raw.lines if not line.startswith("django.request "))
     for secret in secrets:
-        assert secret and secret not in raw_text, f"a secret was logged: {secret[:6]}…"
+        assert secret and secret not in own_lines, f"a secret was logged: {secret[:6]}…"
         assert secret not in written_text
+    assert all(secret not in raw_text for secret in secrets - {hooks.key})

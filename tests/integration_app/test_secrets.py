@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from connectors.clock import VirtualClock
-from integration_app.models import Cin7Connection, Shop, SyncRun
+from integration_app.models import Cin7Connection, Cin7Webhooks, Shop, SyncRun
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer, run_sync
 
@@ -54,6 +54,7 @@ def test_no_secret_in_plaintext_anywhere_in_the_database_file(
         "Cin7 API key": CIN7_KEY,
         "access token": shop.access_token,
         "refresh token": shop.refresh_token,
+        "Cin7 webhook bearer token": Cin7Webhooks.objects.get(shop=shop).token,
     }
 
     path = tmp_path / "copy.sqlite3"
@@ -160,6 +161,7 @@ def test_secrets_are_not_in_api_responses_or_the_page(api, installed_shop, cin7_
     Shop.objects.filter(pk=installed_shop.pk).update(refresh_token="shprt_refresh_secret")
     shop = Shop.objects.get()
     run_sync(shop)
+    hooks = Cin7Webhooks.objects.create(shop=shop, token="webhook-bearer-token-0123456789abcdef")
     Cin7Connection.objects.filter(shop=shop).update(api_key=WRONG_KEY)
     failed = run_sync(shop, clock=VirtualClock())
     assert failed.error_code == "cin7_credentials"
@@ -178,7 +180,7 @@ def test_secrets_are_not_in_api_responses_or_the_page(api, installed_shop, cin7_
         page.content.decode(),
     ]
     assert "Cin7 rejected" in bodies[3] and json.loads(bodies[4])["ok"] is False
-    for secret in (CIN7_KEY, WRONG_KEY, shop.access_token, "shprt_refresh_secret"):
+    for secret in (CIN7_KEY, WRONG_KEY, shop.access_token, "shprt_refresh_secret", hooks.token):
         for body in bodies:
             assert secret not in body
 

@@ -1,9 +1,6 @@
 """`POST /webhooks/shopify` (contract §2 "Webhooks"): HMAC first, de-duplication, fast answers with the work
 queued, and what each topic does (uninstall, the three mandatory privacy topics)."""
 
-import base64
-import hashlib
-import hmac
 import json
 import pydoc
 import time
@@ -20,6 +17,7 @@ from integration_app import scheduling, tasks
 from integration_app.install.setup import after_install
 from integration_app.models import (
     Cin7Connection,
+    ComplianceRequest,
     CustomerLink,
     OAuthState,
     OpenProblem,
@@ -31,42 +29,13 @@ from integration_app.models import (
 )
 from integration_app.webhooks import shopify as webhooks
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import webhook_signature
 from tests.integration_app.test_install import approve, start_install
 
 pytestmark = pytest.mark.django_db
 
 URL = "/webhooks/shopify"
 OTHER_SHOP = "other-shop.myshopify.com"
-
-
-def sign(body: bytes, secret: str) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-@pytest.fixture
-def deliver(client, settings):
-    """POST one delivery as Shopify does: raw JSON body, base64 HMAC of it, topic and shop headers."""
-
-    def post(topic, payload, *, shop=SHOP, webhook_id=None, body=None, signature=None, http=client):
-        raw = body if body is not None else json.dumps(payload).encode()
-        started = time.perf_counter()
-        response = http.post(
-            URL,
-            data=raw,
-            content_type="application/json",
-            HTTP_X_SHOPIFY_TOPIC=topic,
-            HTTP_X_SHOPIFY_SHOP_DOMAIN=shop,
-            HTTP_X_SHOPIFY_HMAC_SHA256=signature
-            if signature is not None
-            else sign(raw, settings.SHOPIFY_API_SECRET),
-            HTTP_X_SHOPIFY_WEBHOOK_ID=webhook_id or str(uuid.uuid4()),
-            HTTP_X_SHOPIFY_API_VERSION="2026-10",
-        )
-        response.elapsed = time.perf_counter() - started
-        return response
-
-    return post
 
 
 def run_queued_tasks() -> int:
@@ -91,35 +60,29 @@ def customer_payload(link: CustomerLink) -> dict:
     }
 
 
-@pytest.fixture
-def synced_shop(installed_shop, cin7_account):
-    """Two synced customers; Ann's phone is invalid (an open problem and an issue row about her)."""
-    cin7_account.add_customer(b2b_customer("Ann", "ann@example.com", phone="12"))
-    cin7_account.add_customer(b2b_customer("Bob", "bob@example.com"))
-    run = run_sync(installed_shop)
-    assert run.status == "completed_with_issues"
-    scheduling.update_schedules(installed_shop)
-    mail.outbox.clear()  # the run's digest about Ann's phone
-    return installed_shop
-
-
 # --- verification ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("signature", ["", "not-base64", sign(b"{}", "another-secret")])
+@pytest.mark.parametrize("signature", ["", "not-base64", webhook_signature(b"{}", "another-secret")])
 def test_a_bad_hmac_is_refused_before_the_body_is_read(deliver, installed_shop, monkeypatch, signature):
     parsed = []
     monkeypatch.setattr(webhooks.json, "loads", lambda *a, **k: parsed.append(a) or {})
     handled = []
     monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", lambda *a: handled.append(a))
-    response = deliver("app/uninstalled", {"id": 1}, signature=signature)
+    response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, signature=signature)
     assert response.status_code == 401
     assert parsed == [] and handled == [] and not WebhookDelivery.objects.exists()
     assert Shop.objects.get().is_installed
 
 
+@pytest.mark.parametrize("signature", ["é", "\x80" * 44, "ñ" + webhook_signature(b"{}", "x")[1:]])
+def test_a_non_ascii_hmac_header_is_refused_with_401_not_a_500(deliver, installed_shop, signature):
+    response = deliver("app/uninstalled", {"myshopify_domain": SHOP}, signature=signature)
+    assert response.status_code == 401 and Shop.objects.get().is_installed
+
+
 def test_a_tampered_body_is_refused(deliver, installed_shop, settings):
-    signature = sign(b'{"id": 1}', settings.SHOPIFY_API_SECRET)
+    signature = webhook_signature(b'{"id": 1}', settings.SHOPIFY_API_SECRET)
     response = deliver("app/uninstalled", None, body=b'{"id": 2}', signature=signature)
     assert response.status_code == 401 and Shop.objects.get().is_installed
 
@@ -131,7 +94,7 @@ def test_a_body_that_is_not_json_is_refused_with_400(deliver, installed_shop):
     assert Shop.objects.get().is_installed and not WebhookDelivery.objects.exists()
 
 
-@pytest.mark.parametrize("key", ["shop_domain", "myshopify_domain"])
+@pytest.mark.parametrize("key", ["myshopify_domain", "domain"])
 def test_without_the_shop_header_the_signed_body_names_the_shop(client, settings, installed_shop, key):
     body = json.dumps({key: SHOP}).encode()
     response = client.post(
@@ -139,11 +102,54 @@ def test_without_the_shop_header_the_signed_body_names_the_shop(client, settings
         data=body,
         content_type="application/json",
         HTTP_X_SHOPIFY_TOPIC="app/uninstalled",
-        HTTP_X_SHOPIFY_HMAC_SHA256=sign(body, settings.SHOPIFY_API_SECRET),
+        HTTP_X_SHOPIFY_HMAC_SHA256=webhook_signature(body, settings.SHOPIFY_API_SECRET),
         HTTP_X_SHOPIFY_WEBHOOK_ID=str(uuid.uuid4()),
     )
     assert response.status_code == 200
     assert not Shop.objects.get().is_installed
+
+
+GONE_SHOP = "gone-shop.myshopify.com"
+CAPTURED = {  # genuine, signed deliveries about a shop long gone, as an attacker may have kept them
+    "shop/redact": {"shop_id": 2, "shop_domain": GONE_SHOP},
+    "app/uninstalled": {"id": 2, "myshopify_domain": GONE_SHOP, "domain": "gone.example.com"},
+    "customers/redact": {
+        "shop_id": 2,
+        "shop_domain": GONE_SHOP,
+        "customer": {"id": 1, "email": "ann@example.com"},
+    },
+}
+
+
+@pytest.mark.parametrize("topic", CAPTURED)
+def test_a_signed_delivery_replayed_with_another_shops_header_does_nothing(
+    deliver, synced_shop, run_tasks_inline, topic
+):
+    """The shop header is not signed: a captured delivery replayed with another shop's header and a fresh
+    webhook id is refused, and that shop keeps its token, credentials, settings, links and schedules."""
+    response = deliver(topic, CAPTURED[topic], shop=SHOP, webhook_id=str(uuid.uuid4()))
+    assert response.status_code in (400, 401)
+    shop = Shop.objects.get(domain=SHOP)
+    assert shop.is_installed and shop.access_token
+    assert Cin7Connection.objects.get(shop=shop).api_key == CIN7_KEY
+    assert SyncSettings.objects.get(shop=shop).customer_tags == ["b2b"]
+    assert CustomerLink.objects.filter(shop=shop).count() == 2
+    assert Schedule.objects.filter(name__contains=SHOP).count() == 2
+    assert not WebhookDelivery.objects.exists() and not OrmQ.objects.exists()
+
+
+def test_a_customer_delivery_replayed_as_shop_redact_does_nothing(deliver, synced_shop, run_tasks_inline):
+    """The topic header is not signed either: a captured customers/redact body (naming the shop) replayed
+    with the topic `shop/redact` is refused."""
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    assert deliver("shop/redact", customer_payload(ann)).status_code == 400
+    assert Shop.objects.get(domain=SHOP).is_installed and CustomerLink.objects.count() == 2
+    assert not WebhookDelivery.objects.exists() and not ComplianceRequest.objects.exists()
+
+
+def test_the_shop_header_may_differ_in_case_only(deliver, synced_shop, run_tasks_inline):
+    response = deliver("app/uninstalled", {"id": 1, "myshopify_domain": SHOP}, shop=SHOP.upper())
+    assert response.status_code == 200 and not Shop.objects.get().is_installed
 
 
 def test_only_post_is_accepted(client):
@@ -179,11 +185,12 @@ def test_a_delivery_whose_handler_failed_is_handled_when_shopify_retries(
 
     monkeypatch.setitem(webhooks.HANDLERS, "app/uninstalled", flaky)
     webhook_id = str(uuid.uuid4())
+    body = {"id": 1, "myshopify_domain": SHOP}
     failing = deliver(
-        "app/uninstalled", {"id": 1}, webhook_id=webhook_id, http=Client(raise_request_exception=False)
+        "app/uninstalled", body, webhook_id=webhook_id, http=Client(raise_request_exception=False)
     )
     assert failing.status_code == 500 and not WebhookDelivery.objects.exists()
-    assert deliver("app/uninstalled", {"id": 1}, webhook_id=webhook_id).status_code == 200
+    assert deliver("app/uninstalled", body, webhook_id=webhook_id).status_code == 200
     assert calls == [SHOP, SHOP]
 
 
@@ -204,8 +211,10 @@ def test_app_uninstalled_deletes_the_token_stops_schedules_and_keeps_settings(de
     assert CustomerLink.objects.filter(shop=shop).count() == 2 and SyncRun.objects.count() == 1
     # A tick still queued somewhere runs nothing.
     assert tasks.scheduled_sync(SHOP, True) is None and SyncRun.objects.count() == 1
-    assert deliver("app/uninstalled", {"id": 1}).status_code == 200  # again (another delivery): harmless
-    assert deliver("app/uninstalled", {"id": 1}, shop="unknown-shop.myshopify.com").status_code == 200
+    again = {"id": 1, "myshopify_domain": SHOP}
+    assert deliver("app/uninstalled", again).status_code == 200  # again (another delivery): harmless
+    unknown = "unknown-shop.myshopify.com"
+    assert deliver("app/uninstalled", {"id": 2, "myshopify_domain": unknown}, shop=unknown).status_code == 200
 
 
 def test_customers_data_request_emails_the_merchant_what_the_app_holds(
@@ -322,16 +331,17 @@ def test_the_answer_is_fast_and_the_work_is_queued_in_the_orm_broker(deliver, sy
         response = deliver(topic, payload)
         assert response.status_code == 200 and response.elapsed < 1
     queued = [q.task for q in OrmQ.objects.order_by("id")]
-    assert [(t["func"], t["args"][0]) for t in queued] == [
-        ("integration_app.tasks.customer_data_request", SHOP),
-        ("integration_app.tasks.redact_customer", SHOP),
-        ("integration_app.tasks.redact_shop", SHOP),
-    ]
-    assert queued[0]["save"] is False and queued[1]["save"] is False  # no customer email kept in task history
+    requests = list(ComplianceRequest.objects.order_by("id"))
+    assert [r.topic for r in requests] == ["customers/data_request", "customers/redact", "shop/redact"]
+    assert [(t["func"], t["args"]) for t in queued] == [
+        ("integration_app.tasks.handle_compliance_request", (r.pk,)) for r in requests
+    ]  # a row id only: no customer's email (nor the shop's domain) in the task queue or its history
+    assert not any("ann@" in repr(t) or SHOP in repr(t) for t in queued)
     assert CustomerLink.objects.count() == 2 and mail.outbox == []  # nothing done before a worker runs
     assert not Schedule.objects.exists()  # shop/redact stops the schedules at once
     assert run_queued_tasks() == 3
     assert len(mail.outbox) == 1 and not Shop.objects.filter(domain=SHOP).exists()
+    assert not ComplianceRequest.objects.exists()  # done: the requests are gone
 
 
 # --- end to end over HTTP ----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ const state = {
   mappings: [], // [{tag, group, key}]
   taxRules: new Set(),
   options: null, // {tax_rules, price_tiers} or null
+  status: null, // the overview's last GET /api/status answer
   optionsError: "",
   runs: [],
   runsTotal: 0,
@@ -454,9 +455,12 @@ async function saveSettings() {
         : "Automatic syncs start once a B2B customer tag is saved.";
     }
     $("#form-banner").replaceChildren(banner("success", "Settings saved", next));
+    renderSavedStatus(data);
     if (connectionChanged && data.cin7_api_key_set) {
-      loadOptions();
-      checkSavedConnection().then(loadStatus);
+      loadOptions(undefined, { keepShown: true });
+      // Verified on save (the answer names the company); otherwise one test proves them and names it.
+      if (data.cin7_company) loadStatus();
+      else checkSavedConnection().then(loadStatus);
     } else {
       loadStatus();
     }
@@ -614,7 +618,7 @@ function renderTaxRules() {
       ? state.optionsError
       : "Loading tax rules from Cin7…"));
     if (state.optionsError && state.saved?.cin7_api_key_set) {
-      items.push(h("div", { class: "button-row" }, h("button", { type: "button", class: "btn", onclick: loadOptions }, "Load tax rules from Cin7")));
+      items.push(h("div", { class: "button-row" }, h("button", { type: "button", class: "btn", onclick: () => loadOptions() }, "Load tax rules from Cin7")));
     }
   } else if (!fromCin7.length) {
     items.push(h("p", { class: "subdued" }, "Cin7 has no active tax rules."));
@@ -629,13 +633,19 @@ function renderTaxRules() {
 const CONNECT_FIRST = "Connect Cin7 above and test the connection to pick from your Cin7 tax rules.";
 
 // The pickers' choices: with the saved credentials, or with `credentials` just tested (not saved yet).
-async function loadOptions(credentials) {
-  state.options = null;
-  state.optionsError = "";
-  renderTaxRules();
+// `keepShown`: choices already shown stay (no "Loading…") until Cin7's answer replaces them, or if it fails.
+async function loadOptions(credentials, { keepShown = false } = {}) {
+  const refreshing = keepShown && state.options !== null;
+  if (!refreshing) {
+    state.options = null;
+    state.optionsError = "";
+    renderTaxRules();
+  }
   try {
     state.options = credentials ? await api("POST", "/api/cin7/options", credentials) : await api("GET", "/api/cin7/options");
+    state.optionsError = "";
   } catch (err) {
+    if (refreshing && state.options) return;
     state.optionsError = err.status === 409 || (!credentials && !state.saved?.cin7_api_key_set)
       ? CONNECT_FIRST
       : `Could not load tax rules from Cin7: ${err.message}`;
@@ -703,7 +713,18 @@ function webhooksStatus() {
   return [badge("Off", "info"), ` Changes reach Shopify with ${polling}.`];
 }
 
+// The overview at once from a save's answer (GET /api/status follows): saved credentials are connected.
+function renderSavedStatus(saved) {
+  if (!state.status) return;
+  renderStatus({
+    ...state.status,
+    cin7_connected: saved.cin7_api_key_set,
+    active_run: state.following ? state.status.active_run : null,
+  });
+}
+
 function renderStatus(status) {
+  state.status = status;
   $("#shop-name").textContent = status.shop.name || status.shop.domain;
   const list = $("#status-list");
   list.removeAttribute("aria-busy");

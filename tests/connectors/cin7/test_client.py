@@ -220,6 +220,15 @@ def test_echoed_secrets_are_scrubbed_from_error_bodies(clock):
     assert "[redacted]" in str(caught.value)
 
 
+def test_an_echoed_webhook_bearer_token_is_scrubbed_from_error_bodies(clock):
+    echo = [{"ID": "1", "Type": "Customer/Updated", "ExternalBearerToken": "tok-secret-0123"}]
+    with pytest.raises(Cin7Error) as caught:
+        client_for(ScriptedSession(response(200, {"Unexpected": echo})), clock).webhooks()
+    assert "tok-secret-0123" not in str(caught.value) and '"ExternalBearerToken": "[redacted]"' in str(
+        caught.value
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "body", "said"),
     [
