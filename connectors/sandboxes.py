@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .cin7.sandbox import Cin7Account, Cin7Sandbox, Cin7Store, ThrottleConfig
 from .clock import SYSTEM_CLOCK
-from .sample_data import SampleData
+from .sandbox_data import SampleData
 from .shopify.sandbox import SandboxShop, ShopifySandbox
 
 DEMO_SHOP = "demo-wholesale.myshopify.com"
@@ -110,7 +110,7 @@ class SandboxProcess:
 def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api_key, api_secret, clock):
     import random
 
-    from .sample_data import generate
+    from .sandbox_data import generate
 
     sandboxes = start_sandboxes(
         generate(customers, products, seed=seed, shopify_only_variants=shopify_only_variants),

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from connectors.cin7 import Cin7Client, MemoryPacer
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store
 from connectors.clock import VirtualClock
-from connectors.sample_data import generate
+from connectors.sandbox_data import generate
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient
 from connectors.shopify.sandbox import ShopifySandbox

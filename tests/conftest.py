@@ -149,20 +149,29 @@ class _Mailbox:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback (aiosmtpd); Django sends through it. Yields the mailbox."""
+@contextlib.contextmanager
+def smtp_on_loopback(settings, handler):
+    """A real SMTP server on loopback (aiosmtpd) that hands every message to `handler` (its `handle_DATA`);
+    Django sends through it. Yields the handler."""
     from aiosmtpd.controller import Controller
 
-    mailbox = _Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield mailbox
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django sends through it. Yields the mailbox."""
+    with smtp_on_loopback(settings, _Mailbox()) as mailbox:
+        yield mailbox
 
 
 @pytest.fixture

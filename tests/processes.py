@@ -1,12 +1,38 @@
-"""Child processes in tests: output read with a deadline, a stop that cannot hang, a plain environment."""
+"""Child processes in tests: a Python child run to its end, output read with a deadline, a stop that cannot
+hang, a plain environment."""
 
+import json
 import os
 import queue
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_python(
+    *args: str, env: dict, timeout: float = 120, stdin: str | None = None, must_succeed: bool = True
+) -> subprocess.CompletedProcess:
+    """`python *args` in the project directory (a `manage.py` command, `-m module` or `-c script`), run to
+    its end with its output captured as text. Unless told otherwise it must exit 0; the assertion shows
+    the end of what it printed."""
+    command = [sys.executable, *args]
+    done = subprocess.run(
+        command, cwd=PROJECT_DIR, env=env, input=stdin, capture_output=True, text=True, timeout=timeout
+    )
+    if must_succeed:
+        assert done.returncode == 0, f"exit {done.returncode}\n{(done.stdout + done.stderr)[-3000:]}"
+    return done
+
+
+def last_json_line(output: str):
+    """The JSON value a child printed on its last line of output (the report of a test script)."""
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def plain_env(home, **variables) -> dict[str, str]:

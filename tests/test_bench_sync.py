@@ -3,13 +3,11 @@ targets; the figures themselves are the benchmark's business, not this test's.""
 
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import run_python
+
 PHASES = (
     "first full sync",
     "rerun, no change",
@@ -19,23 +17,18 @@ PHASES = (
 )
 
 
-@pytest.mark.slow
-def test_bench_sync_prints_every_phase_and_target(tmp_path):
+def bench_sync(tmp_path, *options):
+    """`manage.py bench_sync` at 60 customers and 100 products on a fresh SQLite file; it must exit 0."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    report = tmp_path / "benchmarks.md"
     sizes = ["--customers", "60", "--products", "100"]
-    done = subprocess.run(
-        [sys.executable, "manage.py", "bench_sync", *sizes, "--report", str(report)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = done.stdout
+    return run_python("manage.py", "bench_sync", *sizes, *options, env=env, timeout=300).stdout
+
+
+@pytest.mark.slow
+def test_bench_sync_prints_every_phase_and_target(tmp_path):
+    report = tmp_path / "benchmarks.md"
+    out = bench_sync(tmp_path, "--report", str(report))
     assert "== 60 customers / 100 products (" in out
     rows = {phase: re.search(rf"^{re.escape(phase)}\s+(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", out, re.M)
             for phase in PHASES}  # fmt: skip
@@ -52,19 +45,7 @@ def test_bench_sync_prints_every_phase_and_target(tmp_path):
 
 @pytest.mark.slow
 def test_bench_sync_b2b_adds_the_b2b_phases(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    done = subprocess.run(
-        [sys.executable, "manage.py", "bench_sync", "--customers", "60", "--products", "100", "--b2b"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = done.stdout
+    out = bench_sync(tmp_path, "--b2b")
     first = re.search(r"^B2B first full sync\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
     rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
     assert first and rerun, out

@@ -1,6 +1,6 @@
 """Cin7 Core REST API v2 connector: a paced, retrying client and typed records (`sandbox`: a fake server)."""
 
-from .client import DEFAULT_BASE_URL, Cin7Client, Cin7Stats, RetryPolicy
+from .client import DEFAULT_BASE_URL, Cin7Client
 from .errors import Cin7CredentialsError, Cin7Error, Cin7RecordError, Cin7ResponseError, Cin7UnavailableError
 from .pacing import MemoryPacer, Pacer
 from .records import (
@@ -19,6 +19,8 @@ from .records import (
     parse_product,
     parse_tax_rule,
 )
+from .retry import RetryPolicy
+from .transport import Cin7Stats
 
 __all__ = [
     "DEFAULT_BASE_URL",

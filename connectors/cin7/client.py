@@ -1,32 +1,21 @@
-"""Cin7 Core REST API v2 client for one account: pacing, retries by failure class, lenient paging.
+"""Cin7 Core REST API v2 client for one account: named reads and writes, lenient paging.
 
-Every call first waits for a slot from the shared `Pacer` (FACTS §2), then GETs with a timeout. Failures are
-handled by class, as `RetryPolicy` declares: throttling (429/503) waits `Retry-After` or backs off; other 5xx,
-timeouts and dropped connections back off exponentially; a non-JSON 200 is retried a couple of times (FACTS
-§1.5: a wrong path answers with an HTML page, but so can a proxy); 401/403 raise `Cin7CredentialsError` at
-once; other 4xx raise `Cin7Error`. Paging de-duplicates by `ID` and re-reads when Cin7's unstable order
-(FACTS §3) made records slip between pages. A client is meant for one thread; share the pacer, not the client.
+Calls go through `Cin7Transport` (pacing, retries by failure class as `RetryPolicy` declares). Paging
+de-duplicates by `ID` and re-reads when Cin7's unstable order (FACTS §3) made records slip between pages.
+A client is meant for one thread; share the pacer, not the client.
 """
 
-import hashlib
 import json
 import logging
-import random
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
-from urllib.parse import urlencode
 
 import requests
-from requests.exceptions import ChunkedEncodingError
 
 from ..clock import SYSTEM_CLOCK
-from ..http import session_for
-from .errors import Cin7CredentialsError, Cin7Error, Cin7RecordError, Cin7ResponseError, Cin7UnavailableError
+from .errors import Cin7Error, Cin7RecordError, Cin7ResponseError
 from .pacing import Pacer
-from .parsing import describe_body, format_modified_since, record_id_of, retry_after_seconds
+from .parsing import describe_body, format_modified_since, is_error_model, record_id_of
 from .records import (
     Customer,
     Me,
@@ -43,85 +32,16 @@ from .records import (
     parse_tax_rule,
     parse_webhook,
 )
+from .retry import DEFAULT_RETRY, RetryPolicy
+from .transport import Cin7Transport
 
 logger = logging.getLogger(__name__)
-# A webhook's credentials as Cin7 could echo them in an answer (FACTS §7): `"ExternalBearerToken": "…"`.
-_ECHOED_WEBHOOK_SECRET = re.compile(r'("External(?:BearerToken|Password)"\s*:\s*)"[^"]*"')
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 PAGE_LIMIT = 1000  # FACTS §3: Limit is 1-1000.
 HEAVY_PAGE_LIMIT = 500  # FACTS §3, §8.10: 1000-row pages with Include* payloads fail; 500 works.
 EXTRA_PASSES = 2  # re-reads when records slipped between pages (FACTS §3)
 BOUNDARY_SHIFT = 7  # rows by which each re-read's pages shrink, moving the page boundaries
-
-THROTTLED, TRANSIENT, BAD_RESPONSE = "throttled", "transient", "bad_response"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how long each failure class is retried; delays are capped exponential with jitter
-    (attempt n waits between half and all of `min(cap, first * 2 ** (n - 1))`)."""
-
-    throttled_retries: int = 10  # 429 / 503
-    throttled_first_backoff: float = 5.0  # when no usable Retry-After came (FACTS §2.2: 503 has none)
-    throttled_backoff_cap: float = 60.0
-    max_retry_after: float = 300.0  # a larger Retry-After is taken as this
-    transient_retries: int = 5  # other 5xx, timeouts, connection errors
-    transient_first_backoff: float = 1.0
-    transient_backoff_cap: float = 30.0
-    bad_response_retries: int = 2  # non-JSON 200
-
-    def retries(self, kind: str) -> int:
-        return {
-            THROTTLED: self.throttled_retries,
-            TRANSIENT: self.transient_retries,
-            BAD_RESPONSE: self.bad_response_retries,
-        }[kind]
-
-    def backoff(self, kind: str, attempt: int, rng: random.Random) -> float:
-        first, cap = (
-            (self.throttled_first_backoff, self.throttled_backoff_cap)
-            if kind == THROTTLED
-            else (self.transient_first_backoff, self.transient_backoff_cap)
-        )
-        ceiling = min(cap, first * 2 ** (attempt - 1))
-        return rng.uniform(ceiling / 2, ceiling)
-
-
-DEFAULT_RETRY = RetryPolicy()
-
-
-@dataclass
-class Cin7Stats:
-    """What this client spent: HTTP calls (per endpoint), retries, throttled answers and time waited."""
-
-    calls: int = 0
-    retries: int = 0
-    throttled: int = 0
-    wait_seconds: float = 0.0  # backing off after failures
-    pace_wait_seconds: float = 0.0  # waiting for pacer slots
-    by_endpoint: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return {
-            "cin7_calls": self.calls,
-            "cin7_retries": self.retries,
-            "cin7_throttled": self.throttled,
-            "cin7_wait_seconds": round(self.wait_seconds, 3),
-            "cin7_pace_wait_seconds": round(self.pace_wait_seconds, 3),
-            "cin7_by_endpoint": dict(self.by_endpoint),
-        }
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """A retryable outcome of one attempt."""
-
-    kind: str
-    reason: str
-    status: int = 0
-    excerpt: str = ""
-    wait: float | None = None
 
 
 class Cin7Client:
@@ -142,24 +62,18 @@ class Cin7Client:
         session: requests.Session | None = None,
         page_size: int | None = None,
     ):
-        self._account_id, self._api_key = account_id.strip(), api_key.strip()
-        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self._pacer, self._clock, self._timeout, self._retry = pacer, clock, timeout, retry
-        self._owns_session = session is None
-        self._session = session or session_for(base_url)
+        self._transport = Cin7Transport(account_id, api_key, base_url, pacer, clock, timeout, retry, session)
         self._page_size = page_size  # test-only: caps the first pass's Limit to page through small data
-        self._rng = random.Random()
-        self.pacing_key = "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
-        self.stats = Cin7Stats()
+        self.pacing_key = self._transport.pacing_key
+        self.stats = self._transport.stats
         self.bad_records: list[tuple[str | None, str]] = []
         self.incomplete_reads: list[str] = []  # endpoints whose paged read ended short of `Total`
 
     def __repr__(self) -> str:
-        return f"Cin7Client(account={self.pacing_key}, base_url={self._base_url!r})"
+        return f"Cin7Client(account={self.pacing_key}, base_url={self._transport.base_url!r})"
 
     def close(self) -> None:
-        if self._owns_session:
-            self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> "Cin7Client":
         return self
@@ -171,7 +85,7 @@ class Cin7Client:
     def me(self) -> Me:
         """`GET /me` (FACTS §6.2): company, base currency, time zone. A cheap credentials check."""
         payload = self._get("me")
-        if not isinstance(payload, dict) or _error_model(payload):
+        if not isinstance(payload, dict) or is_error_model(payload):
             raise self._shape_error("me", payload, "an object")
         return parse_me(payload)
 
@@ -224,19 +138,19 @@ class Cin7Client:
     # -- webhooks (FACTS §7; Cin7 needs its Automation module for these) -------------------------------
     def webhooks(self) -> list[Webhook]:
         """`GET /webhooks`: every registration of the account."""
-        return self._webhook_list("GET", self._send("GET", "webhooks"))
+        return self._webhook_list("GET", self._transport.send("GET", "webhooks"))
 
     def create_webhook(self, fields: dict) -> Webhook:
         """`POST /webhooks` with Cin7's field names (`Type`, `IsActive`, `ExternalURL`, …)."""
-        return self._webhook_list("POST", self._send("POST", "webhooks", body=fields))[0]
+        return self._webhook_list("POST", self._transport.send("POST", "webhooks", body=fields))[0]
 
     def update_webhook(self, fields: dict) -> Webhook:
         """`PUT /webhooks`: the registration `fields["ID"]` gets these fields."""
-        return self._webhook_list("PUT", self._send("PUT", "webhooks", body=fields))[0]
+        return self._webhook_list("PUT", self._transport.send("PUT", "webhooks", body=fields))[0]
 
     def delete_webhook(self, webhook_id: str) -> None:
         """`DELETE /webhooks?ID=…`."""
-        self._send("DELETE", "webhooks", {"ID": webhook_id})
+        self._transport.send("DELETE", "webhooks", {"ID": webhook_id})
 
     def _webhook_list(self, method: str, payload) -> list[Webhook]:
         rows = self._rows("webhooks", payload, "Webhooks", method)
@@ -321,8 +235,8 @@ class Cin7Client:
         raise self._shape_error(endpoint, payload, f"an object with a {list_key} list", method)
 
     def _shape_error(self, endpoint: str, payload, expected: str, method: str = "GET") -> Cin7Error:
-        body = describe_body(self._scrub(json.dumps(payload, default=str)))
-        if isinstance(payload, dict | list) and _error_model(payload):
+        body = describe_body(self._transport.scrub(json.dumps(payload, default=str)))
+        if isinstance(payload, dict | list) and is_error_model(payload):
             # FACTS §1.5: the Error Model can arrive with status 200.
             return Cin7Error(
                 "Cin7 answered with an error", call=f"{method} {endpoint}", status=200, excerpt=body
@@ -330,116 +244,9 @@ class Cin7Client:
         message = f"Cin7 answered without {expected}"
         return Cin7ResponseError(message, call=f"{method} {endpoint}", status=200, excerpt=body)
 
-    # -- transport ---------------------------------------------------------------------------------------
     def _get(self, endpoint: str, params: dict | None = None):
         """The JSON (decimals as `Decimal`) of `GET endpoint`, after pacing and the retry policy."""
-        return self._send("GET", endpoint, params)
-
-    def _send(self, method: str, endpoint: str, params: dict | None = None, body: dict | None = None):
-        """One call after pacing and the retry policy. Only throttling (Cin7 did nothing) is retried for
-        writes: a write that failed otherwise may have been applied, and the caller re-reads instead."""
-        call = f"{method} {endpoint}" + (f"?{urlencode(params)}" if params else "")
-        failures = {THROTTLED: 0, TRANSIENT: 0, BAD_RESPONSE: 0}
-        while True:
-            self._wait_for_slot()
-            outcome = self._attempt(endpoint, params, call, method, body)
-            if not isinstance(outcome, _Failure):
-                return outcome
-            failures[outcome.kind] += 1
-            tries = failures[outcome.kind]
-            allowed = self._retry.retries(outcome.kind) if method == "GET" or outcome.kind == THROTTLED else 0
-            if tries > allowed:
-                error_class = Cin7ResponseError if outcome.kind == BAD_RESPONSE else Cin7UnavailableError
-                message = f"{outcome.reason}; gave up after {tries} tries"
-                raise error_class(message, call=call, status=outcome.status, excerpt=outcome.excerpt)
-            delay = outcome.wait
-            if delay is None:
-                delay = self._retry.backoff(outcome.kind, tries, self._rng)
-            logger.warning("Cin7 %s: %s; retry %d in %.1f s", call, outcome.reason, tries, delay)
-            self.stats.retries += 1
-            self.stats.wait_seconds += delay
-            self._clock.sleep(delay)
-
-    def _wait_for_slot(self) -> None:
-        wait = self._pacer.reserve(self.pacing_key)
-        if wait > 0:
-            self.stats.pace_wait_seconds += wait
-            self._clock.sleep(wait)
-
-    def _attempt(self, endpoint: str, params: dict | None, call: str, method: str = "GET", body=None):
-        """One request: its JSON, a retryable `_Failure`, or a raised final error."""
-        self.stats.calls += 1
-        self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
-        try:
-            url, headers = self._base_url + endpoint, self._headers()
-            if method == "GET":
-                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
-            else:
-                data = None if body is None else json.dumps(body)
-                response = self._session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self._timeout
-                )
-        except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as error:
-            return _Failure(TRANSIENT, f"Cin7 did not answer ({type(error).__name__})")
-        except requests.RequestException as error:
-            raise Cin7Error(f"the request to Cin7 failed ({type(error).__name__})", call=call) from None
-        status, text = response.status_code, response.content.decode("utf-8-sig", errors="replace")
-        code = status
-        if 200 <= status < 300:
-            try:
-                payload = json.loads(text, parse_float=Decimal) if text.strip() else None
-            except ValueError:
-                excerpt = describe_body(self._scrub(text))
-                return _Failure(BAD_RESPONSE, "Cin7 answered 200 with something not JSON", status, excerpt)
-            # FACTS §1.5: the Error Model can arrive with status 200; it is handled as its ErrorCode says.
-            code = _error_code(payload)
-            if code is None:
-                return payload
-        excerpt = describe_body(self._scrub(text))
-        if code in (401, 403):
-            raise Cin7CredentialsError(call=call, status=status, excerpt=excerpt)
-        if code in (429, 503):  # FACTS §2.2: 429 now, 503 the legacy throttle signal
-            self.stats.throttled += 1
-            wait = retry_after_seconds(response.headers.get("Retry-After"), self._clock.now())
-            wait = None if wait is None else min(wait, self._retry.max_retry_after)
-            return _Failure(THROTTLED, "Cin7 throttled the call", status, excerpt, wait)
-        if code >= 500:
-            return _Failure(TRANSIENT, "Cin7 failed with a server error", status, excerpt)
-        raise Cin7Error("Cin7 refused the request", call=call, status=status, excerpt=excerpt)
-
-    def _headers(self) -> dict:
-        """FACTS §1.2-1.3: the two credential headers, JSON both ways."""
-        return {
-            "api-auth-accountid": self._account_id,
-            "api-auth-applicationkey": self._api_key,
-            "Accept": "application/json",
-            "Content-Type": "application/json",
-        }
-
-    def _scrub(self, text: str) -> str:
-        """`text` without the Account ID, the API key or a webhook's bearer token or password, should Cin7
-        ever echo them (before any cut)."""
-        for secret in (self._account_id, self._api_key):
-            if secret:
-                text = re.sub(re.escape(secret), "[redacted]", text, flags=re.IGNORECASE)
-        return _ECHOED_WEBHOOK_SECRET.sub(r'\1"[redacted]"', text)
-
-
-def _error_model(payload) -> bool:
-    """FACTS §1.5: `{ErrorCode, Exception}` or a list of such objects."""
-    items = payload if isinstance(payload, list) else [payload]
-    return bool(items) and all(isinstance(item, dict) and "Exception" in item for item in items)
-
-
-def _error_code(payload) -> int | None:
-    """The `ErrorCode` (400-599) of an Error Model answer, else None (FACTS §1.5)."""
-    if not _error_model(payload):
-        return None
-    code = (payload[0] if isinstance(payload, list) else payload).get("ErrorCode")
-    if isinstance(code, str) and code.strip().isdigit():
-        code = int(code)
-    valid = isinstance(code, int) and not isinstance(code, bool) and 400 <= code < 600
-    return code if valid else None
+        return self._transport.send("GET", endpoint, params)
 
 
 def _total_of(payload: dict) -> int | None:

@@ -217,6 +217,23 @@ def describe_body(text: str, limit: int = 300) -> str:
     return excerpt(text, limit)
 
 
+def is_error_model(payload) -> bool:
+    """FACTS §1.5: `{ErrorCode, Exception}` or a list of such objects."""
+    items = payload if isinstance(payload, list) else [payload]
+    return bool(items) and all(isinstance(item, dict) and "Exception" in item for item in items)
+
+
+def error_code(payload) -> int | None:
+    """The `ErrorCode` (400-599) of an Error Model answer, else None (FACTS §1.5)."""
+    if not is_error_model(payload):
+        return None
+    code = (payload[0] if isinstance(payload, list) else payload).get("ErrorCode")
+    if isinstance(code, str) and code.strip().isdigit():
+        code = int(code)
+    valid = isinstance(code, int) and not isinstance(code, bool) and 400 <= code < 600
+    return code if valid else None
+
+
 def excerpt(text: str, limit: int = 300) -> str:
     """`text` on one line, cut to `limit` characters."""
     text = " ".join((text or "").split())

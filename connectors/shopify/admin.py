@@ -1,14 +1,12 @@
 """Named Admin API operations the syncs need, over `GraphQLClient` (contract §3 lists every one)."""
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
 
-import requests
-
+from .bulk import bulk_results
 from .client import GraphQLClient
 from .documents import address_writes_document, customers_by_email_document, document
-from .errors import ShopifyQueryError, ShopifyUnavailableError, excerpt_of
+from .errors import ShopifyQueryError, ShopifyUnavailableError
 from .records import (
     AddressResult,
     AddressWrite,
@@ -32,8 +30,6 @@ LATEST_UPDATES = 50
 MANAGED_PER_QUERY = 25  # about 25 points per customer read with its cin7 metafields
 SKUS_PER_SEARCH = 50
 VARIANT_PAGE = 250  # Shopify's largest page
-BULK_POLL_MAX_DELAY = 10.0
-BULK_TIMEOUT_SECONDS = 1800.0
 
 
 class ShopifyAdmin:
@@ -95,9 +91,7 @@ class ShopifyAdmin:
             if not node:
                 return found
             connection = node["addressesV2"]
-            for address in connection["nodes"]:
-                fields = {key: address.get(key) for key in ADDRESS_INPUT_FIELDS}
-                found.append((address["id"], fields | {"countryCode": address.get("countryCodeV2")}))
+            found.extend((address["id"], _address_input(address)) for address in connection["nodes"])
             if not connection["pageInfo"]["hasNextPage"]:
                 return found
             after = connection["pageInfo"]["endCursor"]
@@ -154,16 +148,8 @@ class ShopifyAdmin:
 
     def managed_customers(self, customer_ids: Iterable[str]) -> dict[str, ManagedCustomer]:
         """What Shopify holds of the app-managed fields of these customers (those that still exist)."""
-        ids = list(dict.fromkeys(customer_ids))
-        found: dict[str, ManagedCustomer] = {}
-        for start in range(0, len(ids), MANAGED_PER_QUERY):
-            data = self.client.execute(
-                document("customer_managed_fields"), {"ids": ids[start : start + MANAGED_PER_QUERY]}
-            )
-            for node in data.get("nodes") or []:
-                if node and node.get("id"):
-                    found[node["id"]] = _managed(node)
-        return found
+        nodes = self._nodes("customer_managed_fields", customer_ids, MANAGED_PER_QUERY)
+        return {node["id"]: _managed(node) for node in nodes}
 
     def create_customer(self, customer_input: dict) -> CustomerResult:
         payload = self.client.execute(document("customer_create"), {"input": customer_input})[
@@ -191,14 +177,15 @@ class ShopifyAdmin:
 
     def customer_states(self, customer_ids: Iterable[str]) -> dict[str, str]:
         """`state` (ENABLED, INVITED, DISABLED, DECLINED) of each customer that still exists."""
-        ids = list(dict.fromkeys(customer_ids))
-        states: dict[str, str] = {}
-        for start in range(0, len(ids), NODES_PER_QUERY):
-            data = self.client.execute(
-                document("customer_states"), {"ids": ids[start : start + NODES_PER_QUERY]}
-            )
-            states.update({n["id"]: n["state"] for n in data.get("nodes") or [] if n and n.get("id")})
-        return states
+        nodes = self._nodes("customer_states", customer_ids, NODES_PER_QUERY)
+        return {node["id"]: node["state"] for node in nodes}
+
+    def _nodes(self, name: str, ids: Iterable[str], per_query: int) -> Iterator[dict]:
+        """The nodes that still exist among `ids` (each asked once), read by document `name` in batches."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), per_query):
+            data = self.client.execute(document(name), {"ids": unique[start : start + per_query]})
+            yield from (node for node in data.get("nodes") or [] if node and node.get("id"))
 
     # Metafields ---------------------------------------------------------------------------------------
     def set_metafields(self, writes: list[MetafieldWrite]) -> dict[int, tuple[UserError, ...]]:
@@ -306,48 +293,7 @@ class ShopifyAdmin:
         if errors:
             raise ShopifyQueryError(f"Shopify refused the bulk export: {'; '.join(map(str, errors))}")
         started = data["bulkOperationRunQuery"].get("bulkOperation") or {}
-        number = (started.get("id") or "").rsplit("/", 1)[-1]
-        waited, delay = 0.0, 0.5
-        while True:
-            found = self.client.execute(document("bulk_operation"), {"query": f"id:{number}"})
-            operation = next(iter(found["bulkOperations"]["nodes"]), {})
-            status = operation.get("status")
-            if status == "COMPLETED":
-                break
-            if status not in ("CREATED", "RUNNING") or waited > BULK_TIMEOUT_SECONDS:
-                raise ShopifyUnavailableError(
-                    f"The bulk export ended as {status} ({operation.get('errorCode') or 'no error code'})."
-                )
-            self.client.wait(delay)
-            waited += delay
-            delay = min(delay * 2, BULK_POLL_MAX_DELAY)
-        if not operation.get("url"):
-            return []  # a completed export with no objects has no file
-        try:
-            response = requests.get(operation["url"], timeout=self.client.timeout * 4)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise ShopifyUnavailableError(
-                f"The bulk export file could not be downloaded ({type(exc).__name__}).",
-                excerpt=excerpt_of(getattr(getattr(exc, "response", None), "text", "") or ""),
-            ) from None
-        return _jsonl_objects(response.text)
-
-
-def _jsonl_objects(text: str) -> list[dict]:
-    """The objects of a bulk export file, one per line; anything else is a typed error, never a crash."""
-    objects = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            item = None
-        if not isinstance(item, dict):
-            raise ShopifyUnavailableError(f"The bulk export file is not JSONL (line {number}).")
-        objects.append(item)
-    return objects
+        return bulk_results(self.client, started.get("id") or "")
 
 
 ADDRESS_INPUT_FIELDS = (
@@ -384,15 +330,15 @@ def _managed(node: dict) -> ManagedCustomer:
             "taxExempt": bool(node.get("taxExempt")),
         },
         address_id=address["id"] if address else None,
-        address=(
-            {key: address.get(key) for key in ADDRESS_INPUT_FIELDS}
-            | {"countryCode": address.get("countryCodeV2")}
-            if address
-            else None
-        ),
+        address=_address_input(address) if address else None,
         tags=tuple(node.get("tags") or ()),
         metafields={m["key"]: m["value"] for m in (node.get("metafields") or {}).get("nodes") or ()},
     )
+
+
+def _address_input(node: dict) -> dict:
+    """A `MailingAddress` node as the `MailingAddressInput` that would write it."""
+    return {key: node.get(key) for key in ADDRESS_INPUT_FIELDS} | {"countryCode": node.get("countryCodeV2")}
 
 
 def _email_of(node: dict) -> str:

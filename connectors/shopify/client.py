@@ -68,6 +68,16 @@ class ShopifyStats:
         }
 
 
+@dataclass(frozen=True)
+class _Transient:
+    """A failure worth retrying after a backoff (or the `Retry-After` Shopify sent)."""
+
+    what: str
+    status: int = 0
+    wait: float | None = None
+    body: str = ""
+
+
 @dataclass
 class _Bucket:
     """Shopify's last reported leaky bucket, projected forward in time."""
@@ -123,49 +133,12 @@ class GraphQLClient:
         throttles = transients = 0
         while True:
             self._wait_for_budget(document)
-            try:
-                response = self.session.post(
-                    self.url,
-                    data=payload,
-                    headers={
-                        "Content-Type": "application/json",
-                        "Accept": "application/json",
-                        "X-Shopify-Access-Token": self._access_token(),
-                    },
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as exc:
+            answer = self._post(payload)
+            if isinstance(answer, _Transient):
                 transients += 1
-                self._retry_or_raise(transients, call, f"{type(exc).__name__} talking to Shopify", 0)
+                self._retry_or_raise(transients, call, answer)
                 continue
-            self.stats.requests += 1
-            status = response.status_code
-            if status == 401:
-                if self.on_auth_error:
-                    self.on_auth_error()
-                raise ShopifyAuthError(
-                    "Shopify rejected the app's access token; "
-                    "the merchant must open the app to re-authorise it.",
-                    call=call,
-                    status=status,
-                )
-            if status == 429 or status >= 500:
-                transients += 1
-                # FACTS §5: Shopify's own client honours Retry-After on 429 and 503.
-                wait = _retry_after(response, self.clock.now()) if status in (429, 503) else None
-                wait = None if wait is None else min(wait, self.retry.max_retry_after)
-                self._retry_or_raise(
-                    transients, call, f"HTTP {status}", status, wait=wait, body=response.text
-                )
-                continue
-            body = _json_or_none(response)
-            if status != 200 or not isinstance(body, dict):
-                raise ShopifyQueryError(
-                    "Shopify answered with something other than GraphQL JSON.",
-                    call=call,
-                    status=status,
-                    excerpt=excerpt_of(response.text),
-                )
+            body = self._graphql_body(answer, call)
             cost = (body.get("extensions") or {}).get("cost") or {}
             self._record_cost(document, name, cost)
             errors = _error_list(body.get("errors"))
@@ -176,7 +149,7 @@ class GraphQLClient:
                 self.stats.throttled += 1
                 if throttles > self.retry.max_throttle_retries:
                     raise ShopifyUnavailableError(
-                        "Shopify kept throttling the app.", call=call, status=status
+                        "Shopify kept throttling the app.", call=call, status=answer.status_code
                     )
                 self.wait(self._throttle_wait(cost, throttles))
                 continue
@@ -184,12 +157,58 @@ class GraphQLClient:
                 raise ShopifyQueryError(
                     "Shopify refused the query.",
                     call=call,
-                    status=status,
+                    status=answer.status_code,
                     excerpt=excerpt_of(_messages(errors)),
                 )
             if document.lstrip().startswith("mutation"):
                 self.stats.mutations += 1
             return body.get("data") or {}
+
+    def _post(self, payload: str) -> requests.Response | _Transient:
+        """Shopify's answer to one POST, or the transient failure (network, 429, 5xx) it met instead."""
+        try:
+            response = self.session.post(
+                self.url,
+                data=payload,
+                headers={
+                    "Content-Type": "application/json",
+                    "Accept": "application/json",
+                    "X-Shopify-Access-Token": self._access_token(),
+                },
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            return _Transient(f"{type(exc).__name__} talking to Shopify")
+        self.stats.requests += 1
+        status = response.status_code
+        if status == 429 or status >= 500:
+            # FACTS §5: Shopify's own client honours Retry-After on 429 and 503.
+            wait = _retry_after(response, self.clock.now()) if status in (429, 503) else None
+            wait = None if wait is None else min(wait, self.retry.max_retry_after)
+            return _Transient(f"HTTP {status}", status, wait, response.text)
+        return response
+
+    def _graphql_body(self, response: requests.Response, call: str) -> dict:
+        """The JSON object of a GraphQL answer; 401 raises `ShopifyAuthError`, anything else not JSON
+        `ShopifyQueryError`."""
+        status = response.status_code
+        if status == 401:
+            if self.on_auth_error:
+                self.on_auth_error()
+            raise ShopifyAuthError(
+                "Shopify rejected the app's access token; the merchant must open the app to re-authorise it.",
+                call=call,
+                status=status,
+            )
+        body = _json_or_none(response)
+        if status != 200 or not isinstance(body, dict):
+            raise ShopifyQueryError(
+                "Shopify answered with something other than GraphQL JSON.",
+                call=call,
+                status=status,
+                excerpt=excerpt_of(response.text),
+            )
+        return body
 
     def _wait_for_budget(self, document: str) -> None:
         expected = self._expected_cost.get(document)
@@ -229,17 +248,17 @@ class GraphQLClient:
                 at=self.clock.now(),
             )
 
-    def _retry_or_raise(self, attempt, call, what, status, *, wait=None, body="") -> None:
+    def _retry_or_raise(self, attempt: int, call: str, failure: _Transient) -> None:
         if attempt > self.retry.max_transient_retries:
             raise ShopifyUnavailableError(
-                f"Shopify kept failing ({what}) after {attempt - 1} retries.",
+                f"Shopify kept failing ({failure.what}) after {attempt - 1} retries.",
                 call=call,
-                status=status,
-                excerpt=excerpt_of(body),
+                status=failure.status,
+                excerpt=excerpt_of(failure.body),
             )
         self.stats.retries += 1
-        delay = wait if wait is not None else self.retry.backoff(attempt)
-        logger.info("%s failed (%s); retry %s in %.1fs", call, what, attempt, delay)
+        delay = failure.wait if failure.wait is not None else self.retry.backoff(attempt)
+        logger.info("%s failed (%s); retry %s in %.1fs", call, failure.what, attempt, delay)
         self.wait(delay)
 
     def wait(self, seconds: float) -> None:

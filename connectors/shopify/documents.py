@@ -1,23 +1,43 @@
 """The GraphQL documents the app sends: one `.graphql` file each, plus the batched email lookup and the
 batched address writes.
 
-Every document, including generated ones, is validated against the Admin schema by the test suite.
+A document shares a selection through a fragment file in `graphql/fragments/`: a line
+`#import "fragments/<name>.graphql"` at its top is replaced by that file's fragment definitions, appended
+once each (fragment files may import others). `document()` returns the text exactly as it is sent, and
+every document, including generated ones, is validated against the Admin schema by the test suite.
 """
 
 import functools
+import re
 from pathlib import Path
 
 DOCUMENTS_DIR = Path(__file__).with_name("graphql")
+IMPORT_LINE = re.compile(r'^#import "([^"]+)"[ \t]*\n?', re.MULTILINE)
 
-CUSTOMER_FIELDS = "id defaultEmailAddress { emailAddress } state tags"
-ADDRESS_RESULT = "address { id } userErrors { field message }"
+ADDRESS_RESULT = "address { id } userErrors { ...UserErrorFields }"
 DEFAULT = "setAsDefault: true"
 
 
 @functools.cache
 def document(name: str) -> str:
-    """The text of `graphql/<name>.graphql`."""
-    return (DOCUMENTS_DIR / f"{name}.graphql").read_text()
+    """The text of `graphql/<name>.graphql` as sent: its imported fragments appended."""
+    return with_fragments((DOCUMENTS_DIR / f"{name}.graphql").read_text())
+
+
+def with_fragments(text: str) -> str:
+    """`text` without its `#import` lines, followed by the fragment definitions they name (each once)."""
+    if not IMPORT_LINE.search(text):
+        return text
+    imported: dict[str, str] = {}
+
+    def expand(source: str) -> str:
+        for path in IMPORT_LINE.findall(source):
+            if path not in imported:
+                imported[path] = ""  # claimed before expanding, so an import cycle ends here
+                imported[path] = expand((DOCUMENTS_DIR / path).read_text())
+        return IMPORT_LINE.sub("", source).strip()
+
+    return "\n\n".join([expand(text), *imported.values()]) + "\n"
 
 
 def all_document_names() -> list[str]:
@@ -32,10 +52,11 @@ def customers_by_email_document(count: int) -> str:
     """
     variables = ", ".join(f"$e{i}: String!" for i in range(count))
     fields = "\n".join(
-        f"  c{i}: customerByIdentifier(identifier: {{emailAddress: $e{i}}}) {{ {CUSTOMER_FIELDS} }}"
+        f"  c{i}: customerByIdentifier(identifier: {{emailAddress: $e{i}}}) {{ ...CustomerFields }}"
         for i in range(count)
     )
-    return f"query CustomersByEmail({variables}) {{\n{fields}\n}}\n"
+    query = f"query CustomersByEmail({variables}) {{\n{fields}\n}}\n"
+    return with_fragments('#import "fragments/customer_fields.graphql"\n' + query)
 
 
 @functools.cache
@@ -52,4 +73,5 @@ def address_writes_document(updates: int, creates: int) -> str:
         else:
             call = f"customerAddressCreate(customerId: $c{i}, address: $a{i}, {DEFAULT})"
         fields.append(f"  w{i}: {call} {{ {ADDRESS_RESULT} }}")
-    return f"mutation CustomerAddressWrites({', '.join(variables)}) {{\n" + "\n".join(fields) + "\n}\n"
+    mutation = f"mutation CustomerAddressWrites({', '.join(variables)}) {{\n" + "\n".join(fields) + "\n}\n"
+    return with_fragments('#import "fragments/user_error_fields.graphql"\n' + mutation)

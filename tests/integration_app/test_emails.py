@@ -16,7 +16,7 @@ from django.utils import timezone
 from connectors.clock import VirtualClock
 from integration_app.models import Cin7Connection, OpenProblem, Shop, ShopSyncState, SyncSettings
 from integration_app.notifications.emails import notify_after_run
-from tests.conftest import CIN7_KEY, SHOP, free_port
+from tests.conftest import CIN7_KEY, SHOP, free_port, smtp_on_loopback
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db
@@ -52,18 +52,9 @@ class RawMailbox:
 
 @pytest.fixture
 def mailbox(settings):
-    from aiosmtpd.controller import Controller
-
-    box = RawMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
-    yield box
-    controller.stop()
+    with smtp_on_loopback(settings, RawMailbox()) as box:
+        yield box
 
 
 def bodies(message) -> tuple[str, str]:

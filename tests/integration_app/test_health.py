@@ -1,9 +1,6 @@
 """`GET /healthz` (contract §2): 200 when the database answers and the scheduler keeps up, else 503."""
 
-import json
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -14,6 +11,7 @@ from django_q.models import Schedule
 
 from integration_app import health, scheduling
 from tests.conftest import free_port
+from tests.processes import last_json_line, run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -80,17 +78,7 @@ def probe(tmp_path, **env) -> dict:
         "LOG_LEVEL": "CRITICAL",
         **env,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=settings.BASE_DIR,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return last_json_line(run_python("-c", PROBE, env=full_env, timeout=60).stdout)
 
 
 def test_a_postgresql_server_that_is_down_answers_503(tmp_path):

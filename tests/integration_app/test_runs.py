@@ -1,6 +1,5 @@
 """One run per shop (the lease), stale runs, run history API and retention (contract §2, §4)."""
 
-import json
 import os
 import socket
 import subprocess
@@ -27,6 +26,7 @@ from integration_app.runs.control import (
     start_run,
 )
 from tests.helpers import b2b_customer, run_sync
+from tests.processes import last_json_line, run_python
 
 OTHER_SHOP = "other-shop.myshopify.com"
 
@@ -117,17 +117,8 @@ def test_concurrent_starts_in_threads_create_exactly_one_run(tmp_path):
         "SHOPIFY_API_SECRET": settings.SHOPIFY_API_SECRET,
     }
     env.pop("REDIS_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-c", RACE, str(threads_per_round), str(rounds)],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    done = run_python("-c", RACE, str(threads_per_round), str(rounds), env=env)
+    report = last_json_line(done.stdout)
     for round_ in report["rounds"]:
         started = [pk for what, pk in round_["outcomes"] if what == "started"]
         assert len(started) == 1, round_

@@ -16,7 +16,7 @@ from django.conf import settings
 from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY, SHOP
 from tests.helpers import b2b_customer
-from tests.processes import stop
+from tests.processes import run_python, stop
 
 pytestmark = pytest.mark.slow
 
@@ -82,40 +82,23 @@ def two_shops(command_env, cin7_account, shopify_sandbox, sandbox_shop):
         for shop in (sandbox_shop, clean):
             shop.add_product(f"P{n}", variants=[{"sku": f"SKU-{n}"}])
     tokens = [SHOP, shopify_sandbox.issue_token(SHOP), CLEAN_SHOP, shopify_sandbox.issue_token(CLEAN_SHOP)]
-    done = subprocess.run(
-        [sys.executable, "-c", SETUP, CIN7_ACCOUNT, CIN7_KEY, *tokens],
-        cwd=settings.BASE_DIR,
-        env=command_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    run_python("-c", SETUP, CIN7_ACCOUNT, CIN7_KEY, *tokens, env=command_env)
     return sandbox_shop, clean
 
 
-def sync_command(env, shop, *args):
-    return [sys.executable, "manage.py", "sync", shop, "--no-progress", *args]
+def sync_args(shop, *args):
+    return ["manage.py", "sync", shop, "--no-progress", *args]
 
 
 def run_command(env, shop, *args):
-    done = subprocess.run(
-        sync_command(env, shop, *args),
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_python(*sync_args(shop, *args), env=env, timeout=300, must_succeed=False)
     return done.returncode, done.stdout + done.stderr
 
 
 def start_and_stop_after(env, shopify_sandbox, writes, how):
     """Start the command, wait until it has made `writes` Shopify writes, then send it `how`."""
     process = subprocess.Popen(
-        sync_command(env, SHOP),
+        [sys.executable, *sync_args(SHOP)],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
@@ -237,16 +220,7 @@ def test_a_qcluster_worker_killed_mid_run_frees_the_shop_at_once(
     """Sync now, queued for a real `qcluster` (ORM broker); its worker process is SIGKILLed mid-run."""
     shop, clean = two_shops
     env = {**command_env, "Q_WORKERS": "1"}
-    queued = subprocess.run(
-        [sys.executable, "-c", QUEUE_RUN, SHOP],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert queued.returncode == 0, queued.stderr
+    run_python("-c", QUEUE_RUN, SHOP, env=env, timeout=60)
     log = tmp_path / "qcluster.log"
     cluster = start_cluster(env, log)
     try:

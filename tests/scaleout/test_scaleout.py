@@ -5,8 +5,6 @@ at a time, and no duplicate customer lands in Shopify."""
 
 import json
 import os
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -18,6 +16,7 @@ from connectors.cin7.sandbox.limits import FaultConfig
 from connectors.shopify.sandbox import ShopifySandbox
 from integration_app.bench.fleet.cluster import start_cluster, stop_clusters
 from tests.helpers import b2b_customer
+from tests.processes import last_json_line, run_python
 
 pytestmark = [pytest.mark.scaleout, pytest.mark.slow]
 
@@ -96,19 +95,10 @@ def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(
     timings = {}
     cin7, shopify, shops = sandboxes
     env = production_env(postgres_server, redis_server, cin7, shopify)
-    setup = subprocess.run(
-        [sys.executable, "-m", "integration_app.bench.fleet.setup"],
-        # The shops' default interval; every first (full) run due at once.
-        input=json.dumps({"interval_minutes": 15, "lead_seconds": -1, "spread_seconds": 0, "shops": shops}),
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert setup.returncode == 0, setup.stdout + setup.stderr
-    prepared = json.loads(setup.stdout.strip().splitlines()[-1])
+    # The shops' default interval; every first (full) run due at once.
+    plan = {"interval_minutes": 15, "lead_seconds": -1, "spread_seconds": 0, "shops": shops}
+    setup = run_python("-m", "integration_app.bench.fleet.setup", env=env, stdin=json.dumps(plan))
+    prepared = last_json_line(setup.stdout)
     assert (prepared["shops"], prepared["schedules"]) == (SHOPS, 2 * SHOPS)
 
     timings["setup"] = time.monotonic() - started
@@ -199,17 +189,8 @@ def test_two_clusters_run_every_shop_once_and_never_twice_at_a_time(
         emails = [c.email.lower() for c in shopify.find_shop(domain(n)).customers.values()]
         assert sorted(emails) == sorted(f"buyer{i}@shop{n}.example" for i in range(CUSTOMERS_PER_SHOP))
     # The health check of a web process configured the same way is green.
-    probe = subprocess.run(
-        [sys.executable, "-c", HEALTH_PROBE],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert probe.returncode == 0, probe.stderr
-    assert json.loads(probe.stdout.strip().splitlines()[-1]) == [200, {"database": "ok", "queue": "ok"}]
+    probe = run_python("-c", HEALTH_PROBE, env=env, timeout=60)
+    assert last_json_line(probe.stdout) == [200, {"database": "ok", "queue": "ok"}]
     assert time.monotonic() - started < DEADLINE
 
 

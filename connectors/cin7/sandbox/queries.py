@@ -164,36 +164,32 @@ def products(query: Query) -> dict:
 
 def tax_rules(query: Query) -> dict:
     """`GET /ref/tax` (FACTS §6.1), in the order the rules were added."""
-    params = query.params
-    page, limit = query.paging(heavy=False)
     rules = query.account.tax_rules()
-    if (rule_id := params.guid("ID")) is not None:
-        rules = [rule for rule in rules if rule["ID"].lower() == rule_id]
-    if (name := params.text("Name")) is not None:
-        rules = [rule for rule in rules if _starts_with(rule["Name"], name.casefold())]
-    if (account := params.text("Account")) is not None:
+    if (account := query.params.text("Account")) is not None:
         rules = [rule for rule in rules if rule["Account"] == account]
-    for flag in ("IsActive", "IsTaxForSale", "IsTaxForPurchase"):
-        if (wanted := params.optional_flag(flag)) is not None:
-            rules = [rule for rule in rules if rule[flag] == wanted]
-    return {"Total": len(rules), "Page": page, "TaxRuleList": rules[(page - 1) * limit : page * limit]}
+    return _book_page(query, rules, "TaxRuleList", ("IsActive", "IsTaxForSale", "IsTaxForPurchase"))
 
 
 def payment_terms(query: Query) -> dict:
     """`GET /ref/paymentterm` (APIB "Payment Term"), in the order the terms were added."""
+    terms = query.account.payment_terms()
+    if (method := query.params.text("Method")) is not None:
+        terms = [term for term in terms if term["Method"].casefold() == method.casefold()]
+    return _book_page(query, terms, "PaymentTermList", ("IsActive", "IsDefault"))
+
+
+def _book_page(query: Query, rows: list[dict], list_key: str, flags: tuple[str, ...]) -> dict:
+    """One page of a `/ref/*` book, filtered by `ID`, a `Name` prefix and the boolean `flags` as asked."""
     params = query.params
     page, limit = query.paging(heavy=False)
-    terms = query.account.payment_terms()
-    if (term_id := params.guid("ID")) is not None:
-        terms = [term for term in terms if term["ID"].lower() == term_id]
+    if (row_id := params.guid("ID")) is not None:
+        rows = [row for row in rows if row["ID"].lower() == row_id]
     if (name := params.text("Name")) is not None:
-        terms = [term for term in terms if _starts_with(term["Name"], name.casefold())]
-    if (method := params.text("Method")) is not None:
-        terms = [term for term in terms if term["Method"].casefold() == method.casefold()]
-    for flag in ("IsActive", "IsDefault"):
+        rows = [row for row in rows if _starts_with(row["Name"], name.casefold())]
+    for flag in flags:
         if (wanted := params.optional_flag(flag)) is not None:
-            terms = [term for term in terms if term[flag] == wanted]
-    return {"Total": len(terms), "Page": page, "PaymentTermList": terms[(page - 1) * limit : page * limit]}
+            rows = [row for row in rows if row[flag] == wanted]
+    return {"Total": len(rows), "Page": page, list_key: rows[(page - 1) * limit : page * limit]}
 
 
 def price_tiers(query: Query) -> dict:

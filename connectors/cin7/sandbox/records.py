@@ -184,8 +184,7 @@ def checked_addresses(addresses, rng) -> list[dict]:
     """Complete Address models (FACTS §4.4): `Line1`, `Country` and a valid `Type` are required."""
     result = []
     for given in addresses:
-        address = {"ID": given.get("ID") or new_id(rng)}
-        address |= checked_fields("address", {k: v for k, v in given.items() if k != "ID"}, ADDRESS_DEFAULTS)
+        address = _checked_item("address", given, ADDRESS_DEFAULTS, rng)
         if not address.get("Line1") or not address.get("Country"):
             raise ValueError(f"address needs Line1 and Country: {given!r}")
         if address.get("Type") not in ADDRESS_TYPES:
@@ -198,14 +197,19 @@ def checked_contacts(contacts, rng) -> list[dict]:
     """Complete Contact models (FACTS §4.5): `Name` is required, `MarketingConsent` is 1, 2 or 3."""
     result = []
     for given in contacts:
-        contact = {"ID": given.get("ID") or new_id(rng)}
-        contact |= checked_fields("contact", {k: v for k, v in given.items() if k != "ID"}, CONTACT_DEFAULTS)
+        contact = _checked_item("contact", given, CONTACT_DEFAULTS, rng)
         if not contact.get("Name"):
             raise ValueError(f"contact needs a Name: {given!r}")
         if contact.get("MarketingConsent", 1) not in (1, 2, 3):
             raise ValueError(f"contact MarketingConsent must be 1, 2 or 3: {given!r}")
         result.append(contact)
     return result
+
+
+def _checked_item(kind: str, given: dict, defaults: dict, rng) -> dict:
+    """An address or contact: its `ID` (drawn when missing), then its other fields checked."""
+    item = {"ID": given.get("ID") or new_id(rng)}
+    return item | checked_fields(kind, {k: v for k, v in given.items() if k != "ID"}, defaults)
 
 
 def render_items(items: list[dict], defaults: dict) -> list[dict]:

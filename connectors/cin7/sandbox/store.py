@@ -1,5 +1,5 @@
-"""The sandbox's data: Cin7 accounts with customers, products, tiers, tax rules, payment terms and
-customer-specific prices.
+"""The sandbox's data: Cin7 accounts with customers, products and customer-specific prices (their settings
+and reference books, in `reference.py`).
 
 Every mutation takes the store's one lock. Changes to customers and products stamp `LastModifiedOn` with the
 store's clock, strictly increasing per account (a millisecond is added on a tie) so tests stay
@@ -16,22 +16,21 @@ from decimal import Decimal
 from connectors.clock import SYSTEM_CLOCK
 
 from . import records as rec
+from .reference import ReferenceBooks
 from .webhooks import Deliveries, Registrations
 from .wire import epoch_ms, format_modified
 
 
-class Cin7Account:
-    """One Cin7 Core tenant: its credentials, `/me` settings and data. Create with `Cin7Store.add_account`."""
+class Cin7Account(ReferenceBooks):
+    """One Cin7 Core tenant: its credentials, `/me` settings, reference books and data. Create with
+    `Cin7Store.add_account`."""
 
     def __init__(
         self, store: "Cin7Store", account_id: str, api_key: str, company: str, currency: str, timezone
     ):
+        super().__init__(store.lock, store.rng, company, currency, timezone)
         self.account_id, self.api_key = account_id, api_key
-        self.company, self.currency, self.timezone = company, currency, timezone
-        self._lock, self._rng, self._clock = store.lock, store.rng, store.clock
-        self._tier_names = [f"Tier {code}" for code in range(1, 11)]
-        self._tax_rules: dict[str, dict] = {}
-        self._payment_terms: dict[str, dict] = {}
+        self._clock = store.clock
         self._customers: dict[str, rec.Record] = {}
         self._products: dict[str, rec.Record] = {}
         self._customer_names: dict[str, str] = {}  # casefolded Name -> ID (names are unique, FACTS §4.3)
@@ -44,108 +43,6 @@ class Cin7Account:
         self.registrations = Registrations(store.rng)
         self.automation_module = True  # False: `/webhooks` refuses (FACTS §7: an add-on subscription)
 
-    # -- reference books ---------------------------------------------------------------------------------
-    @property
-    def price_tier_names(self) -> list[str]:
-        """The 10 current tier names; index = tier code - 1."""
-        with self._lock:
-            return list(self._tier_names)
-
-    def rename_tier(self, code: int, new_name: str) -> None:
-        """Rename tier `code` (1-10). Duplicate names are allowed, as in Cin7; no record is re-stamped."""
-        if code not in range(1, 11) or not new_name:
-            raise ValueError(f"bad tier {code!r} / name {new_name!r}")
-        with self._lock:
-            self._tier_names[code - 1] = new_name
-
-    def add_tax_rule(
-        self, name: str, percent=Decimal("0"), is_active: bool = True, tax_inclusive=False
-    ) -> str:
-        """Add a tax rule (one component); the first one added is `/me`'s default sale tax rule."""
-        percent = rec.as_decimal("TaxPercent", percent)
-        with self._lock:
-            if any(rule["Name"].casefold() == name.casefold() for rule in self._tax_rules.values()):
-                raise ValueError(f"tax rule {name!r} exists")
-            rule_id = rec.new_id(self._rng)
-            self._tax_rules[rule_id] = {
-                "ID": rule_id,
-                "Name": name,
-                "Account": "820",
-                "IsActive": is_active,
-                "TaxInclusive": tax_inclusive,
-                "TaxPercent": percent,
-                "IsTaxForSale": True,
-                "IsTaxForPurchase": True,
-                # FACTS §6.1: the reference sends component numbers as strings.
-                "Components": [
-                    {
-                        "ID": rec.new_id(self._rng).upper(),
-                        "Name": name,
-                        "Percent": f"{percent:.10f}",
-                        "AccountCode": "820",
-                        "Compound": "0",
-                        "ComponentOrder": "1",
-                    }
-                ],
-            }
-            return rule_id
-
-    def add_payment_term(
-        self, name: str, method: str, duration: int, is_active: bool = True, is_default: bool = False
-    ) -> str:
-        """Add a payment term (`GET /ref/paymentterm`, APIB "Payment Term"): `Method` is e.g. "number of
-        days", "days since the end of the month", "last day of next month"."""
-        with self._lock:
-            if any(term["Name"].casefold() == name.casefold() for term in self._payment_terms.values()):
-                raise ValueError(f"payment term {name!r} exists")
-            term_id = rec.new_id(self._rng)
-            self._payment_terms[term_id] = {
-                "ID": term_id,
-                "Name": name,
-                "Duration": duration,
-                "Method": method,
-                "IsActive": is_active,
-                "IsDefault": is_default,
-            }
-            return term_id
-
-    def payment_terms(self) -> list[dict]:
-        with self._lock:
-            return [dict(term) for term in self._payment_terms.values()]
-
-    def tax_rules(self) -> list[dict]:
-        with self._lock:
-            return [dict(rule) for rule in self._tax_rules.values()]
-
-    def me(self) -> dict:
-        """`GET /me` (FACTS §6.2)."""
-        with self._lock:
-            default = self._default_tax_rule()
-            return {
-                "Company": self.company,
-                "Currency": self.currency,
-                "TimeZone": self.timezone,
-                "DefaultWeightUnits": "kg",
-                "DefaultDimensionsUnits": "cm",
-                "LockDate": None,
-                "OpeningBalanceDate": "2021-07-31T00:00:00",
-                "TaxCalculationMethod": "Row Total",
-                "DefaultSaleTaxRuleId": default and default["ID"],
-                "DefaultSaleTaxRuleName": default and default["Name"],
-                "MaximumDecimalPlacesInQuantity": "N2",
-                "ApplyCustomerDiscountsAfterOtherDiscounts": False,
-                "DiscountRule": "Discount",
-                "AutomaticallyApplyDiscounts": False,
-                "RoundingTable": [
-                    {
-                        "RangeTo": Decimal("1000000"),
-                        "RoundToNearest": Decimal("0.01"),
-                        "AdjustmentRule": "N",
-                        "AdjustmentValue": 0,
-                    }
-                ],
-            }
-
     # -- customers -------------------------------------------------------------------------------------
     @property
     def customers(self) -> Mapping[str, dict]:
@@ -157,9 +54,7 @@ class Cin7Account:
         code; `ProductPrices` items name a product by `ProductID` or `ProductSKU`."""
         data = dict(data)
         with self._lock:
-            customer_id = data.pop("ID", None) or rec.new_id(self._rng)
-            if customer_id in self._customers:
-                raise ValueError(f"customer {customer_id} exists")
+            customer_id = self._claim_id(self._customers, data, "customer")
             stamp = data.pop("LastModifiedOn", None)
             prices = {
                 item.get("ProductID") or self._product_id(item["ProductSKU"]): rec.as_decimal(
@@ -230,9 +125,7 @@ class Cin7Account:
         """Add a product from (partial) Cin7 product JSON (`SKU` and `Name` required). Returns its ID."""
         data = dict(data)
         with self._lock:
-            product_id = data.pop("ID", None) or rec.new_id(self._rng)
-            if product_id in self._products:
-                raise ValueError(f"product {product_id} exists")
+            product_id = self._claim_id(self._products, data, "product")
             stamp = data.pop("LastModifiedOn", None)
             record = rec.Record(product_id, {}, 0)
             self._apply_product(record, data)
@@ -290,6 +183,13 @@ class Cin7Account:
         self._deliveries.event(self, "Product/Updated", render)
 
     # -- internals (caller holds the lock) ---------------------------------------------------------------
+    def _claim_id(self, records: dict, data: dict, kind: str) -> str:
+        """The `ID` popped from `data`, or a new one; an ID already taken is refused."""
+        record_id = data.pop("ID", None) or rec.new_id(self._rng)
+        if record_id in records:
+            raise ValueError(f"{kind} {record_id} exists")
+        return record_id
+
     def _stamp(self, explicit=None) -> int:
         if explicit is not None:
             ms = epoch_ms(explicit)
@@ -297,9 +197,6 @@ class Cin7Account:
             return ms
         self._last_ms = max(round(self._clock.now() * 1000), self._last_ms + 1)
         return self._last_ms
-
-    def _default_tax_rule(self) -> dict | None:
-        return next(iter(self._tax_rules.values()), None)
 
     def _product_price(self, product_id: str, price: Decimal) -> dict:
         fields = self._products[product_id].fields
@@ -318,13 +215,6 @@ class Cin7Account:
             "CustomerCurrency": fields["Currency"],
             "Price": price,
         }
-
-    def _tier_code(self, tier) -> int:
-        if isinstance(tier, int) and tier in range(1, 11):
-            return tier
-        if tier in self._tier_names:
-            return self._tier_names.index(tier) + 1
-        raise ValueError(f"no price tier {tier!r}; tiers are {self._tier_names}")
 
     def _product_id(self, sku: str) -> str:
         try:

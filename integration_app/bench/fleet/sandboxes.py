@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.cin7.sandbox.limits import FaultConfig
-from connectors.sample_data import generate
+from connectors.sandbox_data import generate
 from connectors.shopify.sandbox import ShopifySandbox
 
 from .options import Options

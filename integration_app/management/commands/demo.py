@@ -19,7 +19,7 @@ from django.core.management.base import CommandError
 from django_q.conf import Conf
 from django_q.scheduler import scheduler
 
-from connectors.sample_data import demo_data
+from connectors.sandbox_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
 from connectors.shopify.b2b import B2BAdmin
 from integration_app import scheduling

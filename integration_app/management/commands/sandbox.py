@@ -5,7 +5,7 @@ from contextlib import suppress
 
 from django.conf import settings
 
-from connectors.sample_data import demo_data, generate
+from connectors.sandbox_data import demo_data, generate
 from connectors.sandboxes import start_sandboxes
 from integration_app.bench.sandbox_app import SANDBOX_API_KEY, SANDBOX_API_SECRET, SandboxAppCommand
 from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop

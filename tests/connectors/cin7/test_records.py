@@ -2,10 +2,8 @@
 and a property: any customer-shaped dict gives a `Customer` or a `Cin7RecordError`, never anything else."""
 
 import json
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -27,32 +25,7 @@ from connectors.cin7 import (
     parse_tax_rule,
 )
 from connectors.cin7.parsing import format_modified_since
-
-APIB = Path(__file__).resolve().parents[2] / "specs" / "cin7" / "dearinventory.apib"
-
-# Slips in the reference's JSON, repaired here only: the client's parser stays strict JSON.
-REPAIRS = (
-    (re.compile(r",(\s*[}\]])"), r"\1"),  # trailing comma
-    (re.compile(r"([}\]\"])(\s*\n\s*\")"), r"\1,\2"),  # missing comma between members
-    (re.compile(r'(:\s*"[^"\n]*),\s*$', re.MULTILINE), r'\1",'),  # unterminated string: "2017-12-25T00:00:00,
-)
-
-
-def apib_example(anchor: str) -> dict:
-    """The JSON body of the first `Response 200` after the line containing `anchor`, slips repaired."""
-    lines = APIB.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if anchor in line)
-    response = next(i for i in range(start, len(lines)) if re.match(r"\+ .*Response 200", lines[i].strip()))
-    body_start = next(i for i in range(response + 1, len(lines)) if lines[i].strip() == "{")
-    block = []
-    for line in lines[body_start:]:
-        if line.strip() and len(line) - len(line.lstrip()) < 8:
-            break
-        block.append(line)
-    text = "\n".join(block)
-    for pattern, replacement in REPAIRS:
-        text = pattern.sub(replacement, text)
-    return json.loads(text, parse_float=Decimal)
+from tests.connectors.cin7.apib import REPAIRS, apib_example
 
 
 def customer_json(**fields) -> dict:

@@ -5,19 +5,11 @@ example lacks. Known, deliberate differences are listed with their FACTS section
 """
 
 import json
-import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-APIB = Path(__file__).resolve().parents[2] / "specs" / "cin7" / "dearinventory.apib"
-
-# Slips in the reference's JSON examples, repaired here and never tolerated by the sandbox or client.
-_REPAIRS = (
-    (re.compile(r",(\s*[}\]])"), r"\1"),  # trailing commas
-    (re.compile(r'(:\s*"[^"\n]*),\s*$', re.MULTILINE), r'\1",'),  # unterminated string: "2017-12-25T00:00:00,
-)
+from tests.connectors.cin7.apib import apib_example
 
 ALL_PRODUCT_INCLUDES = {
     name: "true"
@@ -33,23 +25,6 @@ ALL_PRODUCT_INCLUDES = {
 # FACTS §5.4: the reference's CustomPrices example repeats the customer-side shape; live data (and the
 # sandbox) carry CustomerID/CustomerName/CustomerCurrency/Price.
 KNOWN_DIFFERENCES = {"Products[].CustomPrices[]"}
-
-
-def apib_example(anchor: str) -> dict:
-    """The JSON body of the first `Response 200` after the line containing `anchor`, slips repaired."""
-    lines = APIB.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if anchor in line)
-    response = next(i for i in range(start, len(lines)) if lines[i].strip().startswith("+ Response 200"))
-    body_start = next(i for i in range(response, len(lines)) if lines[i].strip() == "+ Body") + 1
-    block = []
-    for line in lines[body_start:]:
-        if line.strip() and len(line) - len(line.lstrip()) < 8:
-            break
-        block.append(line)
-    text = "\n".join(block)
-    for pattern, replacement in _REPAIRS:
-        text = pattern.sub(replacement, text)
-    return json.loads(text)
 
 
 def json_type(value) -> str:

@@ -3,13 +3,12 @@ of 5 per type, the Automation-module refusal) and the sandbox's deliveries (auth
 deactivation) to a loopback receiver, on a virtual clock."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from connectors.cin7 import Cin7Client, Cin7Error, MemoryPacer
+from tests.connectors.receiver import Receiver
 
 from .conftest import ACCOUNT_ID, API_KEY
 
@@ -20,36 +19,11 @@ def client(cin7_server, cin7_clock):
         yield c
 
 
-class Receiver:
-    """A loopback endpoint that records deliveries and answers `status`."""
-
-    def __init__(self):
-        self.status = 200
-        self.received: list[tuple[dict, dict]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), json.loads(body)))
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-    r.server.server_close()
+    receiver = Receiver("/hook")
+    yield receiver
+    receiver.close()
 
 
 def bearer(url, token="t0ken", kind="Customer/Updated", active=True):  # noqa: S107 (a test value)
@@ -113,8 +87,9 @@ def test_an_edit_is_delivered_with_the_bearer_token_after_the_first_delay(
     assert receiver.received == []  # not before the minute of the (virtual) clock
     cin7_clock.sleep(60)
     wait_for(lambda: len(receiver.received) == 1)
-    headers, payload = receiver.received[0]
-    assert headers["Authorization"] == "Bearer s3cret"
+    headers, body = receiver.received[0]
+    payload = json.loads(body)
+    assert headers["authorization"] == "Bearer s3cret"
     assert payload["EventType"] == "Customer/Updated" and payload["NumberOfCustomers"] == 1
     details = payload["CustomerDetailsList"][0]
     assert details["Customer"]["ID"] == customer_id and details["Contacts"][0]["Name"] == "A"
@@ -128,7 +103,7 @@ def test_product_edits_go_to_product_registrations_only(client, cin7_store, cin7
     cin7_account.add_customer({"Name": "Nobody listens"})
     cin7_account.update_product(product_id, PriceTier1=5)
     wait_for(lambda: len(receiver.received) == 1)
-    payload = receiver.received[0][1]
+    payload = json.loads(receiver.received[0][1])
     assert payload["EventType"] == "Product/Updated"
     assert payload["ProductDetailsList"][0]["ID"] == product_id
     assert payload["ProductDetailsList"][0]["Event"] == "Update"

@@ -1,6 +1,7 @@
 """The app's Shopify connector against the sandbox: documents, pacing, retries, batched helpers."""
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
@@ -8,7 +9,7 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from connectors.shopify import admin as admin_module
+from connectors.shopify import bulk as bulk_module
 from connectors.shopify.admin import ShopifyAdmin
 from connectors.shopify.client import GraphQLClient, RetryPolicy
 from connectors.shopify.documents import document
@@ -39,17 +40,21 @@ def test_an_invalid_document_never_reaches_shopify(sandbox, clock):
     assert sandbox.calls == []
 
 
-def customer_ids(sandbox, count):
-    return [sandbox.shops[SHOP].add_customer(email=f"c{n}@example.com") for n in range(count)]
-
-
-def test_throttled_at_http_200_is_retried_after_the_computed_wait(clock):
+@contextmanager
+def small_bucket(clock, bucket_size: int, customers: int):
+    """A sandbox whose shop has a bucket of `bucket_size` points refilling at 10 a second and `customers`
+    customers: yields the sandbox, an admin for the shop and the customer IDs."""
     with ShopifySandbox(
-        api_key="k", api_secret="s" * 32, clock=clock, bucket_size=300, restore_rate=10
+        api_key="k", api_secret="s" * 32, clock=clock, bucket_size=bucket_size, restore_rate=10
     ) as sandbox:
         sandbox.add_shop(SHOP)
         api = admin_for(sandbox, clock, token=sandbox.issue_token(SHOP))
-        ids = customer_ids(sandbox, 250)
+        ids = [sandbox.shops[SHOP].add_customer(email=f"c{n}@example.com") for n in range(customers)]
+        yield sandbox, api, ids
+
+
+def test_throttled_at_http_200_is_retried_after_the_computed_wait(clock):
+    with small_bucket(clock, bucket_size=300, customers=250) as (sandbox, api, ids):
         api.client.execute(document("customer_states"), {"ids": ids})  # costs 250 of 300
         before = clock.slept
         api.client._expected_cost.clear()  # forget the cost, so the client cannot pace the next one
@@ -60,12 +65,7 @@ def test_throttled_at_http_200_is_retried_after_the_computed_wait(clock):
 
 
 def test_pacing_waits_instead_of_being_throttled(clock):
-    with ShopifySandbox(
-        api_key="k", api_secret="s" * 32, clock=clock, bucket_size=100, restore_rate=10
-    ) as sandbox:
-        sandbox.add_shop(SHOP)
-        api = admin_for(sandbox, clock, token=sandbox.issue_token(SHOP))
-        ids = customer_ids(sandbox, 20)
+    with small_bucket(clock, bucket_size=100, customers=20) as (sandbox, api, ids):
         for _ in range(30):
             api.client.execute(document("customer_states"), {"ids": ids})
         assert not any(c.throttled for c in sandbox.calls)
@@ -241,7 +241,7 @@ def test_a_corrupt_bulk_file_falls_back_to_paging(sandbox, clock, shop, monkeypa
         shop.add_product(f"P{n}", variants=[{"sku": f"P-{n}"}])
     api = admin_for(sandbox, clock)
     monkeypatch.setattr(
-        admin_module.requests,
+        bulk_module.requests,
         "get",
         lambda url, timeout: scripted_reply(200, text='{"id": "gid://x"}\n{"id": '),
     )

@@ -7,10 +7,12 @@ from connectors.cin7.records import parse_customer
 from connectors.shopify.admin import ADDRESSES_PER_CALL, EMAILS_PER_LOOKUP
 from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.documents import (
+    DOCUMENTS_DIR,
     address_writes_document,
     all_document_names,
     customers_by_email_document,
     document,
+    with_fragments,
 )
 from connectors.shopify.records import MetafieldRef, MetafieldWrite
 from connectors.shopify.schema.gate import (
@@ -36,6 +38,26 @@ DOCUMENTS = {name: document(name) for name in all_document_names()} | GENERATED
 def test_every_document_is_valid_and_free_of_deprecations(name):
     problems = document_problems(DOCUMENTS[name])
     assert problems == [], f"{name}: " + "; ".join(problems)
+
+
+def test_documents_are_sent_with_each_imported_fragment_once():
+    sent = document("customer_create")
+    assert "#import" not in sent and sent.startswith("mutation CustomerCreate(")
+    assert sent.count("fragment CustomerFields on Customer") == 1
+    assert sent.count("fragment UserErrorFields on DisplayableError") == 1
+    twice = '#import "fragments/page_info.graphql"\n#import "fragments/page_info.graphql"\n'
+    assert with_fragments(twice + "query { x }").count("fragment PageInfoFields") == 1
+    assert with_fragments("query { x }\n") == "query { x }\n"  # no import: the text as written
+
+
+def test_every_fragment_file_is_imported_by_a_document():
+    imported = {
+        line.split('"')[1]
+        for path in DOCUMENTS_DIR.glob("*.graphql")
+        for line in path.read_text().splitlines()
+        if line.startswith("#import")
+    }
+    assert imported == {f"fragments/{path.name}" for path in (DOCUMENTS_DIR / "fragments").glob("*.graphql")}
 
 
 def test_the_gate_catches_a_deprecated_field_with_its_reason():

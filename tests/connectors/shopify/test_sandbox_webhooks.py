@@ -4,10 +4,10 @@ import base64
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.connectors.receiver import Receiver
 
 from .conftest import API_SECRET, SHOP
 
@@ -19,36 +19,11 @@ SUBSCRIBE = """mutation($url: String!) {
 }"""
 
 
-class Receiver:
-    """Records every POST it gets and answers 200."""
-
-    def __init__(self):
-        self.received: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/shopify"
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-
 @pytest.fixture
 def receiver():
-    receiver = Receiver()
+    receiver = Receiver("/webhooks/shopify")
     yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    receiver.close()
 
 
 def verified(headers: dict, body: bytes) -> bool:

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
-from connectors.sample_data import CUSTOMER_SCENARIOS, PRODUCT_SCENARIOS, SampleData, demo_data, generate
+from connectors.sandbox_data import CUSTOMER_SCENARIOS, PRODUCT_SCENARIOS, SampleData, demo_data, generate
 
 KNOWN_COUNTRIES = {"United States", "Canada", "United Kingdom", "Australia", "Germany", "New Zealand"}
 
