@@ -204,7 +204,7 @@ def _bulk_fields(ctx: RequestContext, operation):
         return {
             "id": [str(gid_number(operation.id)), operation.id],
             "status": [operation.status(ctx.now()).lower()],
-            "operation_type": ["query"],
+            "operation_type": [operation.type.lower()],
             "created_at": [iso(operation.created_at)],
         }[field_name]
 
