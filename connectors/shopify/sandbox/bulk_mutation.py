@@ -19,14 +19,20 @@ from graphql import (
     NoDeprecatedCustomRule,
     OperationDefinitionNode,
     OperationType,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    get_named_type,
     parse,
     validate,
+    visit,
 )
 from graphql.language import DocumentNode
 
 from ..schema.gate import variable_deprecations
 from .bulk import MAX_RUNNING
 from .context import RequestContext
+from .cost import is_connection
 from .extensions import Extensions
 from .mutations import mutation_root
 from .runtime import run
@@ -45,6 +51,7 @@ class BulkMutation(BulkOperation):
     type: str = "MUTATION"
     client_identifier: str | None = None
     lines: list[bytes] = field(default_factory=list)
+    total: int = 0
     order: list[int] = field(default_factory=list)
     starts_at: float = 0.0
     interval: float = 0.0
@@ -58,7 +65,7 @@ class BulkMutation(BulkOperation):
     def status(self, now: float) -> str:
         if self.canceled_at is not None:
             return "CANCELED"
-        if self.processed == len(self.lines) and now >= self.completed_at:
+        if self.processed == self.total and now >= self.completed_at:
             return "COMPLETED"
         return "CREATED" if now < self.starts_at else "RUNNING"
 
@@ -73,9 +80,8 @@ class BulkMutation(BulkOperation):
         index = self.order[self.processed]
         self.results.append(_line_result(self, index))
         self.processed += 1
-        if self.processed == len(self.lines):
-            self.jsonl, self.results, self.lines = b"".join(self.results), [], []
-            self.order = []
+        if self.processed == self.total:
+            self.jsonl, self.results, self.lines, self.order = b"".join(self.results), [], [], []
 
 
 def register_bulk(extensions: Extensions) -> None:
@@ -124,6 +130,7 @@ def run_bulk_mutation(ctx: RequestContext, mutation: str, path: str, client_iden
         token=secrets.token_urlsafe(24),
         client_identifier=client_identifier,
         lines=lines,
+        total=len(lines),
         order=order,
         starts_at=starts_at,
         interval=interval,
@@ -141,14 +148,14 @@ def advance_bulk_mutations(shop: SandboxShop) -> None:
     pending = [
         op
         for op in shop.bulk_operations
-        if isinstance(op, BulkMutation) and op.canceled_at is None and op.processed < len(op.lines)
+        if isinstance(op, BulkMutation) and op.canceled_at is None and op.processed < op.total
     ]
     heap = [(op.next_due(), n, op) for n, op in enumerate(pending)]
     heapq.heapify(heap)
     while heap and heap[0][0] <= now:
         _, n, op = heapq.heappop(heap)
         op.run_next()
-        if op.processed < len(op.lines):
+        if op.processed < op.total:
             heapq.heappush(heap, (op.next_due(), n, op))
 
 
@@ -197,12 +204,32 @@ def _checked(ctx: RequestContext, mutation: str) -> tuple[DocumentNode | None, s
     name = fields[0].name.value
     if name in NOT_BULKABLE:
         return None, f"Invalid mutation: {name} cannot run in a bulk operation."
+    if _connection_count(ctx.schema, document) > 1:
+        return None, "Invalid mutation: a bulk mutation is limited to one connection field."
     if name not in mutation_root(ctx):
         raise GraphQLError(
             f"The Shopify sandbox does not implement Mutation.{name}.",
             extensions={"code": "NOT_IMPLEMENTED_IN_SANDBOX"},
         )
     return document, ""
+
+
+class _ConnectionCounter(Visitor):
+    def __init__(self, info: TypeInfo):
+        super().__init__()
+        self.info, self.count = info, 0
+
+    def enter_field(self, *_):
+        field_def = self.info.get_field_def()
+        if field_def is not None and is_connection(field_def, get_named_type(field_def.type)):
+            self.count += 1
+
+
+def _connection_count(schema, document: DocumentNode) -> int:
+    info = TypeInfo(schema)
+    counter = _ConnectionCounter(info)
+    visit(document, TypeInfoVisitor(info, counter))
+    return counter.count
 
 
 def _line_result(operation: BulkMutation, index: int) -> bytes:
