@@ -191,3 +191,62 @@ def test_the_operation_name_carries_the_client_identifier():
     assert operation_name(named_for(anonymous, "x" * 10)) == "Bulk__" + "x" * 10
     with pytest.raises(ValueError):
         named_for("query { shop { id } }", "run_42_customers")
+
+
+@pytest.fixture
+def bulk(sandbox, clock) -> BulkMutations:
+    return bulk_client(sandbox, clock, SHOP)
+
+
+def new_customers(n: int) -> list[dict]:
+    return [{"input": {"email": f"k{i}@example.com"}} for i in range(n)]
+
+
+def test_a_killed_run_finds_its_operation_again_and_creates_no_duplicate(sandbox, clock, shop, bulk):
+    started = bulk.run(document("customer_create"), bulk.stage(new_customers(1000)), "run_7_customers")
+    clock.sleep(4)
+    del bulk  # the worker is killed while its operation runs
+    resumed = bulk_client(sandbox, clock, SHOP)
+    assert resumed.find("run_7_other_stage") is None
+    found = resumed.find("run_7_customers")
+    assert found.id == started.id and found.status == "RUNNING" and 0 < found.object_count < 1000
+    assert [op.id for op in resumed.current()] == [started.id]
+    done = resumed.wait(found)
+    assert done.status == "COMPLETED" and resumed.current() == []
+    # a rerun after the operation finished reads its results instead of starting another
+    again = bulk_client(sandbox, clock, SHOP).find("run_7_customers")
+    assert again == done and sum(o.ok for o in resumed.results(again)) == 1000
+    assert len(shop.customers) == 1000 and len(shop.bulk_operations) == 1
+
+
+def test_results_carry_each_lines_user_errors(bulk):
+    lines = [*new_customers(2), {"input": {"email": "k0@example.com"}}, {"input": {"email": "bad"}}]
+    outcomes = run_in_bulk(bulk, document("customer_create"), lines, "errors_test_1")
+    assert [o.line for o in outcomes] == [0, 1, 2, 3]
+    assert sum(o.ok for o in outcomes[:3]) == 2 and outcomes[3].user_errors[0].message == "Email is invalid"
+    (taken,) = [o for o in outcomes[:3] if not o.ok]
+    assert taken.user_errors[0].field == ("email",)
+    assert taken.payload == {
+        "customer": None,
+        "userErrors": [{"field": ["email"], "message": "Email has already been taken"}],
+    }
+
+
+def test_run_waits_for_a_free_slot_while_five_operations_run(clock, bulk):
+    for n in range(5):
+        bulk.run(document("customer_create"), bulk.stage(new_customers(300)), f"slot_test_{n:04d}")
+    before = clock.now()
+    sixth = bulk.run(
+        document("tags_add"), bulk.stage([{"id": "gid://shopify/Customer/1", "tags": ["x"]}]), "slot_test_6th"
+    )
+    assert clock.now() - before >= 3 and sixth.status == "CREATED"
+    assert bulk.client.stats.by_operation["BulkRunMutation"]["requests"] > 6  # refused, waited, retried
+
+
+def test_a_large_stage_costs_a_few_points_of_the_bucket(sandbox, clock, shop, bulk):
+    outcomes = run_in_bulk(bulk, document("customer_create"), new_customers(2000), "large_test_1")
+    assert len(outcomes) == 2000 and all(o.ok for o in outcomes)
+    stats = bulk.client.stats
+    # staged upload 10 + run 10 + one point a poll: 2 s startup and 20 s of lines, polled 1 s x 10 then 5 s
+    assert stats.actual_cost <= 40 and stats.requests <= 20
+    assert shop.bucket.available() > 1900
