@@ -26,6 +26,17 @@ MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # "The size of the JSONL file can't exceed
 TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELED", "EXPIRED"})
 ACTIVE = frozenset({"CREATED", "RUNNING", "CANCELING"})
 FIND_PAGES = 4
+# Documents of graphql/ that run in bulk as they are: one mutation root field, at most one connection.
+BULK_DOCUMENTS = frozenset(
+    {
+        "customer_create", "customer_update", "metafields_set", "metafields_delete", "tags_add",
+        "tags_remove", "bulk_address_create", "bulk_address_update", "bulk_company_create",
+        "b2b_company_update", "b2b_contact_assign", "bulk_main_contact", "bulk_location_roles",
+        "b2b_location_create", "b2b_location_update", "b2b_location_tax", "b2b_price_list_create",
+        "b2b_catalog_create", "b2b_catalog_update", "b2b_catalog_context", "bulk_fixed_prices_add",
+        "b2b_fixed_prices_update", "b2b_market_create", "b2b_market_update",
+    }
+)  # fmt: skip
 _OPERATION_HEAD = re.compile(r"^(\s*(?:#[^\n]*\n\s*)*)mutation\b\s*([_A-Za-z][_0-9A-Za-z]*)?")
 
 

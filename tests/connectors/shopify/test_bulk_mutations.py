@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from connectors.shopify.bulk_mutations import BulkMutations, named_for, operation_name
+from connectors.shopify.bulk_mutations import BULK_DOCUMENTS, BulkMutations, named_for, operation_name
 from connectors.shopify.client import GraphQLClient
 from connectors.shopify.documents import document
 
@@ -250,3 +250,10 @@ def test_a_large_stage_costs_a_few_points_of_the_bucket(sandbox, clock, shop, bu
     # staged upload 10 + run 10 + one point a poll: 2 s startup and 20 s of lines, polled 1 s x 10 then 5 s
     assert stats.actual_cost <= 40 and stats.requests <= 20
     assert shop.bucket.available() > 1900
+
+
+@pytest.mark.parametrize("name", sorted(BULK_DOCUMENTS))
+def test_every_bulk_document_passes_the_bulk_rules(sandbox, clock, name):
+    bulk = bulk_client(sandbox, clock, SHOP)
+    operation = bulk.run(document(name), bulk.stage([{}]), f"rules_{name}")
+    assert operation.status == "CREATED"
