@@ -127,10 +127,8 @@ def _metafield_definitions(
 
 
 def _current_bulk_operation(ctx: RequestContext, info, type="QUERY"):
-    operations = ctx.shop.bulk_operations
-    if type != "QUERY" or not operations:
-        return None
-    return bulk_view(ctx, operations[-1])
+    operations = [op for op in ctx.shop.bulk_operations if op.type == type]
+    return bulk_view(ctx, operations[-1]) if operations else None
 
 
 def _bulk_operations(ctx: RequestContext, info, query=None, sortKey="CREATED_AT", reverse=False, **page):
