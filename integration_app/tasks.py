@@ -36,6 +36,13 @@ def redact_shop(domain: str) -> None:
     compliance.erase_shop(domain)
 
 
+def cin7_credentials_saved(domain: str) -> None:
+    """Queued by a settings save with Cin7 credentials: the Cin7 side of it (`settle_credentials`)."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is not None:
+        cin7_registration.settle_credentials(shop)
+
+
 def execute_run(run_id: int) -> dict | None:
     """Run a queued `SyncRun` (queued by the API or a schedule), then prune the shop's old runs.
 

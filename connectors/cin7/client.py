@@ -68,6 +68,10 @@ class RetryPolicy:
     transient_first_backoff: float = 1.0
     transient_backoff_cap: float = 30.0
     bad_response_retries: int = 2  # non-JSON 200
+    # For callers that must answer quickly (a web request): seconds a client may spend over all its calls,
+    # attempts and waits (None: no limit), and the longest wait for a pacer slot (None: any).
+    deadline: float | None = None
+    max_pace_wait: float | None = None
 
     def retries(self, kind: str) -> int:
         return {
@@ -139,6 +143,7 @@ class Cin7Client:
         retry: RetryPolicy = DEFAULT_RETRY,
         session: requests.Session | None = None,
         page_size: int | None = None,
+        pacing_key: str | None = None,
     ):
         self._account_id, self._api_key = account_id.strip(), api_key.strip()
         self._base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -147,7 +152,12 @@ class Cin7Client:
         self._session = session or session_for(base_url)
         self._page_size = page_size  # test-only: caps the first pass's Limit to page through small data
         self._rng = random.Random()
-        self.pacing_key = "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
+        self._deadline_at: float | None = None  # set by the first call when the policy has a deadline
+        # Calls are paced per Cin7 account, unless the caller names another budget (unverified credentials
+        # must not spend the pace of the account they name).
+        self.pacing_key = pacing_key or (
+            "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
+        )
         self.stats = Cin7Stats()
         self.bad_records: list[tuple[str | None, str]] = []
         self.incomplete_reads: list[str] = []  # endpoints whose paged read ended short of `Total`
@@ -338,8 +348,10 @@ class Cin7Client:
         writes: a write that failed otherwise may have been applied, and the caller re-reads instead."""
         call = f"{method} {endpoint}" + (f"?{urlencode(params)}" if params else "")
         failures = {THROTTLED: 0, TRANSIENT: 0, BAD_RESPONSE: 0}
+        if self._retry.deadline is not None and self._deadline_at is None:
+            self._deadline_at = self._clock.now() + self._retry.deadline
         while True:
-            self._wait_for_slot()
+            self._wait_for_slot(call)
             outcome = self._attempt(endpoint, params, call, method, body)
             if not isinstance(outcome, _Failure):
                 return outcome
@@ -349,17 +361,40 @@ class Cin7Client:
             if tries > allowed:
                 error_class = Cin7ResponseError if outcome.kind == BAD_RESPONSE else Cin7UnavailableError
                 message = f"{outcome.reason}; gave up after {tries} tries"
-                raise error_class(message, call=call, status=outcome.status, excerpt=outcome.excerpt)
+                details = {"call": call, "status": outcome.status, "excerpt": outcome.excerpt}
+                if error_class is Cin7UnavailableError:
+                    details["retry_after"] = outcome.wait
+                raise error_class(message, **details)
             delay = outcome.wait
             if delay is None:
                 delay = self._retry.backoff(outcome.kind, tries, self._rng)
+            if delay > self._time_left():
+                raise Cin7UnavailableError(
+                    f"{outcome.reason}; no time left to retry",
+                    call=call,
+                    status=outcome.status,
+                    excerpt=outcome.excerpt,
+                    retry_after=delay,
+                )
             logger.warning("Cin7 %s: %s; retry %d in %.1f s", call, outcome.reason, tries, delay)
             self.stats.retries += 1
             self.stats.wait_seconds += delay
             self._clock.sleep(delay)
 
-    def _wait_for_slot(self) -> None:
-        wait = self._pacer.reserve(self.pacing_key)
+    def _time_left(self) -> float:
+        """Seconds left before the policy's deadline (infinite without one)."""
+        return float("inf") if self._deadline_at is None else self._deadline_at - self._clock.now()
+
+    def _wait_for_slot(self, call: str) -> None:
+        longest = min(self._time_left(), self._retry.max_pace_wait or float("inf"))
+        if longest <= 0:
+            raise Cin7UnavailableError("Cin7 did not answer in time", call=call)
+        if longest == float("inf"):
+            wait = self._pacer.reserve(self.pacing_key)
+        else:
+            wait = self._pacer.reserve(self.pacing_key, max_wait=longest)
+        if wait > longest:  # the pacer took no slot: this client may not wait that long
+            raise Cin7UnavailableError("Cin7's call budget is used up for now", call=call, retry_after=wait)
         if wait > 0:
             self.stats.pace_wait_seconds += wait
             self._clock.sleep(wait)
@@ -370,12 +405,13 @@ class Cin7Client:
         self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
         try:
             url, headers = self._base_url + endpoint, self._headers()
+            timeout = min(self._timeout, max(self._time_left(), 0.1))
             if method == "GET":
-                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+                response = self._session.get(url, params=params, headers=headers, timeout=timeout)
             else:
                 data = None if body is None else json.dumps(body)
                 response = self._session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self._timeout
+                    method, url, params=params, data=data, headers=headers, timeout=timeout
                 )
         except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as error:
             return _Failure(TRANSIENT, f"Cin7 did not answer ({type(error).__name__})")
