@@ -17,6 +17,7 @@ from .models import (
     RunTrigger,
     Shop,
 )
+from .pacing import prune_paces
 from .shopify_api import admin_api
 from .sync_control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
 from .webhooks import cin7, compliance
@@ -95,7 +96,10 @@ def scheduled_sync(domain: str, full: bool) -> dict | None:
 
 def sweep_overdue() -> int:
     """The sweep schedule: queue a tick for every overdue shop (`scheduling.overdue_shops`); a tick that
-    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again."""
+    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again. Also
+    wakes Cin7 deliveries a dead run left waiting and prunes idle Cin7 pace rows. Returns the ticks queued."""
+    cin7.wake_stranded()
+    prune_paces()
     domains = scheduling.overdue_shops()
     for domain in domains:
         async_task(scheduling.TASK, domain, False, task_name=f"sweep {domain}", group=scheduling.SWEEP)
