@@ -11,6 +11,7 @@ name, so nobody can spend another tenant's pace by typing its Account ID. And ea
 through these endpoints `PAGE_CALLS_PER_MINUTE` times a minute (`page_rate_limited`).
 """
 
+import logging
 import math
 
 from django.conf import settings
@@ -36,6 +37,8 @@ PAGE_RETRY = RetryPolicy(
     max_pace_wait=MAX_PACE_WAIT,
 )
 BUSY_FALLBACK_SECONDS = 30  # Cin7's legacy 503 says no Retry-After (FACTS §2.2)
+
+logger = logging.getLogger(__name__)
 
 
 def page_client(shop: Shop, account_id: str, api_key: str) -> Cin7Client:
@@ -65,12 +68,16 @@ def page_rate_limited(shop: Shop) -> JsonResponse | None:
     if wait <= 0:
         return None
     seconds = math.ceil(wait)
+    logger.warning("Page of %s over its %d Cin7 requests a minute: 429", shop.domain, PAGE_CALLS_PER_MINUTE)
     return _retry_later(f"Too many Cin7 requests from this page; try again in {seconds} s.", seconds, 429)
 
 
-def cin7_busy(error: Cin7UnavailableError) -> JsonResponse:
+def cin7_busy(shop: Shop, error: Cin7UnavailableError) -> JsonResponse:
     """`503` "Cin7 is busy, try again in N s" with `Retry-After`, for a call the page client gave up."""
     seconds = math.ceil(error.retry_after) if error.retry_after else BUSY_FALLBACK_SECONDS
+    logger.warning(
+        "Cin7 busy for the page of %s (%s): answered 503, retry in %d s", shop.domain, error, seconds
+    )
     return _retry_later(f"Cin7 is busy, try again in {seconds} s.", seconds, 503)
 
 

@@ -168,7 +168,7 @@ def test_connection_view(request):
         with page_client(request.shop, account_id, api_key) as client:
             me = client.me()
     except Cin7UnavailableError as exc:
-        return cin7_busy(exc)
+        return cin7_busy(request.shop, exc)
     except Cin7Error as exc:
         return JsonResponse({"ok": False, "error": str(exc)})
     stored = Cin7Connection.objects.filter(shop=request.shop).first()
@@ -199,7 +199,7 @@ def cin7_options_view(request):
             tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
             price_tiers = [tier.name for tier in client.price_tiers()]
     except Cin7UnavailableError as exc:
-        return cin7_busy(exc)
+        return cin7_busy(request.shop, exc)
     except Cin7Error as exc:
         return _error(str(exc), status=502)
     return JsonResponse({"tax_rules": tax_rules, "price_tiers": price_tiers})

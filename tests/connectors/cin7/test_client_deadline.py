@@ -50,7 +50,7 @@ def test_retries_stop_at_the_deadline_and_timeouts_shrink_to_it():
     with pytest.raises(Cin7UnavailableError):
         quick_client(session, clock).me()
     assert session.requests[0]["timeout"] == 5.0 and session.requests[1]["timeout"] < 5.0
-    assert clock.slept <= 8.0 + 0.1  # attempts and backoffs together: the deadline, not 4 × 5 s and more
+    assert clock.slept <= 8.0 + 0.1  # attempts and backoffs together: the deadline, not 4 x 5 s and more
 
 
 def test_a_pacer_slot_further_than_allowed_is_not_taken_nor_waited_for():
