@@ -67,11 +67,18 @@ def settle_credentials(shop: Shop) -> None:
     if connection.verified_at is None:
         try:
             with cin7_client(connection.account_id, connection.api_key) as client:
+                client.pacing_key = unverified_pacing_key(shop)  # not the pace of the account they name
                 mark_verified(connection, client.me())
         except Cin7Error as exc:
             logger.info("Saved Cin7 credentials of %s not verified: %s", shop.domain, exc)
             return
     register(shop)
+
+
+def unverified_pacing_key(shop: Shop) -> str:
+    """The pace of calls with credentials Cin7 has not verified for `shop`: the shop's own, so that naming
+    another tenant's Account ID never spends that account's pace (issue 27 item 6)."""
+    return f"shop:{shop.pk}"
 
 
 def mark_verified(connection: Cin7Connection, me) -> None:

@@ -20,6 +20,7 @@ from django.http import JsonResponse
 from connectors.cin7.client import Cin7Client, RetryPolicy
 from connectors.cin7.errors import Cin7UnavailableError
 
+from ..cin7_registration import unverified_pacing_key
 from ..models import Cin7Connection, Shop
 from ..pacing import DatabasePacer
 
@@ -50,7 +51,7 @@ def page_client(shop: Shop, account_id: str, api_key: str) -> Cin7Client:
         pacer=DatabasePacer(settings.CIN7_CALLS_PER_MINUTE),
         timeout=TIMEOUT,
         retry=PAGE_RETRY,
-        pacing_key=None if _verified(shop, account_id, api_key) else f"shop:{shop.pk}",
+        pacing_key=None if _verified(shop, account_id, api_key) else unverified_pacing_key(shop),
     )
 
 

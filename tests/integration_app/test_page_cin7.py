@@ -113,8 +113,11 @@ def test_a_save_while_cin7_is_throttled_answers_at_once_and_the_worker_verifies(
     assert response.status_code == 200 and time.monotonic() - started < 2
     assert response.json()["cin7_verified"] is False
     cin7_server.throttle = ThrottleConfig(limit=None)  # later, in the worker, Cin7 answers
+    Cin7Pace.objects.all().delete()
     tasks.cin7_credentials_saved(SHOP)
     assert api("get", "/api/settings").json()["cin7_verified"] is True
+    # Checked under the shop's pace; registered (verified now) under the account's.
+    assert f"shop:{installed_shop.pk}" in set(Cin7Pace.objects.values_list("account_key", flat=True))
 
 
 # -- gunicorn's threads against a throttled Cin7 ---------------------------------------------------------
