@@ -241,8 +241,7 @@ def test_a_burst_of_500_deliveries_makes_at_most_two_runs(api, client, installed
 
 @contextmanager
 def no_sleeping():
-    """`time.sleep` on this thread (where the queued tasks run) fails the test: a wake must never hold a
-    worker by sleeping (issue 27 item 2). The sandboxes' own threads may sleep."""
+    """`time.sleep` on this thread (where queued tasks run) fails the test; the sandboxes' threads may."""
     real_sleep, main = time.sleep, threading.current_thread()
 
     def sleep(seconds):
