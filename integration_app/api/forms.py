@@ -3,6 +3,9 @@
 `clean_settings(data, current)` returns `(cleaned, errors)`; `errors` maps a field name to a message a
 merchant can act on. Unknown fields are rejected, so a typo never silently does nothing; the read-only
 fields `GET /api/settings` adds are ignored, so its body can be edited and sent back.
+
+`b2b_market_tiers` names Cin7 price tiers; they are checked against `price_tiers`, the tier names the app
+last read from Cin7 (by the page's options call or a pricing run), never by asking Cin7 during a save.
 """
 
 from django.core.exceptions import ValidationError
@@ -26,6 +29,7 @@ SETTINGS_FIELDS = (
     "test_emails",
     "notification_emails",
     "b2b_companies",
+    "b2b_market_tiers",
 )
 READ_ONLY_FIELDS = (
     "cin7_api_key_set",
@@ -38,7 +42,12 @@ READ_ONLY_FIELDS = (
     "b2b_managed",
     "cin7_webhooks",
     "cin7_webhooks_reason",
+    "b2b_mode",
+    "b2b_served_tiers",
+    "b2b_tiers_not_served",
+    "b2b_customer_prices_need_plus",
 )
+MAX_MARKET_TIERS = 3  # active B2B catalogs Shopify allows below Plus, all through B2B markets
 INTERVALS = {"sync_interval_minutes": (5, 1440), "full_sync_interval_hours": (1, 168)}
 
 
@@ -118,6 +127,33 @@ def _interval(value, name: str) -> int:
     return value
 
 
+def _market_tiers(value) -> list[str]:
+    names = _text_list(value, "price tiers")
+    if len(names) > MAX_MARKET_TIERS:
+        raise _Invalid(
+            f"Choose at most {MAX_MARKET_TIERS} price tiers: below Shopify Plus, Shopify allows "
+            f"{MAX_MARKET_TIERS} B2B catalogs."
+        )
+    return names
+
+
+def _known_market_tiers(names: list[str], price_tiers: list[str] | None, saved: list[str]) -> list[str]:
+    """`names` spelled as Cin7 spells them; a tier already saved passes even if Cin7 no longer lists it
+    (the run reports it), any other name must be one of `price_tiers` (None: not read from Cin7 yet)."""
+    known = {name.casefold(): name for name in [*saved, *(price_tiers or [])]}
+    unknown = [name for name in names if name.casefold() not in known]
+    if unknown and price_tiers is None:
+        raise _Invalid(
+            "The app has not read your Cin7 price tiers yet. Reload this page with Cin7 connected, then "
+            "choose the tiers."
+        )
+    if unknown:
+        listed = ", ".join(price_tiers) or "none"
+        named = ", ".join(f"“{name}”" for name in unknown)
+        raise _Invalid(f"Cin7 has no price tier named {named} (its tiers: {listed}).")
+    return [known[name.casefold()] for name in names]
+
+
 CLEANERS = {
     "cin7_account_id": lambda v: _text(v, "the Cin7 Account ID", required=False),
     "cin7_api_key": lambda v: _text(v, "the Cin7 API key", required=False),
@@ -132,6 +168,7 @@ CLEANERS = {
     "test_emails": lambda v: _emails(v, "test emails"),
     "notification_emails": lambda v: _emails(v, "notification emails"),
     "b2b_companies": lambda v: _boolean(v, "Shopify B2B"),
+    "b2b_market_tiers": _market_tiers,
 }
 
 
@@ -141,11 +178,12 @@ def _choice(value) -> str:
     return value
 
 
-def clean_settings(data: dict, current: dict) -> tuple[dict, dict]:
+def clean_settings(data: dict, current: dict, price_tiers: list[str] | None = None) -> tuple[dict, dict]:
     """Validate `data` (a partial update) merged over `current`; return (cleaned, field errors).
 
     `current` holds the saved values; `cin7_api_key_set` tells whether a key is stored, so a blank key
-    keeps it (contract §2 "a blank cin7_api_key keeps the stored one").
+    keeps it (contract §2 "a blank cin7_api_key keeps the stored one"). `price_tiers`: the Cin7 tier
+    names last read (None when never read), which `b2b_market_tiers` must name.
     """
     if not isinstance(data, dict):
         return {}, {"__all__": "Send the settings as a JSON object."}
@@ -162,6 +200,13 @@ def clean_settings(data: dict, current: dict) -> tuple[dict, dict]:
             cleaned[name] = CLEANERS[name](data[name])
         except _Invalid as exc:
             errors[name] = str(exc)
+    if "b2b_market_tiers" in cleaned:
+        saved = current.get("b2b_market_tiers") or []
+        try:
+            cleaned["b2b_market_tiers"] = _known_market_tiers(cleaned["b2b_market_tiers"], price_tiers, saved)
+        except _Invalid as exc:
+            errors["b2b_market_tiers"] = str(exc)
+            del cleaned["b2b_market_tiers"]
     merged = {**current, **{k: v for k, v in cleaned.items() if k != "cin7_api_key" or v}}
     has_key = bool(cleaned.get("cin7_api_key")) or current.get("cin7_api_key_set", False)
     if merged.get("cin7_account_id") and not has_key and "cin7_api_key" not in errors:

@@ -12,6 +12,24 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+B2B_MODES = ("direct", "markets")
+
+
+def b2b_plan_payload(shop: Shop, sync_settings: SyncSettings) -> dict:
+    """The B2B mode and what reaches checkout, as the last B2B run (or plan check) recorded it."""
+    facts = shop.b2b or {}
+    return {
+        "b2b_market_tiers": sync_settings.b2b_market_tiers,
+        "b2b_mode": facts.get("mode") if facts.get("mode") in B2B_MODES else "",
+        "b2b_served_tiers": list(facts.get("served_tiers") or []),
+        "b2b_tiers_not_served": [
+            {"tier": row.get("tier", ""), "customers": int(row.get("customers") or 0)}
+            for row in facts.get("tiers_not_served") or []
+        ],
+        "b2b_customer_prices_need_plus": int(facts.get("customers_prices_need_plus") or 0),
+    }
+
+
 def settings_payload(shop: Shop) -> dict:
     sync_settings, _ = SyncSettings.objects.get_or_create(shop=shop)
     connection = Cin7Connection.objects.filter(shop=shop).first()
@@ -41,6 +59,7 @@ def settings_payload(shop: Shop) -> dict:
             "locations": shop.company_links.exclude(location_id="").count(),
             "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
         },
+        **b2b_plan_payload(shop, sync_settings),
     }
 
 

@@ -10,11 +10,12 @@ from django.views.defaults import page_not_found
 from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error, Cin7UnavailableError
+from syncs.pricing.mapping import tier_display_names
 
 from .. import cin7_registration, scheduling
 from ..auth.session_tokens import session_token_required
 from ..b2b import b2b_refusal
-from ..models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
+from ..models import Cin7Connection, InviteStatus, RunKind, RunTrigger, ShopSyncState, SyncRun, SyncSettings
 from ..runs.control import RunInProgress, start_run
 from ..runs.invites import release_invites
 from .cin7 import cin7_busy, page_client, page_rate_limited
@@ -73,7 +74,7 @@ def settings_view(request):
     if data is None:
         return _error("Send the settings as a JSON object.")
     current = settings_payload(shop)
-    cleaned, errors = clean_settings(data, current)
+    cleaned, errors = clean_settings(data, current, _recorded_price_tiers(shop))
     if cleaned.get("b2b_companies") and not errors:
         refusal = b2b_refusal(shop)
         if refusal:
@@ -96,6 +97,20 @@ def settings_view(request):
     shop.refresh_from_db()
     scheduling.update_schedules(shop)
     return JsonResponse(settings_payload(shop))
+
+
+def _recorded_price_tiers(shop) -> list[str] | None:
+    """The Cin7 tier names last read (the options call or a pricing run); None when never read."""
+    state = ShopSyncState.objects.filter(shop=shop).first()
+    return list(state.price_tier_names) if state and state.price_tier_names else None
+
+
+def _record_price_tiers(shop, names: list[str]) -> None:
+    """Remember the tier names just read from Cin7 with the stored credentials, so saving
+    `b2b_market_tiers` checks them without waiting for Cin7."""
+    state, _ = ShopSyncState.objects.get_or_create(shop=shop)
+    state.price_tier_names = names
+    state.save(update_fields=["price_tier_names"])
 
 
 def _save_cin7(shop, cleaned: dict) -> None:
@@ -198,11 +213,16 @@ def cin7_options_view(request):
     try:
         with page_client(request.shop, account_id, api_key) as client:
             tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
-            price_tiers = [tier.name for tier in client.price_tiers()]
+            tiers = client.price_tiers()
     except Cin7UnavailableError as exc:
         return cin7_busy(request.shop, exc)
     except Cin7Error as exc:
         return _error(str(exc), status=502)
+    names = tier_display_names(tiers)  # as the pricing run names them: duplicates told apart
+    price_tiers = [names[code] for code in sorted(names)]
+    stored = Cin7Connection.objects.filter(shop=request.shop).first()
+    if stored and (stored.account_id, stored.api_key) == (account_id, api_key):
+        _record_price_tiers(request.shop, price_tiers)
     return JsonResponse({"tax_rules": tax_rules, "price_tiers": price_tiers})
 
 

@@ -248,6 +248,16 @@ def test_clean_settings_is_the_single_rule_set():
     assert errors == {"__all__": "Send the settings as a JSON object."}
 
 
+def test_market_tiers_need_the_cin7_tier_names_read_before():
+    tiers = {"b2b_market_tiers": ["retail", "Trade"]}
+    cleaned, errors = clean_settings(tiers, {}, ["Trade", "Retail", "VIP"])
+    assert cleaned == {"b2b_market_tiers": ["Retail", "Trade"]} and errors == {}
+    cleaned, errors = clean_settings(tiers, {"b2b_market_tiers": ["Trade"]}, None)
+    assert cleaned == {} and "has not read your Cin7 price tiers yet" in errors["b2b_market_tiers"]
+    cleaned, errors = clean_settings({"b2b_market_tiers": ["Trade"]}, {"b2b_market_tiers": ["Trade"]}, None)
+    assert cleaned == {"b2b_market_tiers": ["Trade"]} and errors == {}  # saved before: kept
+
+
 def test_settings_of_another_shop_are_not_visible(client, sandboxes, shopify_sandbox, sandbox_shop, api):
     api("put", "/api/settings", VALID)
     shopify_sandbox.add_shop("other-store.myshopify.com")

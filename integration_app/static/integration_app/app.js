@@ -10,7 +10,7 @@ const RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request";
 const FIELD_ORDER = [
   "cin7_account_id", "cin7_api_key", "customer_tags", "test_emails", "on_untag", "group_mappings",
   "tax_exempt_rules", "sync_enabled", "sync_interval_minutes", "full_sync_interval_hours", "send_invites",
-  "notification_emails", "b2b_companies",
+  "notification_emails", "b2b_companies", "b2b_market_tiers",
 ];
 const STATUS = {
   queued: ["Queued", ""],
@@ -34,6 +34,7 @@ const state = {
   tags: [],
   mappings: [], // [{tag, group, key}]
   taxRules: new Set(),
+  marketTiers: [], // b2b_market_tiers as ticked, in the order ticked
   options: null, // {tax_rules, price_tiers} or null
   status: null, // the overview's last GET /api/status answer
   optionsError: "",
@@ -268,6 +269,7 @@ function formValues() {
     send_invites: $("#send_invites").checked,
     notification_emails: splitList($("#notification_emails").value),
     b2b_companies: $("#b2b_companies").checked,
+    b2b_market_tiers: [...state.marketTiers],
   };
   return { values, rowIndex };
 }
@@ -371,6 +373,7 @@ function fieldTargets(name) {
     case "on_untag": return $$('input[name="on_untag"]');
     case "group_mappings": return $$("#mappings input");
     case "tax_exempt_rules": return $$("#tax-rules input");
+    case "b2b_market_tiers": return $$("#market-tiers input");
     default: return [document.getElementById(name)].filter(Boolean);
   }
 }
@@ -389,7 +392,7 @@ function focusTarget(name, message) {
 }
 
 function fieldLabel(name) {
-  const labels = { customer_tags: "B2B customer tags", group_mappings: "Customer groups", on_untag: "When a customer loses its tag", tax_exempt_rules: "Tax-exempt tax rules" };
+  const labels = { customer_tags: "B2B customer tags", group_mappings: "Customer groups", on_untag: "When a customer loses its tag", tax_exempt_rules: "Tax-exempt tax rules", b2b_market_tiers: "Price tiers served at checkout" };
   return labels[name] || document.querySelector(`label[for="${name}"]`)?.textContent.trim() || name;
 }
 
@@ -640,6 +643,7 @@ async function loadOptions(credentials, { keepShown = false } = {}) {
     state.options = null;
     state.optionsError = "";
     renderTaxRules();
+    renderMarketTiers();
   }
   try {
     state.options = credentials ? await api("POST", "/api/cin7/options", credentials) : await api("GET", "/api/cin7/options");
@@ -651,6 +655,7 @@ async function loadOptions(credentials, { keepShown = false } = {}) {
       : `Could not load tax rules from Cin7: ${err.message}`;
   }
   renderTaxRules();
+  renderMarketTiers();
 }
 
 // ---------------------------------------------------------------- test connection
@@ -978,9 +983,77 @@ function renderB2B(data) {
   $("#b2b_companies-help").textContent = data.b2b_available
     ? "Turning it off leaves the companies in Shopify; the app stops managing them."
     : data.b2b_reason || "Shopify B2B is not available on this shop.";
+  state.marketTiers = [...(data.b2b_market_tiers || [])];
+  renderB2BPlan(data);
   const managed = data.b2b_managed || {};
   $("#b2b-counts").replaceChildren(...[["Companies", managed.companies], ["Locations", managed.locations],
     ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
+}
+
+// ---------------------------------------------------------------- Shopify B2B: plan, served tiers
+const MAX_MARKET_TIERS = 3; // active B2B catalogs Shopify allows below Plus
+const B2B_MODES = {
+  direct: ["Shopify Plus:", " every price tier and customer-specific price reaches checkout."],
+  markets: ["Below Plus:", " up to 3 price tiers reach checkout through B2B markets."],
+  "": ["Plan not checked yet:", " the next B2B sync reads it. On Shopify Plus every price tier reaches checkout; below Plus up to 3 tiers do, through B2B markets."],
+};
+
+function renderB2BPlan(data) {
+  const panel = $("#b2b-plan");
+  panel.hidden = !data.b2b_available && !data.b2b_companies;
+  const [plan, promise] = B2B_MODES[data.b2b_mode] || B2B_MODES[""];
+  $("#b2b-mode").replaceChildren(h("strong", {}, plan), promise);
+  $("#b2b_market_tiers-field").hidden = data.b2b_mode === "direct"; // Plus serves every tier
+  const reach = [];
+  const notServed = data.b2b_mode === "direct" ? [] : data.b2b_tiers_not_served || [];
+  if (notServed.length) {
+    const tiers = notServed.map((row) => `${row.tier} (${plural(row.customers, "customer")})`).join(", ");
+    reach.push(h("li", {}, `${plural(notServed.length, "tier")} not served: ${tiers} pay retail.`));
+  }
+  const ownPrices = data.b2b_mode === "direct" ? 0 : data.b2b_customer_prices_need_plus || 0;
+  if (ownPrices) {
+    const whose = ownPrices === 1 ? "1 customer's" : `${ownPrices} customers'`;
+    reach.push(h("li", {}, `${whose} own prices stay in metafields (need Plus).`));
+  }
+  $("#b2b-reach").replaceChildren(...reach);
+  renderMarketTiers();
+}
+
+// Ticking is limited to 3: once 3 are ticked the others are disabled until one is unticked.
+function renderMarketTiers() {
+  const box = $("#market-tiers");
+  const fromCin7 = state.options?.price_tiers || [];
+  const saved = state.marketTiers.filter((name) => !fromCin7.includes(name));
+  const served = new Set(state.saved?.b2b_served_tiers || []);
+  const full = state.marketTiers.length >= MAX_MARKET_TIERS;
+  const checkbox = (name, index, note) => {
+    const checked = state.marketTiers.includes(name);
+    return h("div", { class: "choice" },
+      h("input", {
+        type: "checkbox", id: `market-tier-${index}`, value: name, checked, disabled: full && !checked,
+        "aria-describedby": "b2b_market_tiers-help",
+        onchange: (e) => {
+          state.marketTiers = e.target.checked ? [...state.marketTiers, name] : state.marketTiers.filter((t) => t !== name);
+          renderMarketTiers();
+          $(`#market-tier-${index}`)?.focus();
+          updateDirty();
+        },
+      }),
+      h("label", { for: `market-tier-${index}` }, name,
+        served.has(name) ? h("span", { class: "note" }, " — served now") : null,
+        note ? h("span", { class: "note" }, ` — ${note}`) : null));
+  };
+  const items = fromCin7.map((name, i) => checkbox(name, i, ""));
+  saved.forEach((name, i) => items.push(checkbox(name, fromCin7.length + i, state.options ? "not in Cin7 any more" : "saved")));
+  if (!state.options) {
+    items.push(h("p", { class: "subdued" }, state.optionsError ? "Connect Cin7 above to choose among your price tiers." : "Loading price tiers from Cin7…"));
+  }
+  box.replaceChildren(...items);
+  const automatic = state.saved?.b2b_served_tiers?.length && !state.saved?.b2b_market_tiers?.length
+    ? ` Served now: ${state.saved.b2b_served_tiers.join(", ")}.` : "";
+  $("#b2b_market_tiers-help").textContent = full
+    ? `${MAX_MARKET_TIERS} chosen, the most Shopify allows below Plus. Untick one to choose another.`
+    : `Up to ${MAX_MARKET_TIERS}. None ticked: the ${MAX_MARKET_TIERS} tiers with the most B2B customers.${automatic}`;
 }
 
 function planEntry(entry, open) {
