@@ -244,3 +244,23 @@ def test_a_plan_without_b2b_catalogs_is_refused_once_and_not_retried(
     rerun = run_sync(installed_shop, trigger="schedule")
     assert b2b_mutations(shopify_sandbox, mark) == [] and rerun.stats["writes"] == 0
     assert rerun.issues.filter(code="b2b_plan_refused").count() == 1
+
+
+def test_customer_prices_naming_skus_absent_from_shopify_cost_no_search_per_run(
+    grow_shop, installed_shop, shopify_sandbox, cin7_account
+):
+    """Issue 24's shape: a customer whose ProductPrices name 3,500 SKUs Shopify does not have (discontinued,
+    offline): variants come from the run's one listing, so a full rerun without change stays small."""
+    missing = [f"OLD-{n:04d}" for n in range(3500)]
+    for sku in missing:
+        cin7_account.add_product({"SKU": sku, "Name": sku, "PriceTier1": "3"})
+    cin7_account.update_customer(
+        grow_shop["w2"], ProductPrices=[{"ProductSKU": sku, "Price": 2} for sku in missing]
+    )
+    run_sync(installed_shop)
+    mark = len(shopify_sandbox.calls)
+    rerun = run_sync(installed_shop)
+    assert rerun.stats["writes"] == 0
+    assert rerun.stats["shopify_requests"] <= 30, rerun.stats
+    searches = [c for c in shopify_sandbox.calls[mark:] if c.operation_name == "ProductVariants"]
+    assert len(searches) <= 1  # at most the probing page of the one listing
