@@ -254,10 +254,9 @@ def test_customer_prices_naming_skus_absent_from_shopify_cost_no_search_per_run(
     missing = [f"OLD-{n:04d}" for n in range(3500)]
     for sku in missing:
         cin7_account.add_product({"SKU": sku, "Name": sku, "PriceTier1": "3"})
-    cin7_account.update_customer(
-        grow_shop["w2"], ProductPrices=[{"ProductSKU": sku, "Price": 2} for sku in missing]
-    )
-    run_sync(installed_shop)
+        cin7_account.set_customer_price(grow_shop["w2"], sku, 2)
+    first = run_sync(installed_shop)
+    assert first.issues.filter(code="sku_not_found").exists()
     mark = len(shopify_sandbox.calls)
     rerun = run_sync(installed_shop)
     assert rerun.stats["writes"] == 0
