@@ -69,5 +69,29 @@ def test_bench_sync_b2b_adds_the_b2b_phases(tmp_path):
     rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
     assert first and rerun, out
     assert int(first.group(2)) > 0 and int(rerun.group(2)) == 0
-    made = re.search(r"^B2B: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M)
+    made = re.search(
+        r"^B2B on Shopify Plus: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M
+    )
     assert made and all(int(n) > 0 for n in made.groups()), out
+
+
+@pytest.mark.slow
+def test_bench_sync_b2b_below_plus_serves_markets_and_a_rerun_stays_flat_with_skus_absent(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    arguments = ["--customers", "60", "--products", "100", "--b2b", "--b2b-plan", "grow"]
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench_sync", *arguments, "--missing-sku-share", "0.2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    assert re.search(r"\(\d+ Shopify variants, [1-9]\d* customer-price SKUs absent\)", out), out
+    rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
+    assert rerun and int(rerun.group(1)) <= 30 and int(rerun.group(2)) == 0, out
+    assert re.search(r"^B2B on Grow: \d+ companies .*, 3 catalogs \(3 in B2B markets\)", out, re.M), out
