@@ -66,7 +66,8 @@ def desired_state(ctx, customers, products, variants, *, terms, templates, writt
 
 
 def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]) -> set[int]:
-    """Tier codes of the catalogs companies should be in, or still are in (not read this run)."""
+    """Tier codes of the catalogs companies should be in, or still are in (not read this run), directly
+    or through a B2B market."""
     in_use = {
         int(key.split(":")[1])
         for company in companies.values()
@@ -76,6 +77,7 @@ def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]
     for cin7_id, state in written.items():
         if cin7_id not in companies:
             in_use.update(int(k.split(":")[1]) for k in state.get("catalogs") or () if k.startswith("tier:"))
+            in_use.update(int(k.split(":")[1]) for k in state.get("markets") or ())  # "market:<code>"
     return in_use
 
 

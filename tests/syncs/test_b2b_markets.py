@@ -164,6 +164,17 @@ def test_the_chosen_tiers_are_served_and_a_moved_customer_is_charged_its_new_tie
     assert grow_shop["d1"] in markets_of(sandbox_shop)["Cin7 · Export"]
     assert_charged(installed_shop, sandbox_shop, grow_shop, {1, 4}, moved={"d1": 4})
 
+    product_id = next(pid for pid, p in cin7_account.products.items() if p["SKU"] == "D")
+    cin7_account.update_product(product_id, PriceTier4="6.25")  # no customer changed: prices only
+    mark = len(shopify_sandbox.calls)
+    run_sync(installed_shop, full=False)
+    assert b2b_mutations(shopify_sandbox, mark) == ["B2BFixedPricesUpdate"]
+    PRODUCTS["D"] = ("7.00", "5", "4.5", "6", "6.25")
+    try:
+        assert_charged(installed_shop, sandbox_shop, grow_shop, {1, 4}, moved={"d1": 4})
+    finally:
+        PRODUCTS["D"] = ("7.00", "5", "4.5", "6", "6.5")
+
 
 def test_a_run_killed_anywhere_and_rerun_makes_no_duplicate_market_catalog_or_price_list(
     grow_shop, installed_shop, sandbox_shop
