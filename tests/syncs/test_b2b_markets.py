@@ -274,3 +274,17 @@ def test_customer_prices_naming_skus_absent_from_shopify_cost_no_search_per_run(
     assert rerun.stats["shopify_requests"] <= 30, rerun.stats
     searches = [c for c in shopify_sandbox.calls[mark:] if c.operation_name == "ProductVariants"]
     assert len(searches) <= 1  # at most the probing page of the one listing
+
+
+def test_the_preview_lists_the_markets_it_would_make_and_writes_nothing(
+    grow_shop, installed_shop, sandbox_shop
+):
+    preview = run_sync(installed_shop, dry_run=True)
+    assert sandbox_shop.b2b.markets == {} and sandbox_shop.b2b.companies == {}
+    planned = {(e["action"], e["market"]) for e in preview.plan if "market" in e}
+    assert planned == {
+        ("create", "Cin7 · Wholesale"),
+        ("create", "Cin7 · Distributor"),
+        ("create", "Cin7 · VIP Trade"),
+    }
+    assert preview.issues.filter(code="b2b_tier_not_served").count() == 1
