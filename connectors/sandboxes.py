@@ -1,6 +1,7 @@
 """Both sandbox servers started together and filled with sample data (the demo, `manage.py sandbox`, the
 benchmark). Plain Python: the caller passes the app's credentials and URLs."""
 
+import uuid
 from dataclasses import dataclass
 
 from .cin7.sandbox import Cin7Account, Cin7Sandbox, Cin7Store, ThrottleConfig
@@ -169,7 +170,8 @@ def _missing_customer_skus(account, share: float) -> int:
         extra = round(len(customer.get("ProductPrices") or ()) * share / (1 - share))
         for n in range(extra):
             sku = f"OFFLINE-{customer['ID'][:8]}-{n:04d}"
-            account.add_product({"SKU": sku, "Name": f"Offline {sku}", "PriceTier1": "1"})
+            product_id = str(uuid.uuid5(uuid.NAMESPACE_URL, sku))  # the sandbox's seeded ids would repeat
+            account.add_product({"ID": product_id, "SKU": sku, "Name": f"Offline {sku}", "PriceTier1": "1"})
             account.set_customer_price(customer["ID"], sku, "0.5")
             added += 1
     return added
