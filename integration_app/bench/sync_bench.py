@@ -75,15 +75,8 @@ def run_benchmark(
         clock=clock,
     )
     info = sandboxes.info
-    settings.CIN7_API_URL = info["cin7_url"]
-    settings.SHOPIFY_ADMIN_URL = info["admin_url_template"]
-    granted = tuple(settings.SHOPIFY_SCOPES.split(","))  # what the app asks for, markets included
-    shop = Shop.objects.create(domain=info["shop"], access_token=sandboxes.call("token", granted))
+    shop = install_bench_shop(sandboxes, info)
     missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
-    after_install(shop)
-    Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
-    SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
-    shop = Shop.objects.get(pk=shop.pk)
 
     def phase(name: str, *, full: bool) -> dict:
         writes_before = sandboxes.call("writes")
@@ -151,6 +144,18 @@ def run_benchmark(
             "fixed": 1,
         },
     }
+
+
+def install_bench_shop(sandboxes, info: dict) -> Shop:
+    """The sandbox shop installed with the scopes the app asks for (markets included), Cin7 connected."""
+    settings.CIN7_API_URL = info["cin7_url"]
+    settings.SHOPIFY_ADMIN_URL = info["admin_url_template"]
+    granted = tuple(settings.SHOPIFY_SCOPES.split(","))
+    shop = Shop.objects.create(domain=info["shop"], access_token=sandboxes.call("token", granted))
+    after_install(shop)
+    Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
+    SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
+    return Shop.objects.get(pk=shop.pk)
 
 
 def b2b_figures(shop: Shop) -> dict:
