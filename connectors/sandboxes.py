@@ -1,6 +1,7 @@
 """Both sandbox servers started together and filled with sample data (the demo, `manage.py sandbox`, the
 benchmark). Plain Python: the caller passes the app's credentials and URLs."""
 
+import uuid
 from dataclasses import dataclass
 
 from .cin7.sandbox import Cin7Account, Cin7Sandbox, Cin7Store, ThrottleConfig
@@ -132,18 +133,20 @@ def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api
     rng = random.Random(seed)
     while True:
         command, args = pipe.recv()
-        if command == "token":
-            pipe.send(shopify.issue_token(sandboxes.shop.domain))
+        if command == "token":  # args: the scopes granted (default: the app's)
+            pipe.send(shopify.issue_token(sandboxes.shop.domain, scopes=args[0] if args else None))
         elif command == "writes":
             pipe.send(data_writes(shopify))
         elif command == "change":
             pipe.send(_change_share(account, rng, *args))
         elif command == "edit_shopify":
             pipe.send(_edit_in_shopify(sandboxes.shop, rng, clock, *args))
-        elif command == "b2b_plus":  # Shopify Plus: B2B without a catalog limit
-            plan = sandboxes.shop.b2b.settings
-            plan.enabled, plan.plan, plan.shopify_plus, plan.catalog_limit = True, "Plus", True, None
+        elif command == "b2b_plan":  # "Shopify Plus" (no catalog limit) or "Grow" (3 B2B catalogs, markets)
+            sandboxes.shop.b2b.settings.enabled = True
+            sandboxes.shop.set_plan(*args)
             pipe.send(None)
+        elif command == "missing_customer_skus":
+            pipe.send(_missing_customer_skus(account, *args))
         elif command == "stop":
             sandboxes.stop()
             pipe.send(None)
@@ -157,6 +160,21 @@ def data_writes(shopify: ShopifySandbox) -> int:
         for call in shopify.calls
         if call.mutation and call.actual_cost is not None and "bulkOperationRunQuery" not in call.root_fields
     )
+
+
+def _missing_customer_skus(account, share: float) -> int:
+    """Customers with their own prices also price Cin7 products Shopify does not have (discontinued,
+    offline), `share` of their customer-price SKUs in all; returns how many such SKUs were added."""
+    added = 0
+    for customer in list(account.customers.values()):
+        extra = round(len(customer.get("ProductPrices") or ()) * share / (1 - share))
+        for n in range(extra):
+            sku = f"OFFLINE-{customer['ID'][:8]}-{n:04d}"
+            product_id = str(uuid.uuid5(uuid.NAMESPACE_URL, sku))  # the sandbox's seeded ids would repeat
+            account.add_product({"ID": product_id, "SKU": sku, "Name": f"Offline {sku}", "PriceTier1": "1"})
+            account.set_customer_price(customer["ID"], sku, "0.5")
+            added += 1
+    return added
 
 
 def _change_share(account, rng, share: float) -> dict:

@@ -51,7 +51,9 @@ if APP_HOST and "*" not in ALLOWED_HOSTS and APP_HOST not in ALLOWED_HOSTS:
 SHOPIFY_API_KEY = env.str("SHOPIFY_API_KEY", default="")
 SHOPIFY_API_SECRET = env.str("SHOPIFY_API_SECRET", default="")
 SHOPIFY_SCOPES = env.str(
-    "SHOPIFY_SCOPES", default="read_customers,write_customers,read_products,write_products"
+    "SHOPIFY_SCOPES",
+    # read/write_markets: B2B markets below Plus (shopify.dev `marketCreate`)
+    default="read_customers,write_customers,read_products,write_products,read_markets,write_markets",
 )
 SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-10")
 SHOPIFY_ADMIN_URL = env.str("SHOPIFY_ADMIN_URL", default="https://{shop}/admin")

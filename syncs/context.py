@@ -56,6 +56,7 @@ class SyncOptions:
     send_invites: bool = True
     on_untag: str = "keep"  # "keep" or "strip"
     b2b_companies: bool = False
+    b2b_market_tiers: tuple = ()  # below Plus: the Cin7 tier names to serve (empty: automatic)
     updated_at: datetime | None = None
 
 

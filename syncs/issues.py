@@ -22,10 +22,10 @@ class Code(StrEnum):
     UNMAPPED_PAYMENT_TERM = "unmapped_payment_term"
     CUSTOMER_PRICE_ABOVE_TIER = "customer_price_above_tier"
     B2B_CATALOG_LIMIT = "b2b_catalog_limit"
-    B2B_UNAVAILABLE = "b2b_unavailable"
     B2B_TIER_NOT_SERVED = "b2b_tier_not_served"
     B2B_CUSTOMER_PRICES_NEED_PLUS = "b2b_customer_prices_need_plus"
     B2B_PLAN_REFUSED = "b2b_plan_refused"
+    B2B_UNAVAILABLE = "b2b_unavailable"
     MISSING_SCOPES = "missing_scopes"
     CIN7_CREDENTIALS = "cin7_credentials"
     CIN7_UNAVAILABLE = "cin7_unavailable"
@@ -75,8 +75,6 @@ FIXES = {
     Code.B2B_CATALOG_LIMIT: "Shopify refused another catalog (your plan allows fewer catalogs than Plus). "
     "The named tiers or customers are charged their other catalog's price or retail. Upgrade the plan, or "
     "use fewer price tiers / customer-specific prices in Cin7.",
-    Code.B2B_UNAVAILABLE: "Shopify B2B is not available on this shop's plan, so companies and catalogs are "
-    "not synced. Customers and price metafields still are. Turn “Shopify B2B” off, or change plan.",
     Code.B2B_TIER_NOT_SERVED: "Choose up to 3 price tiers to serve under Shopify B2B (settings, Shopify "
     "B2B), or upgrade to Shopify Plus, where every tier gets its own catalog.",
     Code.B2B_CUSTOMER_PRICES_NEED_PLUS: "Below Shopify Plus, customer-specific prices cannot reach checkout; "
@@ -84,6 +82,8 @@ FIXES = {
     "charge them at checkout.",
     Code.B2B_PLAN_REFUSED: "Your Shopify plan does not allow this catalog; the app retries after a plan "
     "change or when you run a full sync.",
+    Code.B2B_UNAVAILABLE: "Shopify B2B is not available on this shop's plan, so companies and catalogs are "
+    "not synced. Customers and price metafields still are. Turn “Shopify B2B” off, or change plan.",
     Code.MISSING_SCOPES: "The app needs more access for Shopify B2B. Open the app from the Shopify admin "
     "and approve the requested access; the next sync then creates the companies and catalogs.",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key, so nothing was synced. In Cin7 Core "

@@ -38,7 +38,7 @@ def run_jobs(ctx: RunContext) -> bool:
     del read
     priced = PricingJob(ctx).run(full=ctx.full) if kind in (RunKind.ALL, RunKind.PRICING) else None
     if b2b:  # after customers (contacts) and pricing (matched variants)
-        B2BJob(ctx).run(customers, priced)
+        B2BJob(ctx).run(customers, priced, complete=full_customers)
     return full_customers
 
 

@@ -64,7 +64,8 @@ class CompanyLinkRecord:
 
 @dataclass(slots=True)
 class CatalogRecord:
-    """A catalog the app owns (`tier:<code>` or `customer:<cin7 id>`); `prices`: variant gid -> amount."""
+    """A catalog the app owns (`tier:<code>`, `customer:<cin7 id>`, or `market:<code>`: the catalog of a
+    B2B market below Plus, `market_id` its market); `prices`: variant gid -> amount."""
 
     key: str
     title: str
@@ -72,6 +73,8 @@ class CatalogRecord:
     price_list_id: str = ""
     prices: dict = field(default_factory=dict)
     refused_at: datetime | None = None
+    market_id: str = ""
+    refusal: str = ""  # why Shopify refused it: "limit" or "plan"
     id: int | None = None
 
 
@@ -164,8 +167,15 @@ class B2BRecords(Protocol):
 
     def save_catalog(self, row: CatalogRecord) -> None: ...
 
+    def delete_catalog(self, row: CatalogRecord) -> None:
+        """Forget a catalog the app no longer has in Shopify."""
+
     def record_b2b_facts(self, facts) -> None:
-        """Remember whether the shop has B2B (`connectors.shopify.b2b.B2BFacts`)."""
+        """Remember whether the shop has B2B (`connectors.shopify.b2b.B2BFacts`) and its mode."""
+
+    def record_b2b_reach(self, reach: dict) -> None:
+        """Remember what reaches checkout below Plus: `served_tiers`, `tiers_not_served`,
+        `customers_prices_need_plus` (merged into the shop's B2B facts)."""
 
 
 class ShopRecords(Protocol):

@@ -50,5 +50,16 @@ def test_bench_sync_b2b_adds_the_b2b_phases(tmp_path):
     rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
     assert first and rerun, out
     assert int(first.group(2)) > 0 and int(rerun.group(2)) == 0
-    made = re.search(r"^B2B: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M)
+    made = re.search(
+        r"^B2B on Shopify Plus: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M
+    )
     assert made and all(int(n) > 0 for n in made.groups()), out
+
+
+@pytest.mark.slow
+def test_bench_sync_b2b_below_plus_serves_markets_and_a_rerun_stays_flat_with_skus_absent(tmp_path):
+    out = bench_sync(tmp_path, "--b2b", "--b2b-plan", "grow", "--missing-sku-share", "0.2")
+    assert re.search(r"\(\d+ Shopify variants, [1-9]\d* customer-price SKUs absent\)", out), out
+    rerun = re.search(r"^B2B rerun, no change\s+\w+\s+\d+\s+\d+\s+(\d+)\s+(\d+)", out, re.M)
+    assert rerun and int(rerun.group(1)) <= 30 and int(rerun.group(2)) == 0, out
+    assert re.search(r"^B2B on Grow: \d+ companies .*, 3 catalogs \(3 in B2B markets\)", out, re.M), out

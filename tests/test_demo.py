@@ -35,6 +35,11 @@ def test_demo_installs_syncs_and_reports(tmp_path):
     ):
         assert f"  {code} (" in out
     assert "Incremental run 2: succeeded, read 0 changed record(s), 0 Shopify writes" in out
+    below_plus = out.split("8. Native B2B below Plus (Grow)", 1)[1]  # the same shop moved to Grow
+    assert re.search(r"Plan Grow, mode markets; run \d+: \w+, 3 B2B markets \(Cin7 · ", below_plus)
+    assert re.search(r"Served tiers: [^;]+; customers at retail by tier: \w", below_plus)
+    assert "Rerun without change: 0 Shopify writes" in below_plus
+    assert "Checkout prices of the same buyers on Grow" in below_plus
     assert "Writing customers" in result.stderr  # the progress bars
     assert SANDBOX_API_SECRET not in out + result.stderr
     assert_readme_shows(out)

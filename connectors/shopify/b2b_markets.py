@@ -107,6 +107,9 @@ class MarketOperations:
             done.update(batch_adds + batch_deletes)
         return done, errors
 
+    def rename_market(self, market_id: str, name: str) -> tuple[UserError, ...]:
+        return self._update_market(market_id, {"name": name})
+
     def set_market_status(self, market_id: str, status: str) -> tuple[UserError, ...]:
         return self._update_market(market_id, {"status": status})
 

@@ -46,10 +46,22 @@ def counting_queries():
         yield counter
 
 
-def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = False) -> dict:
+B2B_PLANS = {"plus": "Shopify Plus", "grow": "Grow"}  # direct catalogs / B2B markets (docs/b2b.md)
+
+
+def run_benchmark(
+    customers: int,
+    products: int,
+    seed: int = 0,
+    *,
+    b2b: bool = False,
+    b2b_plan: str = "plus",
+    missing_sku_share: float = 0.0,
+) -> dict:
     """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
     1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
-    B2B turned on (a Plus shop): its first full run and a full rerun without change."""
+    B2B turned on (`b2b_plan`: "plus" direct catalogs, "grow" B2B markets): its first full run and a full
+    rerun without change. `missing_sku_share`: that share of customer-price SKUs is absent from Shopify."""
     from ..runs.execute import execute
 
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
@@ -63,13 +75,8 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
         clock=clock,
     )
     info = sandboxes.info
-    settings.CIN7_API_URL = info["cin7_url"]
-    settings.SHOPIFY_ADMIN_URL = info["admin_url_template"]
-    shop = Shop.objects.create(domain=info["shop"], access_token=sandboxes.call("token"))
-    after_install(shop)
-    Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
-    SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
-    shop = Shop.objects.get(pk=shop.pk)
+    shop = install_bench_shop(sandboxes, info)
+    missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
 
     def phase(name: str, *, full: bool) -> dict:
         writes_before = sandboxes.call("writes")
@@ -115,7 +122,7 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
         edited_phase["edited_records"] = edited
         phases.append(edited_phase)
         if b2b:
-            sandboxes.call("b2b_plus")
+            sandboxes.call("b2b_plan", B2B_PLANS[b2b_plan])
             SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
             phases.append(phase("B2B first full sync", full=True))
             phases[-1]["b2b"] = b2b_figures(shop)
@@ -126,6 +133,8 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
         "customers": customers,
         "products": products,
         "summary": info["summary"],
+        "b2b_plan": B2B_PLANS[b2b_plan] if b2b else "",
+        "missing_customer_skus": missing_skus,
         "phases": phases,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "cin7_floor": {
@@ -137,11 +146,25 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
     }
 
 
+def install_bench_shop(sandboxes, info: dict) -> Shop:
+    """The sandbox shop installed with the scopes the app asks for (markets included), Cin7 connected."""
+    settings.CIN7_API_URL = info["cin7_url"]
+    settings.SHOPIFY_ADMIN_URL = info["admin_url_template"]
+    granted = tuple(settings.SHOPIFY_SCOPES.split(","))
+    shop = Shop.objects.create(domain=info["shop"], access_token=sandboxes.call("token", granted))
+    after_install(shop)
+    Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
+    SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
+    return Shop.objects.get(pk=shop.pk)
+
+
 def b2b_figures(shop: Shop) -> dict:
-    """What the B2B phase made: companies (with their location and main contact), catalogs, fixed prices."""
+    """What the B2B phase made: companies (with their location and main contact), catalogs (B2B markets
+    below Plus), fixed prices."""
     catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
     return {
         "companies": CompanyLink.objects.filter(shop=shop).exclude(company_id="").count(),
         "catalogs": catalogs.count(),
+        "markets": catalogs.exclude(market_id="").count(),
         "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
     }

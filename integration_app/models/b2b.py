@@ -23,17 +23,20 @@ class CompanyLink(models.Model):
 
 
 class ManagedCatalog(models.Model):
-    """A catalog the app owns (`tier:<code>` or `customer:<cin7 id>`); `prices` = variant gid -> amount."""
+    """A catalog the app owns (`tier:<code>`, `customer:<cin7 id>`, or `market:<code>`: a B2B market's
+    catalog below Plus, `market_id` its market); `prices` = variant gid -> amount."""
 
     shop = models.ForeignKey("Shop", on_delete=models.CASCADE, related_name="managed_catalogs")
     key = models.CharField(max_length=80)
     title = models.CharField(max_length=255)
     catalog_id = models.CharField(max_length=100, blank=True, default="")
+    market_id = models.CharField(max_length=100, blank=True, default="")
     price_list_id = models.CharField(max_length=100, blank=True, default="")
     prices = models.JSONField(default=dict, blank=True)
     refused_at = models.DateTimeField(
         null=True, blank=True, help_text="Shopify refused to create it (the plan's catalog limit)."
     )
+    refusal = models.CharField(max_length=10, blank=True, default="")  # "limit" or "plan" when refused
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

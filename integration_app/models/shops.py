@@ -112,7 +112,7 @@ class SyncSettings(models.Model):
     test_emails = models.JSONField(default=list, blank=True)
     notification_emails = models.JSONField(default=list, blank=True)
     b2b_companies = models.BooleanField(default=False)
-    b2b_market_tiers = models.JSONField(default=list, blank=True)
+    b2b_market_tiers = models.JSONField(default=list, blank=True)  # below Plus: up to 3 Cin7 tier names
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -107,6 +107,7 @@ def _options(settings: SyncSettings) -> SyncOptions:
         send_invites=settings.send_invites,
         on_untag=settings.on_untag,
         b2b_companies=settings.b2b_companies,
+        b2b_market_tiers=tuple(settings.b2b_market_tiers),
         updated_at=settings.updated_at,
     )
 

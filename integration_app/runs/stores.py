@@ -8,7 +8,7 @@ from django.utils import timezone
 from syncs.issues import Code
 from syncs.store import CatalogRecord, CompanyLinkRecord, CustomerLinkRecord, SyncState, VariantPriceRecord
 
-from ..b2b import record_b2b_facts
+from ..b2b import record_b2b_facts, record_b2b_reach
 from ..models import CompanyLink, CustomerLink, ManagedCatalog, OpenProblem, Shop, ShopSyncState, VariantPrice
 from .bulk import bulk_save
 
@@ -26,7 +26,7 @@ LINK_FIELDS = [
     "synced_at",
 ]
 COMPANY_FIELDS = ["company_id", "location_id", "contact_id", "written"]
-CATALOG_FIELDS = ["title", "catalog_id", "price_list_id", "prices", "refused_at"]
+CATALOG_FIELDS = ["title", "catalog_id", "price_list_id", "prices", "refused_at", "market_id", "refusal"]
 STATE_FIELDS = [
     "customers_watermark",
     "products_watermark",
@@ -182,8 +182,16 @@ class OrmStore:
         else:
             ManagedCatalog.objects.filter(pk=row.id).update(**values, updated_at=timezone.now())
 
+    def delete_catalog(self, row: CatalogRecord) -> None:
+        if row.id is not None:
+            ManagedCatalog.objects.filter(pk=row.id).delete()
+            row.id = None
+
     def record_b2b_facts(self, facts) -> None:
         record_b2b_facts(self.shop, facts)
+
+    def record_b2b_reach(self, reach: dict) -> None:
+        record_b2b_reach(self.shop, reach)
 
     # The shop -----------------------------------------------------------------------------------------
     def save_state(self, state: SyncState, fields: list[str]) -> None:

@@ -17,14 +17,16 @@ from ..issues import Code, Issue
 from ..store import CatalogRecord, CompanyLinkRecord
 from .diff import membership_moves, price_changes
 from .mapping import DesiredCatalog, DesiredCompany
+from .refusals import LIMIT, first_refusal
 from .writes import Refused, planned, write_one
 
-LIMIT_CODES = {"CONTEXT_CATALOG_LIMIT_REACHED", "LIMIT_REACHED"}
 PER_CALL = 250  # fixed prices per priceListFixedPricesUpdate, locations per catalogContextUpdate
 
 
 class CatalogWriter(Protocol):
+    rows: dict[str, CatalogRecord]  # the catalogs it owns, by key
     refused: list[str]  # titles Shopify refused for the plan's catalog limit
+    plan_refused: list[str]  # titles the plan does not allow
 
     def write(self, catalogs: dict[str, DesiredCatalog], companies: dict[str, DesiredCompany]) -> None:
         """Create, rename and price the desired catalogs (dry runs: plan them)."""
@@ -43,10 +45,11 @@ class DirectCatalogs:
         self.links = links  # company links by Cin7 ID
         self.rows: dict[str, CatalogRecord] = {}
         self.refused: list[str] = []  # titles refused for the plan's catalog limit
+        self.plan_refused: list[str] = []  # titles the plan does not allow
 
     def write(self, catalogs: dict[str, DesiredCatalog], companies: dict[str, DesiredCompany]) -> None:
         ctx = self.ctx
-        self.rows = ctx.store.catalogs()
+        self.rows = {k: r for k, r in ctx.store.catalogs().items() if not k.startswith("market:")}
         found = None
         if ctx.full and not ctx.dry_run and any(row.catalog_id for row in self.rows.values()):
             found = {node["title"]: node for node in self.api.catalogs()}
@@ -111,18 +114,15 @@ class DirectCatalogs:
         if member is None:
             return False
         if row.refused_at and not self.ctx.retry_refused:  # tried again on full runs started by a person
-            self.refused.append(desired.title)
+            note_refused(self, row, desired.title)
             return False
         self.ctx.before_write()
         catalog_id, errors = self.api.create_catalog(desired.title, [member.location_id])
         if errors or not catalog_id:
-            if any(_is_limit(e) for e in errors):
-                self.refused.append(desired.title)
-                row.title, row.refused_at = desired.title, datetime.now(UTC)
-                self.ctx.store.save_catalog(row)
+            if remember_refusal(self, row, desired.title, errors):
                 return False
             raise Refused(errors[0] if errors else "no catalog returned")
-        row.catalog_id, row.title, row.refused_at = catalog_id, desired.title, None
+        row.catalog_id, row.title, row.refused_at, row.refusal = catalog_id, desired.title, None, ""
         self.ctx.store.save_catalog(row)
         member.written["catalogs"] = sorted({*member.written.get("catalogs", []), row.key})
         self.ctx.store.save_company_link(member)
@@ -151,23 +151,7 @@ class DirectCatalogs:
         self.ctx.store.save_catalog(row)
 
     def _write_prices(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
-        written = row.prices or {}
-        changed, removed = price_changes(desired.prices, written)
-        if not changed and not removed:
-            return
-        for _ in range(-(-(len(changed) + len(removed)) // PER_CALL)):
-            self.ctx.before_write()
-        done, errors = self.api.set_fixed_prices(row.price_list_id, changed, removed, self.currency)
-        for variant_id in done:
-            if variant_id in changed:
-                written[variant_id] = changed[variant_id]
-            else:
-                written.pop(variant_id, None)
-        row.prices = written
-        self.ctx.store.save_catalog(row)
-        self.ctx.count("variants_updated", len(done))
-        if errors:
-            raise Refused(errors[0])
+        write_prices(self.ctx, self.api, row, desired, self.currency)
 
     def _plan(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
         changed, removed = price_changes(desired.prices, row.prices or {})
@@ -220,7 +204,38 @@ class DirectCatalogs:
                 self.ctx.store.save_company_link(link)
 
 
-def _is_limit(error) -> bool:
-    """Shopify's refusal of one more catalog on the plan (code, or its message, as codes vary)."""
-    message = error.message.lower()
-    return error.code in LIMIT_CODES or "limit" in message or "maximum number" in message
+def write_prices(ctx, api: B2BAdmin, row: CatalogRecord, desired: DesiredCatalog, currency: str) -> None:
+    """Bring `row`'s price list to `desired`'s fixed prices (250 per call); only what changed is sent."""
+    written = row.prices or {}
+    changed, removed = price_changes(desired.prices, written)
+    if not changed and not removed:
+        return
+    for _ in range(-(-(len(changed) + len(removed)) // PER_CALL)):
+        ctx.before_write()
+    done, errors = api.set_fixed_prices(row.price_list_id, changed, removed, currency)
+    for variant_id in done:
+        if variant_id in changed:
+            written[variant_id] = changed[variant_id]
+        else:
+            written.pop(variant_id, None)
+    row.prices = written
+    ctx.store.save_catalog(row)
+    ctx.count("variants_updated", len(done))
+    if errors:
+        raise Refused(errors[0])
+
+
+def note_refused(writer, row: CatalogRecord, title: str) -> None:
+    """A catalog the plan refused before: named again in this run's issue, not sent again."""
+    (writer.refused if row.refusal in ("", LIMIT) else writer.plan_refused).append(title)
+
+
+def remember_refusal(writer, row: CatalogRecord, title: str, errors) -> bool:
+    """Whether `errors` are the plan's refusal; if so it is recorded on `row` (not retried every run)."""
+    kind = first_refusal(errors)
+    if kind is None:
+        return False
+    row.title, row.refused_at, row.refusal = title, datetime.now(UTC), kind
+    writer.ctx.store.save_catalog(row)
+    note_refused(writer, row, title)
+    return True

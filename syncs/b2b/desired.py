@@ -1,7 +1,8 @@
 """The desired B2B state of a run: a company per synced B2B customer, the catalogs they use.
 
-Mapping (pure, `mapping`) plus the lookups it needs: which Shopify customer each Cin7 customer became,
-and the variants of SKUs only customer prices name.
+Mapping (pure, `mapping`) plus the lookup it needs: which Shopify customer each Cin7 customer became.
+Variants come from one listing of the shop's variants per run (`variants_for_b2b`), never a search per
+batch of SKUs: a SKU absent from Shopify is simply absent.
 """
 
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ class Desired:
 def desired_state(ctx, customers, products, variants, *, terms, templates, written: dict) -> Desired:
     """`written`: Cin7 ID -> what was written to each company so far (the tiers still in use)."""
     linked = ctx.store.linked_customers()
-    variants = _with_customer_price_skus(ctx, customers, variants, linked)
     by_sku = {p.sku: p for p in products}
     rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
     scope = MappingSettings.build(customer_tags=ctx.settings.customer_tags)
@@ -66,7 +66,8 @@ def desired_state(ctx, customers, products, variants, *, terms, templates, writt
 
 
 def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]) -> set[int]:
-    """Tier codes of the catalogs companies should be in, or still are in (not read this run)."""
+    """Tier codes of the catalogs companies should be in, or still are in (not read this run), directly
+    or through a B2B market."""
     in_use = {
         int(key.split(":")[1])
         for company in companies.values()
@@ -76,20 +77,21 @@ def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]
     for cin7_id, state in written.items():
         if cin7_id not in companies:
             in_use.update(int(k.split(":")[1]) for k in state.get("catalogs") or () if k.startswith("tier:"))
+            in_use.update(int(k.split(":")[1]) for k in state.get("markets") or ())  # "market:<code>"
     return in_use
 
 
-def _with_customer_price_skus(ctx, customers: list, variants: dict, linked: dict) -> dict:
-    """`variants` plus the variants of SKUs only customer prices name (no tier prices them, so the
-    pricing phase recorded no variant for them): searched by exact SKU, the same on every run."""
-    missing = {
-        row.sku
-        for customer in customers
-        if customer.id in linked
-        for row in customer.product_prices
-        if row.sku and row.sku not in variants
-    }
-    if not missing:
+def variants_for_b2b(ctx, customers: list, listed: dict | None) -> dict[str, list[str]]:
+    """SKU -> variant gids: `listed` (the pricing phase's listing of every variant, on full runs), else the
+    variants the pricing phase matched, plus one listing of the shop's variants when a customer price names
+    a SKU they lack (a SKU not in Shopify is then simply absent)."""
+    if listed is not None:
+        return listed
+    variants = ctx.store.priced_variants_by_sku()
+    named = {row.sku for customer in customers for row in customer.product_prices if row.sku}
+    if named <= variants.keys():
         return variants
-    found = ctx.shopify.variants_by_sku(missing)
-    return {**variants, **{sku: [v.id for v in found[sku]] for sku in found}}
+    found: dict[str, list[str]] = {}
+    for variant in ctx.shopify.all_variants():
+        found.setdefault(variant.sku, []).append(variant.id)
+    return found

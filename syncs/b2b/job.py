@@ -1,9 +1,11 @@
 """The B2B phase of a run: companies, locations, contacts, catalogs and fixed prices (contract §3).
 
-Runs after customers and pricing, only with `b2b_companies` on. Companies and catalogs are found in
-Shopify (by `externalId`, by title) before any create, so a run killed between a create and its record
-makes no duplicate; what was written is kept (company links' `written`, catalogs' `prices`) so a rerun
-without change writes nothing.
+Runs after customers and pricing, only with `b2b_companies` on. Its mode follows `shop.plan.shopifyPlus`,
+read on every run: `direct` (Plus: a catalog per tier and per customer on the company locations) or
+`markets` (below Plus: a B2B market per served tier, `markets.py`); a plan change moves the shop
+(`modes.py`). Companies, catalogs and markets are found in Shopify before any create, so a run killed
+between a create and its record makes no duplicate; what was written is kept (company links' `written`,
+catalogs' `prices`) so a rerun without change writes nothing.
 """
 
 import logging
@@ -14,17 +16,21 @@ from ..issues import Code, Issue
 from ..pricing.job import Priced
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
-from .desired import desired_state
+from .desired import desired_state, variants_for_b2b
+from .markets import MARKET, MarketCatalogs
+from .modes import finish_upgrade, market_rows, retire_direct, step_aside
+from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_SCOPES = ("write_customers", "write_products")  # companies: write_customers; price lists: products
+MARKET_SCOPES = ("read_markets", "write_markets")  # B2B markets below Plus (shopify.dev `marketCreate`)
 
 
-def required_scopes_missing(granted: str) -> list[str]:
+def required_scopes_missing(granted: str, needed=REQUIRED_SCOPES) -> list[str]:
     """Scopes B2B needs that the shop's token lacks (an empty record means unknown: nothing missing)."""
     have = {s.strip() for s in granted.split(",") if s.strip()}
-    return [s for s in REQUIRED_SCOPES if have and s not in have]
+    return [s for s in needed if have and s not in have]
 
 
 class B2BJob:
@@ -32,10 +38,10 @@ class B2BJob:
         self.ctx = ctx
         self.api = B2BAdmin(ctx.shopify.client)
 
-    def run(self, customers: list, priced: Priced) -> None:
+    def run(self, customers: list, priced: Priced, *, complete: bool = False) -> None:
         """Sync the companies of `customers` (the customers the run read) and their catalogs, priced from
         `priced`. Both are emptied once mapped: with 10k customers and 20k products they are the run's
-        largest objects."""
+        largest objects. `complete`: `customers` are all of them (what reaches checkout is counted)."""
         ctx = self.ctx
         if not ctx.full and not customers and not priced.read:
             return  # nothing changed in Cin7: not even a read (incremental reruns stay at Cin7's floor)
@@ -46,9 +52,8 @@ class B2BJob:
         terms = ctx.cin7.payment_terms()
         products = priced.products if priced.products is not None else list(ctx.cin7.iter_products())
         products = [p for p in products if not p.is_deprecated]
-        variants = priced.variants if ctx.dry_run and priced.variants else None
+        variants = variants_for_b2b(ctx, customers, priced.variants)
         priced.products = priced.variants = None
-        variants = variants or ctx.store.priced_variants_by_sku()
         links = ctx.store.company_links()
         written = {cin7_id: link.written for cin7_id, link in links.items()}
         desired = desired_state(
@@ -64,14 +69,44 @@ class B2BJob:
         customers.clear()
         del products, variants, written
         CompanyWriter(ctx, self.api, links).write(desired.companies)
-        catalogs = self._catalog_writer(currency, links)
+        catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
+        active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)
         desired.catalogs = {}
         wanted = {cin7_id: company.state["catalogs"] for cin7_id, company in desired.companies.items()}
         wanted.update({cin7_id: [] for cin7_id in self._leaving(read_ids, desired.companies, links)})
         catalogs.write_membership(wanted)
+        if self.facts.shopify_plus:
+            finish_upgrade(ctx, self.api, links, active)
+        self._report_refusals(catalogs)
+
+    def _catalog_writer(self, currency: str, links: dict, companies: dict, complete: bool) -> CatalogWriter:
+        """The catalogs writer of the shop's mode; a plan change first moves the app's catalogs aside."""
+        ctx = self.ctx
+        if self.facts.shopify_plus:
+            if market_rows(ctx):
+                step_aside(ctx, self.api)
+            ctx.evaluated(TIERS_SUBJECT)
+            ctx.evaluated(CUSTOMER_PRICES_SUBJECT)
+            return DirectCatalogs(ctx, self.api, currency, links)
+        retire_direct(ctx, self.api, links)
+        kept = None
+        if not complete:
+            kept = sorted(int(key.removeprefix(MARKET)) for key in market_rows(ctx)) or None
+        served = served_tiers(companies, ctx.tiers, ctx.settings.b2b_market_tiers, kept)
+        if complete:
+            facts = reach(companies, ctx.tiers, served)
+            ctx.evaluated(TIERS_SUBJECT)
+            ctx.evaluated(CUSTOMER_PRICES_SUBJECT)
+            for issue in reach_issues(facts):
+                ctx.report(issue)
+            if not ctx.dry_run:
+                ctx.store.record_b2b_reach(facts)
+        return MarketCatalogs(ctx, self.api, currency, links, served)
+
+    def _report_refusals(self, catalogs: CatalogWriter) -> None:
         if catalogs.refused:
-            ctx.report(
+            self.ctx.report(
                 Issue(
                     Code.B2B_CATALOG_LIMIT,
                     "Shopify refused these catalogs (the plan's catalog limit): "
@@ -80,23 +115,21 @@ class B2BJob:
                     subject="b2b:shop",
                 )
             )
-
-    def _catalog_writer(self, currency: str, links: dict) -> CatalogWriter:
-        """The catalogs writer of the shop's B2B mode: catalogs on company locations, priced directly."""
-        return DirectCatalogs(self.ctx, self.api, currency, links)
+        if catalogs.plan_refused:
+            self.ctx.report(
+                Issue(
+                    Code.B2B_PLAN_REFUSED,
+                    "Shopify's plan does not allow these catalogs: "
+                    + ", ".join(catalogs.plan_refused)
+                    + ". Their buyers pay their other catalog's price or retail.",
+                    subject="b2b:shop",
+                )
+            )
 
     def _available(self) -> bool:
         """The shop's token has B2B's scopes and its plan has B2B; else reported (False)."""
         ctx = self.ctx
-        missing = required_scopes_missing(ctx.shop.scopes)
-        if missing:
-            ctx.report(
-                Issue(
-                    Code.MISSING_SCOPES,
-                    f"Shopify B2B needs the app's access to {', '.join(missing)}.",
-                    subject="b2b:shop",
-                )
-            )
+        if self._missing_scopes(REQUIRED_SCOPES):
             return False
         ctx.progress.phase("Shopify B2B")
         self.facts = self.api.facts()
@@ -104,7 +137,19 @@ class B2BJob:
         if not self.facts.available:
             ctx.report(Issue(Code.B2B_UNAVAILABLE, self.facts.reason, subject="b2b:shop"))
             return False
-        return True
+        return self.facts.shopify_plus or not self._missing_scopes(MARKET_SCOPES)
+
+    def _missing_scopes(self, needed) -> bool:
+        missing = required_scopes_missing(self.ctx.shop.scopes, needed)
+        if missing:
+            self.ctx.report(
+                Issue(
+                    Code.MISSING_SCOPES,
+                    f"Shopify B2B needs the app's access to {', '.join(missing)}.",
+                    subject="b2b:shop",
+                )
+            )
+        return bool(missing)
 
     def _leaving(self, read_ids: list[str], companies: dict, links: dict) -> list[str]:
         """Customers read now that are out of scope: with `on_untag: strip` they leave the app's catalogs

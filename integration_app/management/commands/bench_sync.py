@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 
 from integration_app.bench.child import CHILD_FLAG, run_child
 from integration_app.bench.sandbox_app import SandboxAppCommand
-from integration_app.bench.sync_bench import run_benchmark
+from integration_app.bench.sync_bench import B2B_PLANS, run_benchmark
 from integration_app.management.foreground import flush_each_line
 
 
@@ -33,6 +33,18 @@ class Command(SandboxAppCommand):
             "--report", metavar="MARKDOWN", help="also write this report (and a PNG chart beside it)"
         )
         parser.add_argument("--b2b", action="store_true", help="add the native B2B phases (docs/b2b.md)")
+        parser.add_argument(
+            "--b2b-plan",
+            choices=sorted(B2B_PLANS),
+            default="plus",
+            help="the shop's plan for --b2b: plus (direct catalogs) or grow (B2B markets)",
+        )
+        parser.add_argument(
+            "--missing-sku-share",
+            type=float,
+            default=0.0,
+            help="share of customer-price SKUs absent from Shopify (e.g. 0.2)",
+        )
         parser.add_argument(CHILD_FLAG, action="store_true", help="internal: run one size, print JSON")
 
     def handle(self, *args, **options):
@@ -40,7 +52,12 @@ class Command(SandboxAppCommand):
         if options["child"]:
             call_command("migrate", interactive=False, verbosity=0)
             result = run_benchmark(
-                options["customers"][0], options["products"][0], options["seed"], b2b=options["b2b"]
+                options["customers"][0],
+                options["products"][0],
+                options["seed"],
+                b2b=options["b2b"],
+                b2b_plan=options["b2b_plan"],
+                missing_sku_share=options["missing_sku_share"],
             )
             self.stdout.write(json.dumps(result))
             return
@@ -51,7 +68,7 @@ class Command(SandboxAppCommand):
         results = []
         for customers, products in zip(options["customers"], options["products"], strict=True):
             self.stderr.write(f"Benchmarking {customers} customers / {products} products…")
-            results.append(self.run_child(customers, products, options["seed"], options["b2b"]))
+            results.append(self.run_child(customers, products, options))
             self.stdout.write(render_size(results[-1]))
         if len(results) > 1:
             self.stdout.write(render_growth(results))
@@ -59,9 +76,17 @@ class Command(SandboxAppCommand):
             write_report(Path(options["report"]), results)
             self.stdout.write(f"\nReport written to {options['report']}\n")
 
-    def run_child(self, customers: int, products: int, seed: int, b2b: bool = False) -> dict:
-        arguments = ["--customers", str(customers), "--products", str(products), "--seed", str(seed)]
-        arguments += ["--b2b"] if b2b else []
+    def run_child(self, customers: int, products: int, options: dict) -> dict:
+        arguments = [
+            "--customers",
+            str(customers),
+            "--products",
+            str(products),
+            "--seed",
+            str(options["seed"]),
+        ]
+        arguments += ["--b2b", "--b2b-plan", options["b2b_plan"]] if options["b2b"] else []
+        arguments += ["--missing-sku-share", str(options["missing_sku_share"])]
         return run_child("bench_sync", arguments, f"The benchmark of {customers}/{products} failed")
 
 
@@ -118,7 +143,13 @@ def render_size(result: dict) -> str:
     lines = [
         "",
         f"== {result['customers']} customers / {result['products']} products "
-        f"({result['summary']['shopify_variants']} Shopify variants) ==",
+        f"({result['summary']['shopify_variants']} Shopify variants"
+        + (
+            f", {result['missing_customer_skus']} customer-price SKUs absent"
+            if result.get("missing_customer_skus")
+            else ""
+        )
+        + ") ==",
         f"{'phase':<38}{'status':<23}{'read':>7}{'Cin7':>6}{'Shopify req':>12}{'writes':>8}{'cost':>8}"
         f"{'modelled s':>11}{'floor s':>9}{'real s':>8}{'CPU ms/rec':>11}{'queries/rec':>12}",
     ]
@@ -138,9 +169,10 @@ def render_size(result: dict) -> str:
     for p in result["phases"]:
         if "b2b" in p:
             made = p["b2b"]
+            markets = f" ({made['markets']} in B2B markets)" if made.get("markets") else ""
             lines.append(
-                f"B2B: {made['companies']} companies (location + main contact each), "
-                f"{made['catalogs']} catalogs, {made['price_rows']} fixed prices in "
+                f"B2B on {result['b2b_plan']}: {made['companies']} companies (location + main contact each), "
+                f"{made['catalogs']} catalogs{markets}, {made['price_rows']} fixed prices in "
                 f"{p['shopify_requests']} Shopify requests, cost {p['shopify_cost']}; "
                 f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s"
             )

@@ -222,18 +222,50 @@ class Command(SandboxAppCommand):
         buyers = [link for link in (with_prices, other) if link is not None]
         if not buyers:
             return
+        out.write("Checkout prices of two buyers next to retail (the first has customer-specific prices):\n")
+        shown = self.checkout_prices(shop, sandboxes, buyers, None)
+        self.b2b_markets(shop, sandboxes, buyers, shown)
+
+    def b2b_markets(self, shop: Shop, sandboxes, buyers: list, shown: list[str]) -> None:
+        """The shop moves below Plus (Grow): the next full run serves 3 tiers through B2B markets."""
+        out = self.stdout
+        self.heading("8. Native B2B below Plus (Grow): B2B markets serve up to 3 price tiers")
+        sandboxes.shop.set_plan("Grow")
+        run = self.sync(shop, progress=False)
+        shop.refresh_from_db()
+        facts, markets = shop.b2b, sandboxes.shop.b2b.markets
+        names = ", ".join(sorted(m.name for m in markets.values()))
+        out.write(
+            f"Plan {facts['plan']}, mode {facts['mode']}; run {run.pk}: {run.status}, {len(markets)} B2B "
+            f"markets ({names}), {run.stats.get('shopify_mutations', 0)} Shopify writes\n"
+        )
+        left_out = ", ".join(f"{t['tier']} ({t['customers']})" for t in facts["tiers_not_served"]) or "none"
+        out.write(
+            f"Served tiers: {', '.join(facts['served_tiers'])}; customers at retail by tier: {left_out}; "
+            f"customers whose own prices need Plus: {facts['customers_prices_need_plus']}\n"
+        )
+        writes_before = sandboxes.shopify.writes()
+        self.sync(shop, progress=False)
+        out.write(f"Rerun without change: {sandboxes.shopify.writes() - writes_before} Shopify writes\n")
+        out.write("Checkout prices of the same buyers on Grow (tier prices where their tier is served):\n")
+        self.checkout_prices(shop, sandboxes, buyers, shown)
+
+    def checkout_prices(self, shop: Shop, sandboxes, buyers: list, shown: list[str] | None) -> list[str]:
+        """A table of what `buyers` pay at checkout next to retail (`shown` variants, else 4 that differ)."""
+        out = self.stdout
         variants = sorted(sandboxes.shop.variants)
         api = B2BAdmin(admin_api(shop).client)
         prices = [api.contextual_prices(variants, link.location_id) for link in buyers]
-        shown = [v for v in variants if any(p[v][0] != p[v][1] for p in prices if v in p)][:4]
+        if shown is None:
+            shown = [v for v in variants if any(p[v][0] != p[v][1] for p in prices if v in p)][:4]
         names = [link.written.get("name", link.cin7_id)[:22] for link in buyers]
-        out.write("Checkout prices of two buyers next to retail (the first has customer-specific prices):\n")
         out.write(f"  {'SKU':<16}{'retail':>9}" + "".join(f"{name:>25}" for name in names) + "\n")
         for variant_id in shown:
             sku = sandboxes.shop.variants[variant_id]["sku"]
             retail = prices[0][variant_id][0]
             out.write(f"  {sku:<16}{retail:>9}" + "".join(f"{p[variant_id][1]:>25}" for p in prices) + "\n")
         out.write("Prices read back from Shopify with productVariant.contextualPricing(companyLocationId).\n")
+        return shown
 
     def sync(self, shop: Shop, *, full: bool = True, progress: bool = True):
         run = claim_run(
