@@ -105,6 +105,7 @@ class CustomerJob:
 
     def _write(self, desired: dict[str, DesiredCustomer]) -> None:
         """Linked customers first (batches of updates), then the unlinked ones (looked up, then made)."""
+        self.writer.resume_bulk(desired)
         linked, unlinked = [], []
         for state in desired.values():
             link = self.links.get(state.cin7_id)
@@ -115,8 +116,7 @@ class CustomerJob:
         self.ctx.progress.phase("Writing customers", len(linked) + len(unlinked))
         for start in range(0, len(linked), BATCH):
             self.writer.update_batch(linked[start : start + BATCH])
-        for start in range(0, len(unlinked), BATCH):
-            self.writer.link_batch(unlinked[start : start + BATCH])
+        self.writer.link_all(unlinked)
 
     def _load_links(self, customers: list[Customer], complete: bool) -> dict[str, CustomerLinkRecord]:
         """Every link on full runs (absence from Cin7 matters); only the read customers' otherwise, so an
