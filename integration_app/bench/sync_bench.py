@@ -17,6 +17,8 @@ from django.db import connection
 
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
+from connectors.shopify.sandbox.context import BulkModel
+from syncs.customers.bulk_create import BulkCreator
 
 from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
@@ -97,6 +99,7 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
             "shopify_throttled": stats.get("shopify_throttled", 0),
             "modelled_seconds": round(modelled, 1),
             "floor_seconds": round(cost / RESTORE_RATE, 1),
+            "bulk_seconds": bulk_seconds(run.counts.get("created", 0)),
             "real_seconds": round(real, 2),
             "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
             "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
@@ -135,6 +138,15 @@ def run_benchmark(customers: int, products: int, seed: int = 0, *, b2b: bool = F
             "fixed": 1,
         },
     }
+
+
+def bulk_seconds(created: int) -> float:
+    """Bulk processing of a run's new customers at the sandbox's stated rate (sandbox/BULK.md): two
+    operations (the customers, then their addresses) of at most `created` lines each, when in bulk."""
+    if created < BulkCreator.threshold:
+        return 0.0
+    model = BulkModel()
+    return round(2 * (model.startup_seconds + created / model.rows_per_second), 1)
 
 
 def b2b_figures(shop: Shop) -> dict:
