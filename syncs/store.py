@@ -79,6 +79,19 @@ class CatalogRecord:
 
 
 @dataclass(slots=True)
+class BulkOperationRecord:
+    """A bulk mutation a run started, kept until its results are read, so a killed run's successor
+    resumes it instead of starting another. `lines`: per input line, what it was for (e.g. `[cin7 id,
+    state hash]`); `operation_id` is "" until Shopify answered (then `client_identifier` finds it)."""
+
+    kind: str
+    client_identifier: str
+    operation_id: str = ""
+    lines: list = field(default_factory=list)
+    id: int | None = None
+
+
+@dataclass(slots=True)
 class SyncState:
     """The shop's sync state: watermarks, last full reads, what the shop-wide writes left behind."""
 
@@ -185,7 +198,17 @@ class ShopRecords(Protocol):
         """Subjects of the shop's open problems that start with `prefix`."""
 
 
-class Store(CustomerLinks, VariantPrices, B2BRecords, ShopRecords, Protocol):
+class BulkOperations(Protocol):
+    def bulk_operations(self, kinds: Iterable[str]) -> list[BulkOperationRecord]:
+        """The shop's unfinished bulk operations of these kinds, oldest first."""
+
+    def save_bulk_operation(self, record: BulkOperationRecord) -> None:
+        """Store it (its `id` set when new)."""
+
+    def delete_bulk_operation(self, record: BulkOperationRecord) -> None: ...
+
+
+class Store(CustomerLinks, VariantPrices, B2BRecords, ShopRecords, BulkOperations, Protocol):
     """Everything a run keeps, for one shop."""
 
 

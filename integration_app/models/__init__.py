@@ -1,4 +1,5 @@
 from .b2b import CompanyLink, ManagedCatalog
+from .bulk import PendingBulkOperation
 from .cin7_webhooks import Cin7Webhooks, WebhookStatus
 from .compliance import ComplianceRequest
 from .links import MAX_INVITE_ATTEMPTS, CustomerLink, InviteStatus, VariantPrice
@@ -32,6 +33,7 @@ __all__ = [
     "OAuthState",
     "OnUntag",
     "OpenProblem",
+    "PendingBulkOperation",
     "RunKind",
     "RunStatus",
     "RunTrigger",

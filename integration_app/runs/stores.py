@@ -6,10 +6,26 @@ Queries with many IDs go in chunks (CHUNK per `IN (...)`, under SQLite's variabl
 from django.utils import timezone
 
 from syncs.issues import Code
-from syncs.store import CatalogRecord, CompanyLinkRecord, CustomerLinkRecord, SyncState, VariantPriceRecord
+from syncs.store import (
+    BulkOperationRecord,
+    CatalogRecord,
+    CompanyLinkRecord,
+    CustomerLinkRecord,
+    SyncState,
+    VariantPriceRecord,
+)
 
 from ..b2b import record_b2b_facts, record_b2b_reach
-from ..models import CompanyLink, CustomerLink, ManagedCatalog, OpenProblem, Shop, ShopSyncState, VariantPrice
+from ..models import (
+    CompanyLink,
+    CustomerLink,
+    ManagedCatalog,
+    OpenProblem,
+    PendingBulkOperation,
+    Shop,
+    ShopSyncState,
+    VariantPrice,
+)
 from .bulk import bulk_save
 
 CHUNK = 900
@@ -192,6 +208,24 @@ class OrmStore:
 
     def record_b2b_reach(self, reach: dict) -> None:
         record_b2b_reach(self.shop, reach)
+
+    # Bulk operations ----------------------------------------------------------------------------------
+    def bulk_operations(self, kinds) -> list[BulkOperationRecord]:
+        rows = PendingBulkOperation.objects.filter(shop=self.shop, kind__in=list(kinds)).order_by("id")
+        return [
+            BulkOperationRecord(row.kind, row.client_identifier, row.operation_id, row.lines, id=row.pk)
+            for row in rows
+        ]
+
+    def save_bulk_operation(self, record: BulkOperationRecord) -> None:
+        values = _values(record, ["kind", "client_identifier", "operation_id", "lines"])
+        if record.id is None:
+            record.id = PendingBulkOperation.objects.create(shop=self.shop, **values).pk
+        else:
+            PendingBulkOperation.objects.filter(pk=record.id).update(**values)
+
+    def delete_bulk_operation(self, record: BulkOperationRecord) -> None:
+        PendingBulkOperation.objects.filter(pk=record.id).delete()
 
     # The shop -----------------------------------------------------------------------------------------
     def save_state(self, state: SyncState, fields: list[str]) -> None:

@@ -37,11 +37,13 @@ def mapping_settings(ctx) -> MappingSettings:
 
 class CustomerJob:
     """One pass over Cin7 customers. `prices_only` writes just `cin7.customer_prices` of linked customers
-    (the pricing kind); otherwise the whole customer."""
+    (the pricing kind); otherwise the whole customer. Without `keep_records` the Cin7 records are let go
+    once mapped (the list `run` returns is then empty): only a later phase that reads them needs them."""
 
-    def __init__(self, ctx, *, prices_only: bool = False):
+    def __init__(self, ctx, *, prices_only: bool = False, keep_records: bool = True):
         self.ctx = ctx
         self.prices_only = prices_only
+        self.keep_records = keep_records
         self.settings = mapping_settings(ctx)
         self.links: dict[str, CustomerLinkRecord] = {}
 
@@ -57,6 +59,8 @@ class CustomerJob:
         self.links = self._load_links(customers, complete)
         self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
         desired, leaving, seen = self._map(customers)
+        if not self.keep_records:
+            customers.clear()  # mapped: the desired states are all the writes need
         drop_duplicate_emails(self.ctx, desired, complete, seen)
         listing = None
         if complete and not self.prices_only:
@@ -105,6 +109,7 @@ class CustomerJob:
 
     def _write(self, desired: dict[str, DesiredCustomer]) -> None:
         """Linked customers first (batches of updates), then the unlinked ones (looked up, then made)."""
+        self.writer.resume_bulk(desired)
         linked, unlinked = [], []
         for state in desired.values():
             link = self.links.get(state.cin7_id)
@@ -115,8 +120,7 @@ class CustomerJob:
         self.ctx.progress.phase("Writing customers", len(linked) + len(unlinked))
         for start in range(0, len(linked), BATCH):
             self.writer.update_batch(linked[start : start + BATCH])
-        for start in range(0, len(unlinked), BATCH):
-            self.writer.link_batch(unlinked[start : start + BATCH])
+        self.writer.link_all(unlinked)
 
     def _load_links(self, customers: list[Customer], complete: bool) -> dict[str, CustomerLinkRecord]:
         """Every link on full runs (absence from Cin7 matters); only the read customers' otherwise, so an

@@ -23,6 +23,11 @@ class CustomerLinker:
 
     def link_batch(self, states: list[DesiredCustomer]) -> None:
         """Adopt the Shopify customers that already have these emails; create the others."""
+        self.create_each(self.adopt_found(states))
+
+    def adopt_found(self, states: list[DesiredCustomer]) -> list[DesiredCustomer]:
+        """Adopt the Shopify customers that already have these emails (`customerByIdentifier`); returns
+        the states no Shopify customer has the email of, to create."""
         found = self.api.customers_by_email(s.email for s in states)
         owners, given_up = self._owners([customer.id for customer in found.values()])
         to_create = []
@@ -46,6 +51,10 @@ class CustomerLinker:
                 self._adopt(state, existing, take_over=existing.id in given_up)
             else:
                 to_create.append(state)
+        return to_create
+
+    def create_each(self, to_create: list[DesiredCustomer]) -> None:
+        """Create these customers one `customerCreate` each, then their addresses; save the links."""
         if to_create and not self.ctx.dry_run:
             self.book.mark_creates_started(to_create)
         for state in to_create:
@@ -82,7 +91,7 @@ class CustomerLinker:
             link.written = self._release_from_former_owners(state, existing.id)
         if link.create_started_at is not None:
             # Found after a crash: the app created this customer in an earlier, interrupted run.
-            self._mark_created(link, invite=existing.state != "ENABLED")
+            self.mark_created(link, invite=existing.state != "ENABLED")
         changes = diff_customer(state, link.written)
         if self.ctx.dry_run:
             self.ctx.count("updated")
@@ -119,12 +128,12 @@ class CustomerLinker:
         address = link.written["fields"].pop("address", None)
         for key in dropped:
             link.written["fields"].pop(key, None)
-        self._mark_created(link, invite=True)
+        self.mark_created(link, invite=True)
         self.book.settle(link, state, issues, "created")
         if address is not None:
             self._new_addresses.append((link, state, address, None))
 
-    def _mark_created(self, link: CustomerLinkRecord, *, invite: bool) -> None:
+    def mark_created(self, link: CustomerLinkRecord, *, invite: bool) -> None:
         link.created_by_app, link.create_started_at = True, None
         if invite and self.ctx.settings.send_invites and link.invite_status == InviteState.NONE:
             # Until the first import is done (a complete read, `full` ticked or not: a shop's first run

@@ -7,6 +7,7 @@ duplicates or repeated writes.
 
 from ..store import CustomerLinkRecord
 from .book import LinkBook
+from .bulk_create import EMAIL_BATCH, BulkCreator
 from .diff import CustomerChanges, DesiredCustomer, diff_customer
 from .linking import CustomerLinker
 from .shopify_writes import CustomerWrites
@@ -20,6 +21,7 @@ class CustomerWriter:
         self.book = LinkBook(ctx, links)
         self.writes = CustomerWrites(ctx, self.book)
         self.linker = CustomerLinker(ctx, self.book, self.writes)
+        self.bulk = BulkCreator(ctx, self.book, self.writes, self.linker)
         self.components = PRICES_ONLY if prices_only else None
         self.prices_only = prices_only
 
@@ -55,6 +57,28 @@ class CustomerWriter:
 
     def link_batch(self, states: list[DesiredCustomer]) -> None:
         self.linker.link_batch(states)
+
+    def link_all(self, states: list[DesiredCustomer]) -> None:
+        """Adopt or create the unlinked customers: looked up 50 at a time; the new ones created in bulk
+        when there are `BulkCreator.threshold` or more (not in a dry run), else 50 per batch as ever."""
+        if self.ctx.dry_run or len(states) < self.bulk.threshold:
+            for start in range(0, len(states), EMAIL_BATCH):
+                self.link_batch(states[start : start + EMAIL_BATCH])
+            return
+        to_create = []
+        for start in range(0, len(states), EMAIL_BATCH):
+            to_create += self.linker.adopt_found(states[start : start + EMAIL_BATCH])
+            self.book.save()
+        if len(to_create) >= self.bulk.threshold:
+            self.bulk.create(to_create)
+            return
+        for start in range(0, len(to_create), EMAIL_BATCH):
+            self.linker.create_each(to_create[start : start + EMAIL_BATCH])
+
+    def resume_bulk(self, desired: dict[str, DesiredCustomer]) -> None:
+        """Finish the bulk creations a killed run left (before anyone is linked)."""
+        if not self.ctx.dry_run and not self.prices_only:
+            self.bulk.resume(desired)
 
     def strip(self, link: CustomerLinkRecord) -> None:
         """`on_untag: strip`: remove the app's tags and every `cin7` metafield it wrote; keep the customer."""
