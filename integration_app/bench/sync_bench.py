@@ -6,6 +6,7 @@ for Cin7's 60 calls/minute advances modelled time instantly, so hours of API pac
 "modelled wall time" is exactly what a real run would wait.
 """
 
+import functools
 import math
 import multiprocessing
 import resource
@@ -64,8 +65,6 @@ def run_benchmark(
     1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
     B2B turned on (`b2b_plan`: "plus" direct catalogs, "grow" B2B markets): its first full run and a full
     rerun without change. `missing_sku_share`: that share of customer-price SKUs is absent from Shopify."""
-    from ..runs.execute import execute
-
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
     sandboxes = SandboxProcess(
         customers=customers,
@@ -79,57 +78,9 @@ def run_benchmark(
     info = sandboxes.info
     shop = install_bench_shop(sandboxes, info)
     missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
-
-    def phase(name: str, *, full: bool) -> dict:
-        writes_before = sandboxes.call("writes")
-        # Scheduled runs, as production runs them every few minutes and every day.
-        run = claim_run(
-            start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE).pk
-        )
-        cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
-        with counting_queries() as queries:
-            execute(run, clock=clock)
-        real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
-        run.refresh_from_db()
-        stats = run.stats
-        records = run.counts["read"]
-        cost = stats.get("shopify_cost", 0)
-        return {
-            "phase": name,
-            "status": run.status,
-            "counts": run.counts,
-            "cin7_calls": stats.get("cin7_calls", 0),
-            "cin7_by_endpoint": stats.get("cin7_by_endpoint", {}),
-            "shopify_requests": stats.get("shopify_requests", 0),
-            "shopify_writes": sandboxes.call("writes") - writes_before,
-            "shopify_cost": cost,
-            "shopify_throttled": stats.get("shopify_throttled", 0),
-            "modelled_seconds": round(modelled, 1),
-            "floor_seconds": round(cost / RESTORE_RATE, 1),
-            "bulk_seconds": bulk_seconds(run.counts.get("created", 0)),
-            "real_seconds": round(real, 2),
-            "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
-            "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
-            "records": records,
-        }
-
     try:
-        phases = [phase("first full sync", full=True), phase("rerun, no change", full=False)]
-        changed = sandboxes.call("change", 0.01)
-        changed_phase = phase("rerun after 1% changed", full=False)
-        changed_phase["changed_records"] = changed["customers"] + changed["products"]
-        phases.append(changed_phase)
-        phases.append(phase("full rerun, no change", full=True))
-        edited = sandboxes.call("edit_shopify", max(1, customers // 100))
-        edited_phase = phase(f"full run after {edited} Shopify-side edits", full=True)
-        edited_phase["edited_records"] = edited
-        phases.append(edited_phase)
-        if b2b:
-            sandboxes.call("b2b_plan", B2B_PLANS[b2b_plan])
-            SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
-            phases.append(phase("B2B first full sync", full=True))
-            phases[-1]["b2b"] = b2b_figures(shop)
-            phases.append(phase("B2B rerun, no change", full=True))
+        measure = functools.partial(measure_phase, shop, sandboxes, clock)
+        phases = _phases(measure, sandboxes, shop, customers, b2b_plan if b2b else None)
     finally:
         sandboxes.stop()
     return {
@@ -146,6 +97,63 @@ def run_benchmark(
             "products": math.ceil(products / 1000),
             "fixed": 1,
         },
+    }
+
+
+def _phases(measure, sandboxes, shop: Shop, customers: int, b2b_plan: str | None) -> list[dict]:
+    """The benchmark's phases in order, each measured by `measure(name, full=…)`."""
+    phases = [measure("first full sync", full=True), measure("rerun, no change", full=False)]
+    changed = sandboxes.call("change", 0.01)
+    changed_phase = measure("rerun after 1% changed", full=False)
+    changed_phase["changed_records"] = changed["customers"] + changed["products"]
+    phases.append(changed_phase)
+    phases.append(measure("full rerun, no change", full=True))
+    edited = sandboxes.call("edit_shopify", max(1, customers // 100))
+    edited_phase = measure(f"full run after {edited} Shopify-side edits", full=True)
+    edited_phase["edited_records"] = edited
+    phases.append(edited_phase)
+    if b2b_plan is not None:
+        sandboxes.call("b2b_plan", B2B_PLANS[b2b_plan])
+        SyncSettings.objects.filter(shop=shop).update(b2b_companies=True)
+        phases.append(measure("B2B first full sync", full=True))
+        phases[-1]["b2b"] = b2b_figures(shop)
+        phases.append(measure("B2B rerun, no change", full=True))
+    return phases
+
+
+def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dict:
+    """One scheduled run (as production runs them every few minutes and every day), measured."""
+    from ..runs.execute import execute
+
+    writes_before = sandboxes.call("writes")
+    run = claim_run(
+        start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE).pk
+    )
+    cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
+    with counting_queries() as queries:
+        execute(run, clock=clock)
+    real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
+    run.refresh_from_db()
+    stats = run.stats
+    records = run.counts["read"]
+    cost = stats.get("shopify_cost", 0)
+    return {
+        "phase": name,
+        "status": run.status,
+        "counts": run.counts,
+        "cin7_calls": stats.get("cin7_calls", 0),
+        "cin7_by_endpoint": stats.get("cin7_by_endpoint", {}),
+        "shopify_requests": stats.get("shopify_requests", 0),
+        "shopify_writes": sandboxes.call("writes") - writes_before,
+        "shopify_cost": cost,
+        "shopify_throttled": stats.get("shopify_throttled", 0),
+        "modelled_seconds": round(modelled, 1),
+        "floor_seconds": round(cost / RESTORE_RATE, 1),
+        "bulk_seconds": bulk_seconds(run.counts.get("created", 0)),
+        "real_seconds": round(real, 2),
+        "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
+        "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
+        "records": records,
     }
 
 
