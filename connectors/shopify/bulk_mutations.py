@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import requests
 
+from .admin import _user_errors
 from .client import GraphQLClient, check_document
 from .documents import document
 from .errors import ShopifyQueryError, ShopifyUnavailableError, excerpt_of
@@ -265,15 +266,4 @@ def _operation(node: dict) -> BulkOperation:
         partial_data_url=node.get("partialDataUrl"),
         created_at=node.get("createdAt"),
         completed_at=node.get("completedAt"),
-    )
-
-
-def _user_errors(payload: dict | None) -> tuple[UserError, ...]:
-    return tuple(
-        UserError(
-            field=tuple(str(f) for f in (e.get("field") or ())),
-            message=e.get("message") or "",
-            code=e.get("code") or "",
-        )
-        for e in (payload or {}).get("userErrors") or ()
     )

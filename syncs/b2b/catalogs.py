@@ -154,16 +154,7 @@ class DirectCatalogs:
         write_prices(self.ctx, self.api, row, desired, self.currency)
 
     def _plan(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
-        changed, removed = price_changes(desired.prices, row.prices or {})
-        if not row.catalog_id or changed or removed:
-            planned(
-                self.ctx,
-                {
-                    "action": "update" if row.catalog_id else "create",
-                    "catalog": desired.title,
-                    "changes": {"fixed prices": {"set": len(changed), "removed": len(removed)}},
-                },
-            )
+        plan_catalog(self.ctx, row, desired)
 
     def write_membership(self, wanted: dict[str, list[str]]) -> None:
         """Move company locations into and out of the catalogs (`wanted`: Cin7 ID -> catalog keys)."""
@@ -239,3 +230,18 @@ def remember_refusal(writer, row: CatalogRecord, title: str, errors) -> bool:
     writer.ctx.store.save_catalog(row)
     note_refused(writer, row, title)
     return True
+
+
+def plan_catalog(ctx, row: CatalogRecord, desired: DesiredCatalog, **extra) -> None:
+    """A preview's entry for a catalog to create or whose fixed prices change (`extra`: what else to show)."""
+    changed, removed = price_changes(desired.prices, row.prices or {})
+    if not row.catalog_id or changed or removed:
+        planned(
+            ctx,
+            {
+                "action": "update" if row.catalog_id else "create",
+                "catalog": desired.title,
+                **extra,
+                "changes": {"fixed prices": {"set": len(changed), "removed": len(removed)}},
+            },
+        )

@@ -12,10 +12,10 @@ from connectors.shopify.b2b_markets import B2BMarket
 
 from ..issues import Code, Issue
 from ..store import CatalogRecord, CompanyLinkRecord
-from .catalogs import PER_CALL, note_refused, remember_refusal, write_prices
-from .diff import membership_moves, price_changes
+from .catalogs import PER_CALL, note_refused, plan_catalog, remember_refusal, write_prices
+from .diff import membership_moves
 from .mapping import DesiredCatalog
-from .writes import Refused, planned, write_one
+from .writes import Refused, write_one
 
 MARKET = "market:"
 PRICE_LIST_SUFFIX = " (B2B market)"  # price list names are unique: the direct mode's keep the plain title
@@ -184,17 +184,7 @@ class MarketCatalogs:
             self.ctx.store.save_catalog(row)
 
     def _plan(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
-        changed, removed = price_changes(desired.prices, row.prices or {})
-        if not row.catalog_id or changed or removed:
-            planned(
-                self.ctx,
-                {
-                    "action": "update" if row.catalog_id else "create",
-                    "catalog": desired.title,
-                    "market": desired.title,
-                    "changes": {"fixed prices": {"set": len(changed), "removed": len(removed)}},
-                },
-            )
+        plan_catalog(self.ctx, row, desired, market=desired.title)
 
     def write_membership(self, wanted: dict[str, list[str]]) -> None:
         """Locations join and leave the markets of their tiers (`wanted`: Cin7 ID -> catalog keys)."""
