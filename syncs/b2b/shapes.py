@@ -8,9 +8,11 @@ in-scope customer, and a loop makes each customer in it its own company.
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from connectors.cin7.records import Customer
+from connectors.cin7.records import Address, Customer
 
+from ..addresses import pick_address
 from ..issues import Code, Issue
+from .mapping import company_address
 
 LOCATION_ADMIN = "Location admin"
 ORDERING_ONLY = "Ordering only"
@@ -188,6 +190,34 @@ def _without_others(tree: CompanyTree, keeper: Mapping[str, str]) -> CompanyTree
     )
     main = tree.main_contact if tree.main_contact and mine(tree.main_contact) else None
     return replace(tree, main_contact=main, locations=locations)
+
+
+def location_state(location: LocationShape, customers: Mapping[str, Customer]) -> dict:
+    """What the writer compares for one location: name, addresses (`CompanyAddressInput`), tax ID, buyers.
+
+    Shipping is the location customer's address (as for a company of its own); billing is the default
+    `Billing` address, else the shipping address, of `billing_from` (the head office for an `IsBillParent`
+    branch), with that customer's name as recipient.
+    """
+    own, payer = customers[location.cin7_id], customers[location.billing_from]
+    shipping = company_address(pick_address(own.addresses), location.name)
+    payer_name = _name(payer)
+    billing = company_address(_default_billing(payer.addresses), payer_name) or company_address(
+        pick_address(payer.addresses), payer_name
+    )
+    return {
+        "name": location.name,
+        "shipping": shipping,
+        "billing": billing or shipping,
+        "tax_registration_id": location.tax_registration_id,
+        "buyers": {buyer.email: buyer.role for buyer in location.buyers},
+    }
+
+
+def _default_billing(addresses: Iterable[Address]) -> Address | None:
+    return next(
+        (a for a in addresses if (a.type or "").strip().casefold() == "billing" and a.default_for_type), None
+    )
 
 
 def role_changes(

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.cin7 import parse_customer
-from syncs.b2b.shapes import LOCATION_ADMIN, ORDERING_ONLY, Buyer, company_trees, role_changes
+from syncs.b2b.shapes import LOCATION_ADMIN, ORDERING_ONLY, Buyer, company_trees, location_state, role_changes
 from syncs.issues import Code
 
 HEAD, NORTH, SOUTH, LONE = "aaaa-head", "bbbb-north", "cccc-south", "dddd-lone"
@@ -171,3 +171,37 @@ def test_every_customer_is_one_location_and_every_email_one_company(given_custom
             assert owners.setdefault(email, tree.cin7_id) == tree.cin7_id
     again, again_issues = company_trees(list(reversed(shuffled)), set(IDS))
     assert again == trees and sorted(map(str, again_issues)) == sorted(map(str, issues))
+
+
+def test_location_state_bills_a_bill_parent_branch_to_the_head_office():
+    def with_addresses(cin7_id, name, city, *, parent=None, bill_parent=False, tax=None):
+        return parse_customer(
+            {
+                "ID": cin7_id,
+                "Name": name,
+                "CustomerParentID": parent,
+                "IsBillParent": bill_parent,
+                "TaxNumber": tax,
+                "Contacts": [{"Name": "Ann Lee", "Email": f"ann@{cin7_id}.test", "Default": True}],
+                "Addresses": [
+                    {"Line1": f"1 {city} St", "City": city, "Country": "United States", "Type": "Shipping",
+                     "DefaultForType": True},
+                    {"Line1": f"9 {city} Ave", "City": city, "Country": "United States", "Type": "Billing",
+                     "DefaultForType": True},
+                ],
+            }
+        )  # fmt: skip
+
+    customers = [
+        with_addresses(HEAD, "Acme HQ", "Austin", tax="US-1"),
+        with_addresses(NORTH, "Acme North", "Dallas", parent=HEAD, bill_parent=True),
+        with_addresses(SOUTH, "Acme South", "Houston", parent=HEAD),
+    ]
+    (tree,), _ = company_trees(customers, {c.id for c in customers})
+    by_id = {c.id: c for c in customers}
+    head, north, south = (location_state(loc, by_id) for loc in tree.locations)
+    assert head["tax_registration_id"] == "US-1" and north["tax_registration_id"] is None
+    assert (north["shipping"]["city"], north["billing"]["city"]) == ("Dallas", "Austin")
+    assert north["billing"] == head["billing"] | {"recipient": "Acme HQ"}
+    assert (south["shipping"]["city"], south["billing"]["address1"]) == ("Houston", "9 Houston Ave")
+    assert north["buyers"] == {"ann@aaaa-head.test": LOCATION_ADMIN, "ann@bbbb-north.test": LOCATION_ADMIN}
