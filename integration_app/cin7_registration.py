@@ -6,6 +6,9 @@ the app knows its registrations by that URL (the key is the shop's alone), reuse
 more (Cin7 allows 5 per type), re-activates them on full runs (Cin7 deactivates a webhook after 6 failed
 deliveries) and deletes them on uninstall, shop redaction and credential change. Where Cin7 refuses (no
 Automation module, or any other error) the status says why and scheduled polling carries on alone.
+
+All of it runs in workers: a settings save only records what changed and queues `settle_credentials`
+(issue 27: no web request waits on Cin7's retry policy).
 """
 
 import logging
@@ -14,6 +17,7 @@ import secrets
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from connectors.cin7.errors import Cin7Error
 
@@ -35,14 +39,53 @@ def credentials_of(shop: Shop) -> tuple[str, str] | None:
 
 
 def credentials_saved(shop: Shop, previous: tuple[str, str] | None) -> None:
-    """After credentials were saved: registrations left in another account are deleted, and verified
-    credentials register (reusing what the same account already holds, with a fresh token)."""
+    """In the request that saved credentials: when they moved to another account (or were removed), keep
+    the key of the account holding the registrations (encrypted, until a worker deleted them there), then
+    queue `settle_credentials`. The task gets the domain only: no secret in the queue."""
     current = credentials_of(shop)
-    if previous and (current is None or current[0].lower() != previous[0].lower()):
-        unregister(shop, credentials=previous)
-    verified = Cin7Connection.objects.filter(shop=shop, verified_at__isnull=False).exists()
-    if current and verified:
-        register(shop)
+    hooks = Cin7Webhooks.objects.filter(shop=shop).first()
+    moved = previous and (current is None or current[0].lower() != previous[0].lower())
+    if moved and hooks and hooks.account_id and hooks.account_id.lower() == previous[0].lower():
+        hooks.retired_key = previous[1]
+        hooks.save(update_fields=["retired_key"])
+    async_task(
+        "integration_app.tasks.cin7_credentials_saved", shop.domain, task_name=f"cin7-hooks {shop.domain}"
+    )
+
+
+def settle_credentials(shop: Shop) -> None:
+    """A worker's part of a credentials save: registrations left in another account are deleted, unverified
+    credentials are checked (the request's quick check may have met a busy Cin7), and verified credentials
+    register (reusing what the same account already holds, with a fresh token)."""
+    current = credentials_of(shop)
+    hooks = Cin7Webhooks.objects.filter(shop=shop).first()
+    if hooks and hooks.account_id and (current is None or current[0].lower() != hooks.account_id.lower()):
+        unregister(shop)
+    connection = Cin7Connection.objects.filter(shop=shop).first()
+    if connection is None:
+        return
+    if connection.verified_at is None:
+        try:
+            # Paced under the shop, not the account the credentials name.
+            pacing_key = unverified_pacing_key(shop)
+            with cin7_client(connection.account_id, connection.api_key, pacing_key=pacing_key) as client:
+                mark_verified(connection, client.me())
+        except Cin7Error as exc:
+            logger.info("Saved Cin7 credentials of %s not verified: %s", shop.domain, exc)
+            return
+    register(shop)
+
+
+def unverified_pacing_key(shop: Shop) -> str:
+    """The pace of calls with credentials Cin7 has not verified for `shop`: the shop's own, so that naming
+    another tenant's Account ID never spends that account's pace (issue 27 item 6)."""
+    return f"shop:{shop.pk}"
+
+
+def mark_verified(connection: Cin7Connection, me) -> None:
+    """Cin7 accepted the connection's credentials: store its company and currency (`GET /me`)."""
+    connection.company, connection.currency, connection.verified_at = me.company, me.currency, timezone.now()
+    connection.save(update_fields=["company", "currency", "verified_at", "updated_at"])
 
 
 def register(shop: Shop) -> Cin7Webhooks:
@@ -89,12 +132,17 @@ def ensure(shop: Shop, *, rotated: bool = False) -> Cin7Webhooks | None:
 
 
 def unregister(shop: Shop, *, credentials: tuple[str, str] | None = None) -> None:
-    """Delete the shop's registrations from Cin7 (with `credentials`, else the stored ones); the status
-    becomes off whatever Cin7 answers (a revoked key cannot delete; those lapse by Cin7's deactivation)."""
+    """Delete the shop's registrations from Cin7 (with `credentials`, else the stored ones when they are of
+    the account holding them); the status becomes off whatever Cin7 answers (a revoked key cannot delete;
+    those lapse by Cin7's deactivation)."""
     hooks = Cin7Webhooks.objects.filter(shop=shop).first()
-    credentials = credentials or credentials_of(shop)
     if hooks is None:
         return
+    stored = credentials_of(shop)
+    if credentials is None and hooks.retired_key:
+        credentials = (hooks.account_id, hooks.retired_key)
+    elif credentials is None and stored and stored[0].lower() == hooks.account_id.lower():
+        credentials = stored
     if credentials and hooks.account_id:
         url = delivery_url(hooks)
         try:
@@ -105,7 +153,8 @@ def unregister(shop: Shop, *, credentials: tuple[str, str] | None = None) -> Non
         except Cin7Error as exc:
             logger.warning("Cin7 webhooks of %s not deleted: %s", shop.domain, exc)
     hooks.token, hooks.account_id, hooks.status, hooks.reason = "", "", WebhookStatus.OFF, ""
-    hooks.save(update_fields=["token", "account_id", "status", "reason"])
+    hooks.retired_key = ""
+    hooks.save(update_fields=["token", "account_id", "status", "reason", "retired_key"])
 
 
 def unregister_task(domain: str) -> None:

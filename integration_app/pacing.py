@@ -1,16 +1,24 @@
 """Cin7 pacing shared by every process: a rolling window of call slots per account, in the database.
 
-Implements the connector's `Pacer` protocol. A reservation locks the account's row (SELECT … FOR UPDATE
-on PostgreSQL; SQLite's write lock serialises the transaction), drops slots older than the window, and
-takes the earliest time at which one more call keeps every window of `window_seconds` at or under the
-limit. Reservations are monotonic, so concurrent workers queue up instead of bursting together.
+Implements the connector's `Pacer` protocol with its slot rule (`connectors.cin7.pacing.next_slot`: a
+window plus the burst margin between a slot and the one `limit` calls before it). A reservation locks the
+account's row (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock serialises the transaction), drops
+slots too old to matter, and takes the earliest slot the rule allows. Reservations are monotonic, so
+concurrent workers queue up instead of bursting together. Rows untouched for `STALE_AFTER` are pruned by
+the minute sweep (`prune_paces`).
 """
 
-from django.db import transaction
+from datetime import timedelta
 
+from django.db import transaction
+from django.utils import timezone
+
+from connectors.cin7.pacing import burst_margin, next_slot
 from connectors.clock import SYSTEM_CLOCK
 
 from .models import Cin7Pace
+
+STALE_AFTER = timedelta(hours=1)  # far beyond any window: such a row holds no slot that still counts
 
 
 class DatabasePacer:
@@ -19,17 +27,22 @@ class DatabasePacer:
             raise ValueError("calls_per_minute must be at least 1")
         self.limit, self.clock, self.window = calls_per_minute, clock, window_seconds
 
-    def reserve(self, account_key: str) -> float:
-        """Reserve the next call slot for `account_key`; return the seconds to wait before calling."""
+    def reserve(self, account_key: str, max_wait: float | None = None) -> float:
+        """Reserve the next call slot for `account_key`; return the seconds to wait before calling. With
+        `max_wait`, a slot further away is not taken (the wait is still returned)."""
         with transaction.atomic():
             Cin7Pace.objects.get_or_create(account_key=account_key)
             pace = Cin7Pace.objects.select_for_update().get(account_key=account_key)
             now = self.clock.now()
-            slots = [t for t in pace.slots if t > now - self.window]
-            slot = max([now, *slots[-1:]])
-            if len(slots) >= self.limit:
-                slot = max(slot, slots[-self.limit] + self.window)
-            slots.append(slot)
-            pace.slots = slots[-self.limit :]
-            pace.save(update_fields=["slots"])
+            horizon = now - self.window - burst_margin(self.limit, self.window)
+            slots = [t for t in pace.slots if t > horizon]
+            slot = next_slot(slots, now, self.limit, self.window)
+            if max_wait is None or slot - now <= max_wait:
+                pace.slots = [*slots, slot][-self.limit :]
+                pace.save(update_fields=["slots", "updated_at"])
         return max(0.0, slot - now)
+
+
+def prune_paces() -> int:
+    """Delete the pace rows of accounts (and shops) not called for `STALE_AFTER`; returns how many."""
+    return Cin7Pace.objects.filter(updated_at__lt=timezone.now() - STALE_AFTER).delete()[0]

@@ -8,18 +8,19 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from . import scheduling
+from . import cin7_registration, scheduling
 from .models import (
     RunKind,
     RunTrigger,
     Shop,
 )
+from .pacing import prune_paces
 from .runs.control import RunInProgress, claim_run, keep_alive, prune_runs, start_run
 from .runs.execute import execute
 from .runs.hooks import after_run
 from .runs.invites import send_due_invites
 from .shopify_api import admin_api
-from .webhooks import compliance
+from .webhooks import cin7, compliance
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,13 @@ def redact_customer(domain: str, payload: dict) -> None:
 
 def redact_shop(domain: str) -> None:
     compliance.handle(compliance.record("shop/redact", domain, {}).pk)
+
+
+def cin7_credentials_saved(domain: str) -> None:
+    """Queued by a settings save with Cin7 credentials: the Cin7 side of it (`settle_credentials`)."""
+    shop = Shop.objects.filter(domain=domain).first()
+    if shop is not None:
+        cin7_registration.settle_credentials(shop)
 
 
 def execute_run(run_id: int) -> dict | None:
@@ -85,9 +93,12 @@ def scheduled_sync(domain: str, full: bool) -> dict | None:
 
 def sweep_overdue() -> int:
     """The sweep schedule: queue a tick for every overdue shop (`scheduling.overdue_shops`); a tick that
-    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again. Privacy
-    requests due for a retry are queued again too."""
+    meets a run still holding the shop's lease is skipped as usual, and the next sweep tries again. Also
+    queues privacy requests due for a retry, wakes Cin7 deliveries a dead run left waiting and prunes idle
+    Cin7 pace rows. Returns the ticks queued."""
     compliance.queue_due_requests()
+    cin7.wake_stranded()
+    prune_paces()
     domains = scheduling.overdue_shops()
     for domain in domains:
         async_task(scheduling.TASK, domain, False, task_name=f"sweep {domain}", group=scheduling.SWEEP)

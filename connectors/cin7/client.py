@@ -62,13 +62,20 @@ class Cin7Client:
         retry: RetryPolicy = DEFAULT_RETRY,
         session: requests.Session | None = None,
         page_size: int | None = None,
+        pacing_key: str | None = None,
     ):
-        self._transport = Cin7Transport(account_id, api_key, base_url, pacer, clock, timeout, retry, session)
+        self._transport = Cin7Transport(
+            account_id, api_key, base_url, pacer, clock, timeout, retry, session, pacing_key
+        )
         self._page_size = page_size  # test-only: caps the first pass's Limit to page through small data
-        self.pacing_key = self._transport.pacing_key
         self.stats = self._transport.stats
         self.bad_records: list[tuple[str | None, str]] = []
         self.incomplete_reads: list[str] = []  # endpoints whose paged read ended short of `Total`
+
+    @property
+    def pacing_key(self) -> str:
+        """The budget this client's calls are paced under (its account's, unless the caller named another)."""
+        return self._transport.pacing_key
 
     def __repr__(self) -> str:
         return f"Cin7Client(account={self.pacing_key}, base_url={self._transport.base_url!r})"

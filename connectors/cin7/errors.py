@@ -30,7 +30,13 @@ class Cin7CredentialsError(Cin7Error):
 
 
 class Cin7UnavailableError(Cin7Error):
-    """Cin7 kept throttling, failing with 5xx or not answering after the retries the policy allows."""
+    """Cin7 kept throttling, failing with 5xx or not answering after the retries (or within the deadline)
+    the policy allows. `retry_after`: the seconds Cin7 (its `Retry-After`) or the pacer asked to wait before
+    the next call, when the policy would not wait that long; None when no wait is known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **details):
+        super().__init__(message, **details)
+        self.retry_after = retry_after
 
 
 class Cin7ResponseError(Cin7Error):

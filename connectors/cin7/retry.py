@@ -24,6 +24,10 @@ class RetryPolicy:
     transient_first_backoff: float = 1.0
     transient_backoff_cap: float = 30.0
     bad_response_retries: int = 2  # non-JSON 200
+    # For callers that must answer quickly (a web request): seconds a client may spend over all its calls,
+    # attempts and waits (None: no limit), and the longest wait for a pacer slot (None: any).
+    deadline: float | None = None
+    max_pace_wait: float | None = None
 
     def retries(self, kind: str) -> int:
         return {

@@ -65,6 +65,7 @@ class Cin7Transport:
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_RETRY,
         session: requests.Session | None = None,
+        pacing_key: str | None = None,
     ):
         self._account_id, self._api_key = account_id.strip(), api_key.strip()
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -72,7 +73,12 @@ class Cin7Transport:
         self._owns_session = session is None
         self._session = session or session_for(base_url)
         self._rng = random.Random()
-        self.pacing_key = "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
+        self._deadline_at: float | None = None  # set by the first call when the policy has a deadline
+        # Calls are paced per Cin7 account, unless the caller names another budget (unverified credentials
+        # must not spend the pace of the account they name).
+        self.pacing_key = pacing_key or (
+            "cin7:" + hashlib.sha256(self._account_id.lower().encode()).hexdigest()[:16]
+        )
         self.stats = Cin7Stats()
 
     def close(self) -> None:
@@ -83,8 +89,10 @@ class Cin7Transport:
         """One call after pacing and the retry policy (see the module docstring)."""
         call = f"{method} {endpoint}" + (f"?{urlencode(params)}" if params else "")
         failures = {THROTTLED: 0, TRANSIENT: 0, BAD_RESPONSE: 0}
+        if self._retry.deadline is not None and self._deadline_at is None:
+            self._deadline_at = self._clock.now() + self._retry.deadline
         while True:
-            self._wait_for_slot()
+            self._wait_for_slot(call)
             outcome = self._attempt(method, endpoint, params, body, call)
             if not isinstance(outcome, Failure):
                 return outcome
@@ -94,10 +102,21 @@ class Cin7Transport:
             if tries > allowed:
                 error_class = Cin7ResponseError if outcome.kind == BAD_RESPONSE else Cin7UnavailableError
                 message = f"{outcome.reason}; gave up after {tries} tries"
-                raise error_class(message, call=call, status=outcome.status, excerpt=outcome.excerpt)
+                details = {"call": call, "status": outcome.status, "excerpt": outcome.excerpt}
+                if error_class is Cin7UnavailableError:
+                    details["retry_after"] = outcome.wait
+                raise error_class(message, **details)
             delay = outcome.wait
             if delay is None:
                 delay = self._retry.backoff(outcome.kind, tries, self._rng)
+            if delay > self._time_left():
+                raise Cin7UnavailableError(
+                    f"{outcome.reason}; no time left to retry",
+                    call=call,
+                    status=outcome.status,
+                    excerpt=outcome.excerpt,
+                    retry_after=delay,
+                )
             logger.warning("Cin7 %s: %s; retry %d in %.1f s", call, outcome.reason, tries, delay)
             self.stats.retries += 1
             self.stats.wait_seconds += delay
@@ -111,8 +130,20 @@ class Cin7Transport:
                 text = re.sub(re.escape(secret), "[redacted]", text, flags=re.IGNORECASE)
         return _ECHOED_WEBHOOK_SECRET.sub(r'\1"[redacted]"', text)
 
-    def _wait_for_slot(self) -> None:
-        wait = self._pacer.reserve(self.pacing_key)
+    def _time_left(self) -> float:
+        """Seconds left before the policy's deadline (infinite without one)."""
+        return float("inf") if self._deadline_at is None else self._deadline_at - self._clock.now()
+
+    def _wait_for_slot(self, call: str) -> None:
+        longest = min(self._time_left(), self._retry.max_pace_wait or float("inf"))
+        if longest <= 0:
+            raise Cin7UnavailableError("Cin7 did not answer in time", call=call)
+        if longest == float("inf"):
+            wait = self._pacer.reserve(self.pacing_key)
+        else:
+            wait = self._pacer.reserve(self.pacing_key, max_wait=longest)
+        if wait > longest:  # the pacer took no slot: this client may not wait that long
+            raise Cin7UnavailableError("Cin7's call budget is used up for now", call=call, retry_after=wait)
         if wait > 0:
             self.stats.pace_wait_seconds += wait
             self._clock.sleep(wait)
@@ -123,12 +154,13 @@ class Cin7Transport:
         self.stats.by_endpoint[endpoint] = self.stats.by_endpoint.get(endpoint, 0) + 1
         try:
             url, headers = self.base_url + endpoint, self._headers()
+            timeout = min(self._timeout, max(self._time_left(), 0.1))
             if method == "GET":
-                response = self._session.get(url, params=params, headers=headers, timeout=self._timeout)
+                response = self._session.get(url, params=params, headers=headers, timeout=timeout)
             else:
                 data = None if body is None else json.dumps(body)
                 response = self._session.request(
-                    method, url, params=params, data=data, headers=headers, timeout=self._timeout
+                    method, url, params=params, data=data, headers=headers, timeout=timeout
                 )
         except (requests.Timeout, requests.ConnectionError, ChunkedEncodingError) as error:
             return Failure(TRANSIENT, f"Cin7 did not answer ({type(error).__name__})")

@@ -6,19 +6,18 @@ import logging
 
 from django.db import transaction
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.defaults import page_not_found
 from django_q.tasks import async_task
 
-from connectors.cin7.errors import Cin7Error
+from connectors.cin7.errors import Cin7Error, Cin7UnavailableError
 
 from .. import cin7_registration, scheduling
 from ..auth.session_tokens import session_token_required
 from ..b2b import b2b_refusal
-from ..cin7_api import cin7_client
 from ..models import Cin7Connection, InviteStatus, RunKind, RunTrigger, SyncRun, SyncSettings
 from ..runs.control import RunInProgress, start_run
 from ..runs.invites import release_invites
+from .cin7 import cin7_busy, page_client, page_rate_limited
 from .forms import clean_settings
 from .presenters import invite_payload, run_payload, settings_payload, status_payload
 
@@ -81,6 +80,9 @@ def settings_view(request):
             errors["b2b_companies"] = refusal
     if errors:
         return _error("Some settings need your attention.", fields=errors)
+    credentials_sent = "cin7_account_id" in cleaned or bool(cleaned.get("cin7_api_key"))
+    if credentials_sent and (limited := page_rate_limited(shop)):
+        return limited
     previous = cin7_registration.credentials_of(shop)
     with transaction.atomic():
         _save_cin7(shop, cleaned)
@@ -89,8 +91,8 @@ def settings_view(request):
                 setattr(sync_settings, name, value)
         sync_settings.save()
     _verify_cin7(shop)
-    if "cin7_account_id" in cleaned or cleaned.get("cin7_api_key"):
-        cin7_registration.credentials_saved(shop, previous)
+    if credentials_sent:
+        cin7_registration.credentials_saved(shop, previous)  # the Cin7 side is queued for a worker
     shop.refresh_from_db()
     scheduling.update_schedules(shop)
     return JsonResponse(settings_payload(shop))
@@ -117,17 +119,18 @@ def _save_cin7(shop, cleaned: dict) -> None:
 
 
 def _verify_cin7(shop) -> None:
-    """New credentials are checked once on save; the page then shows Cin7's company and currency."""
+    """New credentials are checked once on save (within the page client's deadline); the page then shows
+    Cin7's company and currency. Unverified here (Cin7 busy or slow), the queued registration checks them."""
     connection = Cin7Connection.objects.filter(shop=shop, verified_at__isnull=True).first()
     if connection is None:
         return
     try:
-        me = cin7_client(connection.account_id, connection.api_key).me()
+        with page_client(shop, connection.account_id, connection.api_key) as client:
+            me = client.me()
     except Cin7Error as exc:
         logger.info("Saved Cin7 credentials of %s not verified: %s", shop.domain, exc)
         return
-    connection.company, connection.currency, connection.verified_at = me.company, me.currency, timezone.now()
-    connection.save(update_fields=["company", "currency", "verified_at", "updated_at"])
+    cin7_registration.mark_verified(connection, me)
 
 
 def _posted_credentials(request) -> tuple[str, str] | JsonResponse:
@@ -160,14 +163,18 @@ def test_connection_view(request):
     account_id, api_key = credentials
     if not account_id or not api_key:
         return JsonResponse({"ok": False, "error": "Enter the Cin7 Account ID and API key first."})
+    if limited := page_rate_limited(request.shop):
+        return limited
     try:
-        me = cin7_client(account_id, api_key).me()
+        with page_client(request.shop, account_id, api_key) as client:
+            me = client.me()
+    except Cin7UnavailableError as exc:
+        return cin7_busy(request.shop, exc)
     except Cin7Error as exc:
         return JsonResponse({"ok": False, "error": str(exc)})
     stored = Cin7Connection.objects.filter(shop=request.shop).first()
     if stored and stored.account_id == account_id and api_key == stored.api_key:
-        stored.company, stored.currency, stored.verified_at = me.company, me.currency, timezone.now()
-        stored.save(update_fields=["company", "currency", "verified_at", "updated_at"])
+        cin7_registration.mark_verified(stored, me)
     return JsonResponse({"ok": True, "company": me.company, "currency": me.currency})
 
 
@@ -186,10 +193,14 @@ def cin7_options_view(request):
     account_id, api_key = credentials
     if not account_id or not api_key:
         return _error("Connect Cin7 first: enter the Account ID and API key.", status=409)
-    client = cin7_client(account_id, api_key)
+    if limited := page_rate_limited(request.shop):
+        return limited
     try:
-        tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
-        price_tiers = [tier.name for tier in client.price_tiers()]
+        with page_client(request.shop, account_id, api_key) as client:
+            tax_rules = [rule.name for rule in client.tax_rules() if rule.is_active]
+            price_tiers = [tier.name for tier in client.price_tiers()]
+    except Cin7UnavailableError as exc:
+        return cin7_busy(request.shop, exc)
     except Cin7Error as exc:
         return _error(str(exc), status=502)
     return JsonResponse({"tax_rules": tax_rules, "price_tiers": price_tiers})

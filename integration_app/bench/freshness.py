@@ -3,7 +3,9 @@
 Real: the Cin7 sandbox delivers each edit over HTTP, after its configured first-attempt delay, to the app
 served on loopback; the app checks the token and wakes a coalesced incremental run; `WORKERS` worker
 threads take tasks from django-q2's ORM broker (polling it every `POLL` seconds, as a qcluster worker
-does) and run them; the run reads Cin7 and writes Shopify sandbox. The clock is real time throughout.
+does) and run them, and one more thread runs django-q2's scheduler every `SCHEDULER_EVERY` seconds, as the
+cluster's guard does (a wake of a long burst is a schedule); the run reads Cin7 and writes Shopify
+sandbox. The clock is real time throughout.
 Modelled: scheduled polling, which is not waited for: an edit lands at a uniformly random moment of the
 interval, waits for the next tick, then takes one measured incremental run.
 """
@@ -18,7 +20,9 @@ from pydoc import locate
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from django_q.models import OrmQ
+from django_q.brokers import get_broker
+from django_q.models import OrmQ, Schedule
+from django_q.scheduler import scheduler
 
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.shopify.sandbox import ShopifySandbox
@@ -33,6 +37,7 @@ from .local_server import LocalAppServer
 SHOP = "freshness-bench.myshopify.com"
 WORKERS = 2
 POLL = 0.2  # django-q2's default ORM broker poll (seconds)
+SCHEDULER_EVERY = 30.0  # django-q2's cluster runs its scheduler every 30 s
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -41,11 +46,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class _Workers:
-    """Threads that run queued django-q2 tasks, each claimed by deleting its broker row."""
+    """Threads that run queued django-q2 tasks, each claimed by deleting its broker row, and one that runs
+    the scheduler (which queues due schedules)."""
 
     def __init__(self, count: int):
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(count)]
+        self._threads.append(threading.Thread(target=self._schedule, daemon=True))
 
     def __enter__(self):
         for thread in self._threads:
@@ -64,6 +71,13 @@ class _Workers:
                     if OrmQ.objects.filter(pk=queued.pk).delete()[0]:
                         task = queued.task
                         locate(task["func"])(*task["args"], **task["kwargs"])
+        finally:
+            connection.close()
+
+    def _schedule(self) -> None:
+        try:
+            while not self._stop.wait(SCHEDULER_EVERY):
+                scheduler(broker=get_broker())
         finally:
             connection.close()
 
@@ -152,6 +166,8 @@ def run_freshness(delays: list[float], edits: int, spacing: float, records: int,
             hooks = cin7_registration.register(shop)
             if hooks.status != "active":
                 raise RuntimeError(f"Cin7 webhooks not registered: {hooks.reason}")
+            # Polling is modelled, not run: the scheduler only ever finds the webhook wakes' schedules.
+            Schedule.objects.all().delete()
             with _Workers(WORKERS):
                 for index, delay in enumerate(delays):
                     store.deliveries.timing.first_delay = delay

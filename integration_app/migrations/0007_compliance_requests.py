@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integration_app', '0005_b2b'),
+        ('integration_app', '0006_wake_bursts_and_pace_upkeep'),
     ]
 
     operations = [

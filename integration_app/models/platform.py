@@ -35,11 +35,13 @@ class Cin7Pace(models.Model):
     """The Cin7 calls made or reserved in the last window for one Cin7 account (epoch seconds, sorted).
 
     Every worker process reserves its next call here, under a row lock, so all of them together stay
-    within CIN7_CALLS_PER_MINUTE for the account (see `integration_app.pacing`).
+    within CIN7_CALLS_PER_MINUTE for the account (see `integration_app.pacing`); the settings page's calls
+    with unverified credentials are paced under their shop's key instead. Rows idle for an hour are pruned.
     """
 
     account_key = models.CharField(max_length=64, unique=True)
     slots = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     def __str__(self):
         return f"Cin7 pace {self.account_key}"

@@ -7,6 +7,7 @@ so the JSON API is exercised with real session tokens. Both views answer 404 unl
 `urls.py` only routes to them when DEBUG is on: minting tokens is a master key to every shop.
 """
 
+import functools
 import secrets
 import time
 import uuid
@@ -24,20 +25,25 @@ from ..shop_domains import clean_shop_domain
 TOKEN_LIFETIME_SECONDS = 60
 
 
-def _debug_only() -> None:
-    if not settings.DEBUG:
-        raise Http404("Standalone mode exists only with DEBUG=true.")
+def standalone_view(view):
+    """A GET view that exists only with DEBUG (else 404) and is called with the `?shop=` domain (a bad or
+    missing one → 400)."""
 
+    @require_GET
+    @functools.wraps(view)
+    def wrapper(request):
+        if not settings.DEBUG:
+            raise Http404("Standalone mode exists only with DEBUG=true.")
+        domain = clean_shop_domain(request.GET.get("shop"))
+        if domain is None:
+            return HttpResponse(
+                "Add ?shop=<name>.myshopify.com (the shop the demo installed).",
+                status=400,
+                content_type="text/plain",
+            )
+        return view(request, domain)
 
-def _shop_or_400(request) -> str | HttpResponse:
-    domain = clean_shop_domain(request.GET.get("shop"))
-    if domain is None:
-        return HttpResponse(
-            "Add ?shop=<name>.myshopify.com (the shop the demo installed).",
-            status=400,
-            content_type="text/plain",
-        )
-    return domain
+    return wrapper
 
 
 def mint_session_token(domain: str, *, lifetime: int = TOKEN_LIFETIME_SECONDS) -> str:
@@ -57,13 +63,9 @@ def mint_session_token(domain: str, *, lifetime: int = TOKEN_LIFETIME_SECONDS) -
     return jwt.encode(claims, settings.SHOPIFY_API_SECRET, algorithm="HS256")
 
 
-@require_GET
-def standalone_page(request):
+@standalone_view
+def standalone_page(request, domain: str):
     """The settings page for local use, clearly marked as not inside Shopify."""
-    _debug_only()
-    domain = _shop_or_400(request)
-    if isinstance(domain, HttpResponse):
-        return domain
     response = render(
         request,
         "integration_app/app.html",
@@ -80,13 +82,9 @@ def standalone_page(request):
     return response
 
 
-@require_GET
-def session_token(request):
+@standalone_view
+def session_token(request, domain: str):
     """`{"token": <60 s session token>}` for the standalone page's App Bridge stand-in."""
-    _debug_only()
-    domain = _shop_or_400(request)
-    if isinstance(domain, HttpResponse):
-        return domain
     response = JsonResponse({"token": mint_session_token(domain)})
     response["Cache-Control"] = "no-store"
     return response

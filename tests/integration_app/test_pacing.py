@@ -5,12 +5,15 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from connectors.cin7.sandbox import ThrottleConfig
-from integration_app.pacing import DatabasePacer
+from integration_app.models import Cin7Pace
+from integration_app.pacing import DatabasePacer, prune_paces
 from tests.conftest import CIN7_ACCOUNT, CIN7_KEY
 from tests.processes import stop
 
@@ -24,9 +27,9 @@ class ManualClock:
 
 
 @pytest.mark.django_db
-def test_the_window_admits_the_limit_then_queues_each_call_a_window_later():
+def test_the_window_admits_the_limit_then_queues_each_burst_a_window_and_a_margin_later():
     pacer = DatabasePacer(3, clock=ManualClock(), window_seconds=60.0)
-    assert [pacer.reserve("acct") for _ in range(7)] == [0, 0, 0, 60, 60, 60, 120]
+    assert [pacer.reserve("acct") for _ in range(7)] == [0, 0, 0, 80, 80, 80, 160]
 
 
 @pytest.mark.django_db
@@ -34,9 +37,21 @@ def test_accounts_are_paced_apart_and_old_slots_expire():
     clock = ManualClock()
     pacer = DatabasePacer(1, clock=clock, window_seconds=10.0)
     assert pacer.reserve("a") == 0 and pacer.reserve("b") == 0
-    assert pacer.reserve("a") == 10
-    clock.time += 25
+    assert pacer.reserve("a") == 20
+    clock.time += 45
     assert pacer.reserve("a") == 0
+
+
+@pytest.mark.django_db
+def test_a_caller_that_will_not_wait_takes_no_slot_and_idle_rows_are_pruned():
+    pacer = DatabasePacer(1, clock=ManualClock(), window_seconds=10.0)
+    assert pacer.reserve("a", max_wait=0) == 0
+    assert pacer.reserve("a", max_wait=0) == 20 and pacer.reserve("a", max_wait=0) == 20
+    assert Cin7Pace.objects.get(account_key="a").slots == [1000.0]
+    pacer.reserve("b")
+    Cin7Pace.objects.filter(account_key="a").update(updated_at=timezone.now() - timedelta(hours=2))
+    assert prune_paces() == 1
+    assert list(Cin7Pace.objects.values_list("account_key", flat=True)) == ["b"]
 
 
 WORKER = """

@@ -28,6 +28,7 @@ from .store import BulkOperation, gid
 from .views import bulk_view
 
 MAX_CONNECTIONS = 5
+MAX_RUNNING = 5  # bulk operations at once per shop in API 2026-01 and later (BULK.md "Concurrency")
 MAX_NESTING = 2
 
 
@@ -37,10 +38,13 @@ class BulkQueryError(ValueError):
 
 def run_bulk_query(ctx: RequestContext, query: str) -> dict:
     shop = ctx.shop
-    running = next((op for op in shop.bulk_operations if op.status(ctx.now()) == "RUNNING"), None)
-    if running:
-        message = f"A bulk query operation for this app and shop is already in progress: {running.id}."
+    running = [op for op in shop.bulk_operations if op.status(ctx.now()) in ("CREATED", "RUNNING")]
+    export = next((op for op in running if op.type == "QUERY"), None)
+    if export:
+        message = f"A bulk query operation for this app and shop is already in progress: {export.id}."
         return _refused(message, "OPERATION_IN_PROGRESS")
+    if len(running) >= MAX_RUNNING:
+        return _refused("Bulk operations limit reached. Please try again later.", "LIMIT_REACHED")
     try:
         jsonl, objects, roots = _export(ctx, query)
     except BulkQueryError as error:

@@ -10,7 +10,19 @@ from .paging import connection
 from .store import SandboxShop
 
 APP_NAMESPACE = "$app"
+BULK_UPLOAD_LIMIT = 100 * 1024 * 1024  # "The size of the JSONL file can't exceed 100MB" (BULK.md)
 MAX_INPUT_ARRAY = 250  # any array argument (shopify.dev "API limits": input limits)
+
+
+@dataclass(frozen=True)
+class BulkModel:
+    """How the sandbox runs bulk mutations (BULK.md "Processing model"): an operation waits
+    `startup_seconds`, then runs `rows_per_second` lines per second of the shop's clock, each operation
+    at that rate independently; uploads above `upload_limit` bytes are refused."""
+
+    rows_per_second: float = 100.0
+    startup_seconds: float = 2.0
+    upload_limit: int = BULK_UPLOAD_LIMIT
 
 
 @dataclass
@@ -23,6 +35,7 @@ class RequestContext:
     base_url: str
     bulk_delay: float = 0.0
     bulk: bool = False
+    bulk_model: BulkModel = field(default_factory=BulkModel)
     extensions: Extensions = field(default_factory=Extensions)
     search_warnings: list[dict] = field(default_factory=list)
 

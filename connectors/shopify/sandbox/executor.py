@@ -16,7 +16,8 @@ from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 
 from ..schema.gate import variable_deprecations
-from .context import RequestContext
+from .bulk_mutation import advance_bulk_mutations
+from .context import BulkModel, RequestContext
 from .cost import MAX_QUERY_COST, QueryCost, SelectionWalker
 from .extensions import Extensions
 from .mutations import mutation_root
@@ -71,12 +72,21 @@ class _Rejected(Exception):
 class GraphQLEndpoint:
     """Serves `POST {admin}/api/{version}/graphql.json` for authenticated requests. Caller holds the lock."""
 
-    def __init__(self, schema: GraphQLSchema, *, app_id: int, bulk_delay: float, extensions: Extensions):
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        app_id: int,
+        bulk_delay: float,
+        extensions: Extensions,
+        bulk_model: BulkModel | None = None,
+    ):
         self.schema, self.app_id, self.bulk_delay = schema, app_id, bulk_delay
-        self.extensions = extensions
+        self.extensions, self.bulk_model = extensions, bulk_model or BulkModel()
         self._documents: dict[str, tuple] = {}
 
     def handle(self, shop: SandboxShop, token: AccessToken, body, api_version: str, base_url: str) -> Outcome:
+        advance_bulk_mutations(shop)  # the lines Shopify would have run by now (BULK.md)
         now = shop.clock.now()
         if not _well_formed(body):
             call = GraphQLCall(shop.domain, None, (), False, None, None, False, 400, now)
@@ -90,6 +100,7 @@ class GraphQLEndpoint:
             self.app_id,
             base_url,
             self.bulk_delay,
+            bulk_model=self.bulk_model,
             extensions=self.extensions,
         )
         try:

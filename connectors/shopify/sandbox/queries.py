@@ -127,10 +127,8 @@ def _metafield_definitions(
 
 
 def _current_bulk_operation(ctx: RequestContext, info, type="QUERY"):
-    operations = ctx.shop.bulk_operations
-    if type != "QUERY" or not operations:
-        return None
-    return bulk_view(ctx, operations[-1])
+    operations = [op for op in ctx.shop.bulk_operations if op.type == type]
+    return bulk_view(ctx, operations[-1]) if operations else None
 
 
 def _bulk_operations(ctx: RequestContext, info, query=None, sortKey="CREATED_AT", reverse=False, **page):
@@ -204,7 +202,7 @@ def _bulk_fields(ctx: RequestContext, operation):
         return {
             "id": [str(gid_number(operation.id)), operation.id],
             "status": [operation.status(ctx.now()).lower()],
-            "operation_type": ["query"],
+            "operation_type": [operation.type.lower()],
             "created_at": [iso(operation.created_at)],
         }[field_name]
 

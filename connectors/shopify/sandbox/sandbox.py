@@ -12,11 +12,14 @@ from connectors.clock import SYSTEM_CLOCK, SystemClock
 from connectors.shopify.schema import admin_schema
 
 from .b2b.register import register_b2b
+from .bulk_mutation import advance_bulk_mutations, register_bulk
+from .context import BulkModel
 from .cost import LeakyBucket
 from .executor import GraphQLCall, GraphQLEndpoint
 from .extensions import Extensions
 from .oauth import OAuthError, OAuthServer, TokenRequest, host_param, sign_query
 from .server import NOT_FOUND, Request, Response, SandboxHTTPServer
+from .staged_uploads import handle_upload
 from .store import IdAllocator, SandboxShop, gid_number
 from .webhooks import deliver, topic_enum
 
@@ -61,6 +64,7 @@ class ShopifySandbox:
         restore_rate: float = 100,
         seed: int = 0,
         bulk_delay: float = 0.0,
+        bulk_model: BulkModel | None = None,
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
         api_version: str = "2026-10",
         app_url: str | None = None,
@@ -82,8 +86,13 @@ class ShopifySandbox:
         )
         extensions = Extensions()
         register_b2b(extensions)
+        register_bulk(extensions)
         self.endpoint = GraphQLEndpoint(
-            admin_schema(), app_id=self.ids.next("App"), bulk_delay=bulk_delay, extensions=extensions
+            admin_schema(),
+            app_id=self.ids.next("App"),
+            bulk_delay=bulk_delay,
+            extensions=extensions,
+            bulk_model=bulk_model,
         )
         self.faults = Faults()
         self._calls: list[GraphQLCall] = []
@@ -320,6 +329,7 @@ class ShopifySandbox:
     def serve_bulk_result(self, token: str) -> Response:
         with self.lock:
             for shop in self.shops.values():
+                advance_bulk_mutations(shop)
                 for operation in shop.bulk_operations:
                     if operation.token == token and operation.status(self.clock.now()) == "COMPLETED":
                         if self.clock.now() > operation.completed_at + BULK_URL_LIFETIME:
@@ -328,6 +338,11 @@ class ShopifySandbox:
                             )
                         return Response(200, operation.jsonl, "application/jsonl")
         return NOT_FOUND
+
+    def handle_staged_upload(self, request: Request) -> Response:
+        """The storage POST of a staged upload (staged_uploads.py)."""
+        with self.lock:
+            return handle_upload(self.shops, request, self.clock.now())
 
     def handle_app_home(self, shop_domain: str, key: str) -> Response:
         """The admin page that frames the app: with `app_url`, an iframe loading it as Shopify does."""

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 ADMIN_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/(?P<rest>.*)$")
 GRAPHQL_PATH = re.compile(r"^api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
 APP_HOME_PATH = re.compile(r"^apps/(?P<key>[^/]+)(/.*)?$")
+STAGED_UPLOAD_PATH = "/staged-uploads/"
 BULK_PATH = re.compile(r"^/bulk/(?P<token>[A-Za-z0-9_-]+)\.jsonl$")
 
 
@@ -60,6 +61,8 @@ class Request:
 
 def route(sandbox, request: Request) -> Response:
     """Dispatch a request to the sandbox handler for its path."""
+    if request.path == STAGED_UPLOAD_PATH and request.method == "POST":
+        return sandbox.handle_staged_upload(request)
     bulk = BULK_PATH.match(request.path)
     if bulk and request.method == "GET":
         return sandbox.serve_bulk_result(bulk["token"])

@@ -146,9 +146,15 @@ class BulkOperation:
     object_count: int
     root_object_count: int
     token: str
+    type: str = "QUERY"
 
     def status(self, now: float) -> str:
         return "COMPLETED" if now >= self.completed_at else "RUNNING"
+
+    def counts(self, now: float) -> tuple[int, int]:
+        """(objectCount, rootObjectCount) as Shopify shows them now: an export's once it completed."""
+        done = self.status(now) == "COMPLETED"
+        return (self.object_count, self.root_object_count) if done else (0, 0)
 
 
 class SandboxShop:
@@ -190,6 +196,8 @@ class SandboxShop:
         self.invites: list[dict] = []
         self.webhooks: list[WebhookSubscription] = []
         self.bulk_operations: list[BulkOperation] = []
+        self.staged_uploads: dict[str, dict] = {}  # key -> the target's form parameters and expiry
+        self.staged_files: dict[str, bytes] = {}  # key -> the uploaded JSONL
         self.granted_scopes: list[str] = []
         self.b2b = B2BState()
         self._by_email: dict[str, str] = {}

@@ -304,17 +304,18 @@ def _category(type_name: str) -> str:
 def bulk_view(ctx: RequestContext, operation: BulkOperation) -> dict:
     status = operation.status(ctx.now())
     done = status == "COMPLETED"
+    objects, roots = operation.counts(ctx.now())
     return {
         "__typename": "BulkOperation",
         "id": operation.id,
-        "type": "QUERY",
+        "type": operation.type,
         "status": status,
         "errorCode": None,
         "query": operation.query,
         "createdAt": iso(operation.created_at),
         "completedAt": iso(operation.completed_at) if done else None,
-        "objectCount": str(operation.object_count if done else 0),
-        "rootObjectCount": str(operation.root_object_count if done else 0),
+        "objectCount": str(objects),
+        "rootObjectCount": str(roots),
         "fileSize": str(len(operation.jsonl)) if done and operation.jsonl else None,
         "url": f"{ctx.base_url}/bulk/{operation.token}.jsonl" if done and operation.jsonl else None,
         "partialDataUrl": None,

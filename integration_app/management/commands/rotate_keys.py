@@ -15,7 +15,7 @@ from integration_app.models import Cin7Connection, Cin7Webhooks, Shop
 SECRET_FIELDS = (
     (Shop, ("access_token", "refresh_token")),
     (Cin7Connection, ("api_key",)),
-    (Cin7Webhooks, ("token",)),
+    (Cin7Webhooks, ("token", "retired_key")),
 )
 
 
