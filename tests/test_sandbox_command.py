@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
-from connectors.sandbox_data import demo_data
 
+from connectors.sandbox_data import demo_data
 from integration_app.auth.signatures import query_hmac_is_valid
 from tests.processes import LineReader, plain_env, stop
 
