@@ -26,6 +26,13 @@ class Code(StrEnum):
     B2B_CUSTOMER_PRICES_NEED_PLUS = "b2b_customer_prices_need_plus"
     B2B_PLAN_REFUSED = "b2b_plan_refused"
     B2B_UNAVAILABLE = "b2b_unavailable"
+    B2B_HEAD_OFFICE_OUT_OF_SCOPE = "b2b_head_office_out_of_scope"
+    B2B_HEAD_OFFICE_MISSING = "b2b_head_office_missing"
+    B2B_CONTACT_IN_TWO_COMPANIES = "b2b_contact_in_two_companies"
+    B2B_DISCOUNT_RULE_NOT_FOUND = "b2b_discount_rule_not_found"
+    B2B_DISCOUNT_LINE_UNSUPPORTED = "b2b_discount_line_unsupported"
+    B2B_PACK_SIZE_UNUSABLE = "b2b_pack_size_unusable"
+    B2B_BREAK_OFF_PACK_SIZE = "b2b_break_off_pack_size"
     MISSING_SCOPES = "missing_scopes"
     CIN7_CREDENTIALS = "cin7_credentials"
     CIN7_UNAVAILABLE = "cin7_unavailable"
@@ -84,6 +91,29 @@ FIXES = {
     "change or when you run a full sync.",
     Code.B2B_UNAVAILABLE: "Shopify B2B is not available on this shop's plan, so companies and catalogs are "
     "not synced. Customers and price metafields still are. Turn “Shopify B2B” off, or change plan.",
+    Code.B2B_HEAD_OFFICE_OUT_OF_SCOPE: "This Cin7 customer is a branch of a head office that does not carry "
+    "a B2B tag, so it became a company of its own. Tag the head office in Cin7 to make the branch a location "
+    "of the head office's company (the next full sync moves it), or ignore this if that is intended.",
+    Code.B2B_HEAD_OFFICE_MISSING: "This Cin7 customer names a parent customer the sync did not find "
+    "(deleted, deprecated or not readable), so it became a company of its own. In Cin7 open "
+    "the customer and pick an active parent, or clear the parent.",
+    Code.B2B_CONTACT_IN_TWO_COMPANIES: "A contact email appears on Cin7 customers of two different "
+    "companies. A Shopify customer can buy for one company only, so it stays where it was first. "
+    "Give each company's contact its own email in Cin7, or remove the contact from one of them.",
+    Code.B2B_DISCOUNT_RULE_NOT_FOUND: "The product names a discount rule that is not in Cin7's Product "
+    "Discounts (or is inactive), so it has no volume pricing in Shopify. Pick an active rule on the product "
+    "in Cin7, or clear it.",
+    Code.B2B_DISCOUNT_LINE_UNSUPPORTED: "Shopify volume pricing can only lower the unit price from a "
+    "quantity of 2 or more (percent off, amount off, or a fixed price). "
+    "The lines named here (free shipping, markups, flat amounts, a discount from the first unit, "
+    "or a price outside zero and the price list's price) are not in Shopify; buyers pay "
+    "the price list's price there. Change the rule in Cin7, or use a Shopify discount for them.",
+    Code.B2B_PACK_SIZE_UNUSABLE: "Shopify sells in whole units, so a carton quantity with decimals cannot "
+    "become a quantity rule. Set a whole carton quantity on the product in Cin7; until then it has no "
+    "pack-size rule.",
+    Code.B2B_BREAK_OFF_PACK_SIZE: "With pack sizes on, Shopify accepts volume prices only at multiples of "
+    "the carton quantity. Align the discount rule's quantities with the carton quantity in Cin7; the other "
+    "breaks are synced.",
     Code.MISSING_SCOPES: "The app needs more access for Shopify B2B. Open the app from the Shopify admin "
     "and approve the requested access; the next sync then creates the companies and catalogs.",
     Code.CIN7_CREDENTIALS: "Cin7 rejected the Account ID or API key, so nothing was synced. In Cin7 Core "

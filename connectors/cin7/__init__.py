@@ -1,6 +1,7 @@
 """Cin7 Core REST API v2 connector: a paced, retrying client and typed records (`sandbox`: a fake server)."""
 
 from .client import DEFAULT_BASE_URL, Cin7Client
+from .discounts import DiscountLine, DiscountRule, parse_discount_rule
 from .errors import Cin7CredentialsError, Cin7Error, Cin7RecordError, Cin7ResponseError, Cin7UnavailableError
 from .pacing import MemoryPacer, Pacer
 from .records import (
@@ -34,6 +35,8 @@ __all__ = [
     "Cin7UnavailableError",
     "Contact",
     "Customer",
+    "DiscountLine",
+    "DiscountRule",
     "Me",
     "MemoryPacer",
     "Pacer",
@@ -44,6 +47,7 @@ __all__ = [
     "TaxRule",
     "Webhook",
     "parse_customer",
+    "parse_discount_rule",
     "parse_me",
     "parse_price_tier",
     "parse_product",

@@ -13,6 +13,7 @@ from datetime import datetime
 import requests
 
 from ..clock import SYSTEM_CLOCK
+from .discounts import DiscountRule, parse_discount_rule
 from .errors import Cin7Error, Cin7RecordError, Cin7ResponseError
 from .pacing import Pacer
 from .parsing import describe_body, format_modified_since, is_error_model, record_id_of
@@ -131,6 +132,13 @@ class Cin7Client:
     def tax_rules(self) -> list[TaxRule]:
         """All tax rules, every page (FACTS §6.1); malformed ones go to `bad_records`."""
         return list(self._iter_records("ref/tax", "TaxRuleList", {}, parse_tax_rule, PAGE_LIMIT))
+
+    def discount_rules(self) -> list[DiscountRule]:
+        """All product discount rules with their lines, every page (`GET /reference/discount`,
+        docs/cin7-shapes.md); malformed ones go to `bad_records`."""
+        return list(
+            self._iter_records("reference/discount", "DiscountRules", {}, parse_discount_rule, PAGE_LIMIT)
+        )
 
     def customer(self, customer_id: str, *, include_prices: bool = False) -> Customer | None:
         """One customer by ID, deprecated ones included (read `is_deprecated`); None if Cin7 has none."""

@@ -70,6 +70,9 @@ class Customer:
     addresses: tuple[Address, ...]
     contacts: tuple[Contact, ...]
     product_prices: tuple[ProductPrice, ...]
+    parent_id: str | None = None  # `CustomerParentID`: the head office of a branch (one level, Cin7 help)
+    is_bill_parent: bool = False  # `IsBillParent`: the branch bills to the head office's billing address
+    tax_number: str | None = None  # `TaxNumber`, stripped; blank -> None
 
     @property
     def is_deprecated(self) -> bool:
@@ -94,6 +97,8 @@ class Product:
     status: str | None
     tier_prices: dict[int, Decimal]
     last_modified: datetime | None
+    carton_quantity: Decimal | None = None  # `CartonQuantity` (Cin7 defaults it to 0)
+    discount_rule: str | None = None  # `DiscountRule`: a `/reference/discount` rule name, stripped
 
     @property
     def is_deprecated(self) -> bool:
@@ -169,6 +174,9 @@ def parse_customer(data) -> Customer:
         addresses=tuple(_address(item) for item in fields.objects("Addresses")),
         contacts=tuple(_contact(item) for item in fields.objects("Contacts")),
         product_prices=tuple(_product_price(item) for item in fields.objects("ProductPrices")),
+        parent_id=fields.stripped("CustomerParentID"),
+        is_bill_parent=fields.flag("IsBillParent"),
+        tax_number=fields.stripped("TaxNumber"),
     )
 
 
@@ -188,6 +196,8 @@ def parse_product(data) -> Product:
         status=fields.text("Status"),
         tier_prices=tier_prices,
         last_modified=fields.moment("LastModifiedOn"),
+        carton_quantity=_carton_quantity(fields),
+        discount_rule=fields.stripped("DiscountRule"),
     )
 
 
@@ -277,6 +287,14 @@ def _product_price(fields: Fields) -> ProductPrice:
     if not (product_id or "").strip() and not (sku or "").strip():
         raise fields.error("ProductSKU", "a price names neither ProductID nor ProductSKU")
     return ProductPrice(product_id=product_id, sku=sku, name=fields.text("ProductName"), price=price)
+
+
+def _carton_quantity(fields: Fields) -> Decimal | None:
+    """A negative carton quantity is not a quantity: it fails the record."""
+    quantity = fields.decimal("CartonQuantity")
+    if quantity is not None and quantity < 0:
+        raise fields.error("CartonQuantity", f"expected 0 or more, got {quantity}")
+    return quantity
 
 
 def _is_deprecated(status: str | None) -> bool:

@@ -6,6 +6,7 @@ from .books import PAYMENT_TERMS, TAX_RULES, TIER_NAMES
 from .customers import CUSTOMER_SCENARIOS, cin7_customers, is_b2b, shopify_customers
 from .draw import Draw
 from .products import cin7_products, shopify_only_products, shopify_products
+from .shapes import add_shapes
 
 
 @dataclass
@@ -21,19 +22,22 @@ class SampleData:
     cin7_products: list[dict]
     cin7_customers: list[dict]
     payment_terms: list[dict] = field(default_factory=list)
+    discount_rules: list[dict] = field(default_factory=list)  # `add_discount_rule` kwargs
     shopify_products: list[dict] = field(default_factory=list)
     shopify_customers: list[dict] = field(default_factory=list)
     cases: dict[str, list[str]] = field(default_factory=dict)
 
     def load_cin7(self, account) -> None:
-        """Fill a `Cin7Account`: tier names, tax rules, payment terms, products, then customers (parents
-        before children)."""
+        """Fill a `Cin7Account`: tier names, tax rules, payment terms, discount rules, products, then
+        customers (parents before children)."""
         for code, name in enumerate(self.tier_names, start=1):
             account.rename_tier(code, name)
         for rule in self.tax_rules:
             account.add_tax_rule(**rule)
         for term in self.payment_terms:
             account.add_payment_term(**term)
+        for rule in self.discount_rules:
+            account.add_discount_rule(**rule)
         for product in self.cin7_products:
             account.add_product(product)
         for customer in self.cin7_customers:
@@ -56,6 +60,8 @@ class SampleData:
             "cin7_customer_prices": sum(len(c.get("ProductPrices", ())) for c in self.cin7_customers),
             "cin7_products": len(self.cin7_products),
             "cin7_deprecated_products": sum(p.get("Status") == "Deprecated" for p in self.cin7_products),
+            "cin7_branches": sum(bool(c.get("CustomerParentID")) for c in self.cin7_customers),
+            "cin7_products_with_discount_rule": sum(bool(p.get("DiscountRule")) for p in self.cin7_products),
             "tax_rules": len(self.tax_rules),
             "shopify_products": len(self.shopify_products),
             "shopify_variants": len(variants),
@@ -64,10 +70,22 @@ class SampleData:
         }
 
 
-def generate(customers: int, products: int, seed: int = 0, *, shopify_only_variants: int = 0) -> SampleData:
+def generate(
+    customers: int,
+    products: int,
+    seed: int = 0,
+    *,
+    shopify_only_variants: int = 0,
+    branch_share: float | None = None,
+) -> SampleData:
     """`customers` Cin7 customers and `products` Cin7 products with a matching Shopify catalogue, plus
-    `shopify_only_variants` variants Shopify sells that Cin7 does not price (own SKUs, none in Cin7)."""
-    return _build(Draw(seed), customers, products, shopify_only_variants)
+    `shopify_only_variants` variants Shopify sells that Cin7 does not price (own SKUs, none in Cin7).
+    `branch_share`: the share of customers that are branches of a head office (default about 3 %)."""
+    data = _build(Draw(seed), customers, products, shopify_only_variants)
+    draw = Draw(seed)
+    draw.cases = data.cases
+    data.discount_rules = add_shapes(draw, data.cin7_products, data.cin7_customers, branch_share)
+    return data
 
 
 def demo_data() -> SampleData:

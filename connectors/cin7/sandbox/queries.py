@@ -178,6 +178,14 @@ def payment_terms(query: Query) -> dict:
     return _book_page(query, terms, "PaymentTermList", ("IsActive", "IsDefault"))
 
 
+def discount_rules(query: Query) -> dict:
+    """`GET /reference/discount` (APIB "Product Discounts"): paged, `ID`, `Search` (text in `Name`)."""
+    rules = query.account.discount_rules()
+    if (search := query.params.text("Search")) is not None:
+        rules = [rule for rule in rules if search.casefold() in rule["Name"].casefold()]
+    return _book_page(query, rules, "DiscountRules", ())
+
+
 def _book_page(query: Query, rows: list[dict], list_key: str, flags: tuple[str, ...]) -> dict:
     """One page of a `/ref/*` book, filtered by `ID`, a `Name` prefix and the boolean `flags` as asked."""
     params = query.params
@@ -210,4 +218,5 @@ ENDPOINTS = {
     "ref/pricetier": price_tiers,
     "ref/tax": tax_rules,
     "ref/paymentterm": payment_terms,
+    "reference/discount": discount_rules,
 }

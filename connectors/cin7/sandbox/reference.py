@@ -1,11 +1,23 @@
-"""An account's settings and reference books in the sandbox: `/me`, price tier names, tax rules and payment
-terms (FACTS §5.3, §6.1-6.2; APIB "Payment Term"). Every mutation takes the store's lock."""
+"""An account's settings and reference books in the sandbox: `/me`, price tier names, tax rules, payment
+terms and product discount rules (FACTS §5.3, §6.1-6.2; APIB "Payment Term", "Product Discounts"). Every
+mutation takes the store's lock."""
 
 import random
 import threading
 from decimal import Decimal
 
 from . import records as rec
+
+DISCOUNT_RULE_TYPES = ("Simple", "QuantityBased", "FreeShipping")
+DISCOUNT_LINE_TYPES = (
+    "DiscountAmount",
+    "DiscountPercent",
+    "MarkupAmount",
+    "MarkupPercent",
+    "PriceOverride",
+    "FlatAmount",
+    "FreeShipping",
+)
 
 
 class ReferenceBooks:
@@ -17,6 +29,7 @@ class ReferenceBooks:
         self._tier_names = [f"Tier {code}" for code in range(1, 11)]
         self._tax_rules: dict[str, dict] = {}
         self._payment_terms: dict[str, dict] = {}
+        self._discount_rules: dict[str, dict] = {}
 
     @property
     def price_tier_names(self) -> list[str]:
@@ -82,6 +95,38 @@ class ReferenceBooks:
             },
         )
 
+    def add_discount_rule(self, name: str, rule_type: str, lines: list[dict], is_active: bool = True) -> str:
+        """Add a product discount rule (APIB "Product Discounts"): `rule_type` is `Simple`, `QuantityBased`
+        or `FreeShipping`; each line gives `DiscountType` and `Amount` (and `MinValue`/`MaxValue` for a
+        quantity-based rule). Names are unique, as products refer to rules by name."""
+        if rule_type not in DISCOUNT_RULE_TYPES:
+            raise ValueError(f"discount rule Type must be one of {DISCOUNT_RULE_TYPES}")
+        checked = [self._discount_line(line) for line in lines]
+        return self._add_named(
+            self._discount_rules,
+            "discount rule",
+            name,
+            lambda rule_id: {
+                "ID": rule_id,
+                "Name": name,
+                "IsActive": is_active,
+                "Type": rule_type,
+                "DiscountLines": checked,
+            },
+        )
+
+    def discount_rules(self) -> list[dict]:
+        with self._lock:
+            return [
+                rule | {"DiscountLines": [dict(line) for line in rule["DiscountLines"]]}
+                for rule in self._discount_rules.values()
+            ]
+
+    def has_active_discount_rule(self, name: str) -> bool:
+        """APIB Product `DiscountRule`: a product may name only an existing, active rule."""
+        with self._lock:
+            return any(rule["Name"] == name and rule["IsActive"] for rule in self._discount_rules.values())
+
     def payment_terms(self) -> list[dict]:
         with self._lock:
             return [dict(term) for term in self._payment_terms.values()]
@@ -129,6 +174,17 @@ class ReferenceBooks:
             return item_id
 
     # -- internals (caller holds the lock) ---------------------------------------------------------------
+    def _discount_line(self, line: dict) -> dict:
+        if line.get("DiscountType") not in DISCOUNT_LINE_TYPES:
+            raise ValueError(f"discount line DiscountType must be one of {DISCOUNT_LINE_TYPES}")
+        return {
+            "ID": rec.new_id(self._rng),
+            "MinValue": rec.as_decimal("MinValue", line.get("MinValue", 0)),
+            "MaxValue": rec.as_decimal("MaxValue", line.get("MaxValue", 0)),
+            "DiscountType": line["DiscountType"],
+            "Amount": rec.as_decimal("Amount", line["Amount"]),
+        }
+
     def _default_tax_rule(self) -> dict | None:
         return next(iter(self._tax_rules.values()), None)
 

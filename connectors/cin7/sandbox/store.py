@@ -252,6 +252,10 @@ class Cin7Account(ReferenceBooks):
         parent_id = fields.get("CustomerParentID")
         if parent_id is not None and (parent_id == record.id or parent_id not in self._customers):
             raise ValueError(f"no parent customer {parent_id}")
+        if parent_id is not None and (
+            self._customers[parent_id].fields.get("CustomerParentID") or self._children.get(record.id)
+        ):
+            raise ValueError("a parent cannot be a child itself (Cin7 help: Customer hierarchies)")
         old_name, old_parent = record.fields.get("Name"), record.fields.get("CustomerParentID")
         if old_name:
             self._customer_names.pop(old_name.casefold(), None)
@@ -278,6 +282,9 @@ class Cin7Account(ReferenceBooks):
             raise ValueError("tier prices cannot be negative")
         if fields.get("Status", "Active") not in rec.PRODUCT_STATUSES:
             raise ValueError(f"product Status must be one of {sorted(rec.PRODUCT_STATUSES)}")
+        rule = fields.get("DiscountRule")
+        if rule and rule != record.fields.get("DiscountRule") and not self.has_active_discount_rule(rule):
+            raise ValueError(f"no active discount rule {rule!r} (APIB Product DiscountRule)")
         if record.fields.get("SKU"):
             self._skus.pop(record.fields["SKU"].casefold(), None)
         self._skus[sku.casefold()] = record.id

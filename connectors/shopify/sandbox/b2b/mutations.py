@@ -1,10 +1,11 @@
-"""The B2B Mutation fields: companies, contacts, roles (companies.py), locations (locations.py), catalogs
-(catalogs.py), price lists and fixed prices (price_lists.py), B2B markets (markets.py). Company operations
+"""The B2B Mutation fields: companies, contacts, roles (companies.py, roles.py), locations (locations.py),
+catalogs (catalogs.py), price lists and fixed prices (price_lists.py), volume pricing (volume.py), B2B markets
+(markets.py). Company operations
 need `write_customers` or `write_companies` and the shop's B2B entitlement; catalogs and price lists
 `write_products` and B2B; markets `write_markets` (their company-location conditions also B2B) (B2B.md)."""
 
 from ..context import RequestContext
-from . import catalogs, companies, locations, markets, price_lists
+from . import catalogs, companies, locations, markets, price_lists, roles, volume
 from .access import require_b2b
 
 COMPANY = ("write_customers", "write_companies")
@@ -18,6 +19,9 @@ FIELDS = {
     "companyContactAssignRole": (COMPANY, companies.contact_assign_role),
     "companyContactAssignRoles": (COMPANY, companies.contact_assign_roles),
     "companyLocationAssignRoles": (COMPANY, companies.location_assign_roles),
+    "companyContactRevokeRole": (COMPANY, roles.contact_revoke_role),
+    "companyContactRevokeRoles": (COMPANY, roles.contact_revoke_roles),
+    "companyLocationRevokeRoles": (COMPANY, roles.location_revoke_roles),
     "companyContactSendWelcomeEmail": (COMPANY, companies.send_welcome_email),
     "companyLocationCreate": (COMPANY, locations.location_create),
     "companyLocationUpdate": (COMPANY, locations.location_update),
@@ -32,6 +36,9 @@ FIELDS = {
     "priceListFixedPricesAdd": (PRODUCTS, price_lists.fixed_prices_add),
     "priceListFixedPricesUpdate": (PRODUCTS, price_lists.fixed_prices_update),
     "priceListFixedPricesDelete": (PRODUCTS, price_lists.fixed_prices_delete),
+    "quantityPricingByVariantUpdate": (PRODUCTS, volume.quantity_pricing_update),
+    "quantityRulesAdd": (PRODUCTS, volume.quantity_rules_add),
+    "quantityRulesDelete": (PRODUCTS, volume.quantity_rules_delete),
     "marketCreate": (MARKETS, markets.market_create),
     "marketUpdate": (MARKETS, markets.market_update),
     "marketDelete": (MARKETS, markets.market_delete),

@@ -113,6 +113,7 @@ def fixed_prices_delete(ctx: RequestContext, priceListId: str, variantIds: list)
         return {"deletedFixedPriceVariantIds": None, "userErrors": errors}
     for variant_id in variantIds:
         price_list.fixed.pop(variant_id, None)
+        price_list.breaks.pop(variant_id, None)
     return {"deletedFixedPriceVariantIds": list(dict.fromkeys(variantIds)), "userErrors": []}
 
 
@@ -131,6 +132,7 @@ def fixed_prices_update(
         return failed | {"userErrors": errors}
     for variant_id in variantIdsToDelete:
         price_list.fixed.pop(variant_id, None)
+        price_list.breaks.pop(variant_id, None)
     price_list.fixed.update(rows)
     return {
         "priceList": price_list_view(ctx, price_list),

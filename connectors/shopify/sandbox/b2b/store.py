@@ -128,6 +128,9 @@ class PriceList:
     compare_at_mode: str = "ADJUSTED"
     catalog_id: str | None = None
     fixed: dict[str, dict] = field(default_factory=dict)  # variant gid -> {"price": Decimal, "compare_at"}
+    # variant gid -> minimum quantity -> {"id", "price"}; variant gid -> {"minimum", "increment", "maximum"}
+    breaks: dict[str, dict[int, dict]] = field(default_factory=dict)
+    quantity_rules: dict[str, dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,6 +200,11 @@ class B2BState:
         self._assigned.setdefault(assignment.contact_id, []).append(assignment)
         self._assigned.setdefault(assignment.location_id, []).append(assignment)
 
+    def remove_assignment(self, assignment_id: str) -> None:
+        assignment = self.assignments.pop(assignment_id)
+        for key in (assignment.contact_id, assignment.location_id):
+            self._assigned[key] = [a for a in self._assigned.get(key, ()) if a.id != assignment_id]
+
     def assignments_of(self, contact_or_location_id: str) -> list[RoleAssignment]:
         return list(self._assigned.get(contact_or_location_id, ()))
 
@@ -248,15 +256,22 @@ class B2BState:
     def contextual_price(self, variant: dict, location_id: str) -> Decimal:
         """The price a buyer at `location_id` pays: the lowest fixed or adjusted price over the catalogs
         pricing the location that have a price list, else the variant price."""
+        return self.pricing_price_list(variant, location_id)[0]
+
+    def pricing_price_list(self, variant: dict, location_id: str) -> tuple[Decimal, PriceList | None]:
+        """The price a buyer at `location_id` pays and the price list giving it (the first of the lowest,
+        in catalog order), or the variant price and None. Its breaks and quantity rule apply (B2B.md)."""
         base = Decimal(variant["price"])
-        candidates = []
+        best: tuple[Decimal, PriceList | None] = (base, None)
         for catalog in self.pricing_catalogs(location_id):
             price_list = self.price_lists.get(catalog.price_list_id or "")
             if price_list is None:
                 continue
             fixed = price_list.fixed.get(variant["id"])
-            candidates.append(fixed["price"] if fixed else adjusted(base, price_list))
-        return min(candidates, default=base)
+            price = fixed["price"] if fixed else adjusted(base, price_list)
+            if best[1] is None or price < best[0]:
+                best = (price, price_list)
+        return best
 
 
 def adjusted(base: Decimal, price_list: PriceList) -> Decimal:

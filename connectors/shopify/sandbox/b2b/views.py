@@ -20,6 +20,7 @@ from .store import (
     RoleAssignment,
     money,
 )
+from .volume import breaks_connection, rule_view, rules_connection
 
 
 def terms_template_view(number: int) -> dict | None:
@@ -283,6 +284,7 @@ def price_list_view(ctx: RequestContext, price_list: PriceList) -> dict:
         },
         "catalog": lambda info: catalog_view(ctx, catalog) if catalog else None,
         "prices": prices,
+        "quantityRules": rules_connection(ctx, price_list),
     }
 
 
@@ -296,6 +298,7 @@ def price_view(ctx: RequestContext, price_list: PriceList, variant_id: str, row:
             {"amount": money(compare_at), "currencyCode": price_list.currency} if compare_at else None
         ),
         "variant": lambda info: variant_view(ctx, ctx.shop.variants[variant_id]),
+        "quantityPriceBreaks": breaks_connection(ctx, price_list, variant_id),
     }
 
 
@@ -308,11 +311,14 @@ def contextual_pricing(ctx: RequestContext, variant: dict):
             raise GraphQLError("The Shopify sandbox implements contextualPricing for companyLocationId only.")
         if location_id not in ctx.shop.b2b.locations:
             raise GraphQLError(f"Company location does not exist: {location_id}")
-        amount = ctx.shop.b2b.contextual_price(variant, location_id)
+        amount, price_list = ctx.shop.b2b.pricing_price_list(variant, location_id)
+        rule = price_list.quantity_rules.get(variant["id"]) if price_list else None
         return {
             "price": {"amount": money(amount), "currencyCode": ctx.shop.currency},
             "compareAtPrice": None,
             "unitPrice": None,
+            "quantityRule": rule_view(ctx, variant["id"], rule),
+            "quantityPriceBreaks": breaks_connection(ctx, price_list, variant["id"]),
         }
 
     return resolve
