@@ -15,7 +15,7 @@ from .store import Store, SyncState
 
 logger = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = timedelta(seconds=15)
+HEARTBEAT_EVERY = timedelta(seconds=5)  # also how often a writing run checks it still holds its lease
 PLAN_SAMPLE = 200
 OVERLAP = timedelta(minutes=10)  # incremental reads start this long before the watermark (clock skew)
 
@@ -101,6 +101,14 @@ class WriteLimitReached(BaseException):
     """
 
 
+class LeaseLost(BaseException):
+    """The run no longer holds its shop's lease (failed as `worker_lost`, another run may hold the shop):
+    it must stop at once, write nothing more and save no state (the app raises it from the heartbeat).
+
+    A BaseException so no `except Exception` in the jobs can swallow it.
+    """
+
+
 def _no_beat(progress: dict) -> None:
     pass
 
@@ -114,7 +122,8 @@ class RunContext:
     store: Store
     cin7: Cin7Client
     shopify: ShopifyAdmin
-    beat: Callable[[dict], None] = _no_beat  # "alive, and here": the app records it (the run's lease)
+    # "alive, and here": the app records it (the run's lease), and raises `LeaseLost` once the lease is gone
+    beat: Callable[[dict], None] = _no_beat
     clock: object = SYSTEM_CLOCK
     progress: Progress = field(default_factory=Progress)
     write_limit: int | None = None
@@ -163,7 +172,8 @@ class RunContext:
             self.plan.append(entry)
 
     def before_write(self) -> None:
-        """Called before every Shopify write (only the test hook and the heartbeat use it)."""
+        """Called before every Shopify write: the test hook, and the heartbeat that renews and checks the
+        lease (raises `LeaseLost` when another process took the shop, before this write goes out)."""
         if self.write_limit is not None and self.writes >= self.write_limit:
             raise WriteLimitReached(f"stopped after {self.writes} writes")
         self.writes += 1
@@ -174,7 +184,8 @@ class RunContext:
 
     def heartbeat(self, *, force: bool = False) -> None:
         """Tell other processes this run is alive (the one-run-per-shop lease expires without it), and
-        where it is (the settings page shows it): at each new phase, and every 15 s within one."""
+        where it is (the settings page shows it): at each new phase, and every 5 s within one. Raises
+        `LeaseLost` when the lease is gone."""
         now = datetime.now(UTC)
         if force or self._last_heartbeat is None or now - self._last_heartbeat >= HEARTBEAT_EVERY:
             self.beat(dict(self.progress.state))

@@ -6,6 +6,10 @@ no lock server is needed. A running run proves it is alive by its `heartbeat_at`
 than `RUNNING_STALE_AFTER` (its worker was killed, crashed or lost its machine) is failed with
 `worker_lost` by the next `start_run`, and that run proceeds. A running run records its process (host,
 pid, start); when that process ran on the starting host and is gone, the run is failed at once.
+
+Fencing: heartbeats and their expiry use the database's clock (`Now()`), never a host's. Every renewal is
+conditional on the run still running; a renewal that finds it no longer running means the lease is gone,
+and the run stops (`syncs.context.LeaseLost`) before its next write and saves nothing.
 """
 
 import logging
@@ -15,6 +19,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from ..models import ACTIVE_STATUSES, RunStatus, Shop, SyncIssue, SyncRun
@@ -43,7 +48,7 @@ def expire_stale_runs(shop: Shop) -> int:
     now = timezone.now()
     expired = 0
     for status, age in ((RunStatus.RUNNING, RUNNING_STALE_AFTER), (RunStatus.QUEUED, QUEUED_STALE_AFTER)):
-        expired += SyncRun.objects.filter(shop=shop, status=status, heartbeat_at__lt=now - age).update(
+        expired += SyncRun.objects.filter(shop=shop, status=status, heartbeat_at__lt=Now() - age).update(
             status=RunStatus.FAILED,
             finished_at=now,
             error_code="worker_lost",
@@ -81,7 +86,7 @@ def abandon_run(run_id: int, message: str) -> bool:
 
 
 def lease_expires_at(run: SyncRun):
-    """When an active run that stops beating will be failed by the next `start_run`."""
+    """When an active run that stops beating will be failed by the next `start_run` (database clock)."""
     age = RUNNING_STALE_AFTER if run.status == RunStatus.RUNNING else QUEUED_STALE_AFTER
     return (run.heartbeat_at or run.created_at) + age
 
@@ -91,12 +96,14 @@ def start_run(shop: Shop, *, kind: str, full: bool, dry_run: bool, trigger: str)
     expire_stale_runs(shop)
     try:
         with transaction.atomic():
-            return SyncRun.objects.create(
-                shop=shop, kind=kind, full=full, dry_run=dry_run, trigger=trigger, heartbeat_at=timezone.now()
+            run = SyncRun.objects.create(
+                shop=shop, kind=kind, full=full, dry_run=dry_run, trigger=trigger, heartbeat_at=Now()
             )
     except IntegrityError:
         active = SyncRun.objects.filter(shop=shop, status__in=ACTIVE_STATUSES).first()
         raise RunInProgress(active.pk if active else None) from None
+    run.refresh_from_db(fields=["heartbeat_at"])
+    return run
 
 
 def claim_run(run_id: int) -> SyncRun | None:
@@ -107,7 +114,7 @@ def claim_run(run_id: int) -> SyncRun | None:
     if not SyncRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
         started_at=now,
-        heartbeat_at=now,
+        heartbeat_at=Now(),
         worker_host=process.host,
         worker_pid=process.pid,
         worker_start=process.start,
@@ -116,12 +123,26 @@ def claim_run(run_id: int) -> SyncRun | None:
     return SyncRun.objects.select_related("shop").get(pk=run_id)
 
 
+_fenced: set[int] = set()  # runs whose background heartbeat found their lease gone
+
+
+def renew_lease(run_id: int, **fields) -> bool:
+    """Beat the run's heartbeat (database clock), with `fields`, if it still holds its lease; False when it
+    lost it (no longer running: failed as `worker_lost` by another process, or ended by an operator)."""
+    if run_id in _fenced:
+        return False
+    renewed = SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(heartbeat_at=Now(), **fields)
+    return bool(renewed)
+
+
 @contextmanager
 def keep_alive(run_id: int, every: timedelta = KEEP_ALIVE_EVERY):
     """Beat the run's heartbeat from a background thread while the block runs.
 
     The jobs beat too, but only when they write; a worker stuck in Cin7's throttling back-off for minutes
     is alive and must keep its lease. If the process dies, the thread dies with it and the lease expires.
+    A failed beat drops the thread's connection (the next beat opens a new one); a beat that finds the
+    lease gone marks the run fenced (its next heartbeat raises `LeaseLost`) and stops beating.
     """
     stop = threading.Event()
 
@@ -129,13 +150,17 @@ def keep_alive(run_id: int, every: timedelta = KEEP_ALIVE_EVERY):
         try:
             while not stop.wait(every.total_seconds()):
                 try:
-                    SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
+                    held = renew_lease(run_id)
                 except Exception:  # a missed beat is harmless; the next one (or the jobs') follows
-                    logger.warning("Heartbeat of run %s not recorded", run_id, exc_info=True)
+                    logger.warning("Heartbeat of run %s not recorded; reconnecting", run_id, exc_info=True)
+                    _drop_connection()
+                    continue
+                if not held:
+                    _fenced.add(run_id)
+                    logger.warning("Run %s lost its lease; it stops before its next write", run_id)
+                    return
         finally:
-            connection.close()
+            _drop_connection()
 
     thread = threading.Thread(target=beat, name=f"run-{run_id}-heartbeat", daemon=True)
     thread.start()
@@ -144,6 +169,15 @@ def keep_alive(run_id: int, every: timedelta = KEEP_ALIVE_EVERY):
     finally:
         stop.set()
         thread.join(timeout=10)
+        _fenced.discard(run_id)
+
+
+def _drop_connection() -> None:
+    """Close this thread's database connection, even a broken one; Django opens a new one when needed."""
+    try:
+        connection.close()
+    except Exception:
+        logger.warning("Closing a broken heartbeat connection failed", exc_info=True)
 
 
 def prune_runs(shop: Shop, *, now=None) -> int:

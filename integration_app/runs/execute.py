@@ -9,7 +9,7 @@ from django.utils import timezone
 from connectors.cin7.errors import Cin7CredentialsError, Cin7Error
 from connectors.clock import SYSTEM_CLOCK
 from connectors.shopify.errors import ShopifyAuthError, ShopifyError
-from syncs.context import Progress, RunContext, RunOptions, ShopFacts, SyncOptions
+from syncs.context import LeaseLost, Progress, RunContext, RunOptions, ShopFacts, SyncOptions
 from syncs.issues import Code, Issue
 from syncs.problems import RUN_SUBJECT
 from syncs.run import run_jobs
@@ -19,11 +19,14 @@ from ..install.setup import refresh_shop_facts
 from ..models import COUNT_KEYS, RunKind, RunStatus, RunTrigger, Shop, SyncIssue, SyncRun, SyncSettings
 from ..notifications.emails import notify_after_run
 from ..shopify_api import admin_api
+from .control import renew_lease
 from .invites import record_acceptances, send_due_invites
 from .problems import reconcile
 from .stores import OrmStore, sync_state
 
 logger = logging.getLogger(__name__)
+
+FINISH_FIELDS = ("status", "finished_at", "counts", "stats", "plan", "error_code", "error_message")
 
 
 class NotConfigured(Exception):
@@ -33,25 +36,31 @@ class NotConfigured(Exception):
 def execute(
     run: SyncRun, *, clock=SYSTEM_CLOCK, progress: Progress | None = None, write_limit=None
 ) -> SyncRun:
-    """Run `run` (already claimed: status running) to its end; never raises for sync failures."""
+    """Run `run` (already claimed: status running) to its end; never raises for sync failures. A run that
+    lost its lease stops before its next write and saves nothing: the run that took over stands."""
     shop = run.shop
     started = timezone.now()
     ctx = None
     try:
-        ctx = _context(run, clock, progress or Progress(), write_limit)
-        full_customers = run_jobs(ctx)
-        _invites(ctx, run)
-        if not run.dry_run:
-            _save_watermarks(ctx, started, full_customers=full_customers)
-        status = RunStatus.COMPLETED_WITH_ISSUES if ctx.issues else RunStatus.SUCCEEDED
-        _finish(run, ctx, status)
-    except Exception as exc:  # every failure ends the run with a reason; nothing escapes a worker
-        code, message = _failure(exc)
-        if code == Code.INTERNAL_ERROR:
-            logger.exception("Sync run %s of %s failed", run.pk, shop.domain)
-        else:
-            logger.warning("Sync run %s of %s failed: %s", run.pk, shop.domain, message)
-        _finish(run, ctx, RunStatus.FAILED, Issue(code, message, subject=RUN_SUBJECT))
+        try:
+            ctx = _context(run, clock, progress or Progress(), write_limit)
+            full_customers = run_jobs(ctx)
+            _invites(ctx, run)
+            if not run.dry_run:
+                _save_watermarks(ctx, started, full_customers=full_customers)
+            status = RunStatus.COMPLETED_WITH_ISSUES if ctx.issues else RunStatus.SUCCEEDED
+            _finish(run, ctx, status)
+        except Exception as exc:  # every failure ends the run with a reason; nothing escapes a worker
+            code, message = _failure(exc)
+            if code == Code.INTERNAL_ERROR:
+                logger.exception("Sync run %s of %s failed", run.pk, shop.domain)
+            else:
+                logger.warning("Sync run %s of %s failed: %s", run.pk, shop.domain, message)
+            _finish(run, ctx, RunStatus.FAILED, Issue(code, message, subject=RUN_SUBJECT))
+    except LeaseLost:
+        logger.warning("Sync run %s of %s stopped: its lease is gone, nothing saved", run.pk, shop.domain)
+        run.refresh_from_db()
+        return run
     if not run.dry_run:
         notify_after_run(shop, run)
     return run
@@ -116,7 +125,8 @@ def _beat(run_id: int):
     """Records that the run is alive, and where it is (the settings page shows it)."""
 
     def beat(progress: dict) -> None:
-        SyncRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now(), stats={"progress": progress})
+        if not renew_lease(run_id, stats={"progress": progress}):
+            raise LeaseLost(f"Run {run_id} lost its lease")
 
     return beat
 
@@ -159,7 +169,9 @@ def _save_watermarks(ctx: RunContext, started, *, full_customers: bool) -> None:
             state.last_full_pricing_at = started
             fields.append("last_full_pricing_at")
     if fields:
-        ctx.store.save_state(state, fields)
+        with transaction.atomic():  # the lease renewed and held (row locked) until the state is saved
+            ctx.heartbeat(force=True)
+            ctx.store.save_state(state, fields)
 
 
 def _failure(exc: Exception) -> tuple[Code, str]:
@@ -191,8 +203,11 @@ def _finish(run: SyncRun, ctx: RunContext | None, status: str, failure: Issue | 
         run.plan = ctx.plan
     if failure is not None:
         run.error_code, run.error_message = failure.code, failure.message
-    with transaction.atomic():
-        run.save()
+    with transaction.atomic():  # only while the run holds its lease: a takeover's record stands
+        if not SyncRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            **{name: getattr(run, name) for name in FINISH_FIELDS}
+        ):
+            raise LeaseLost(f"Run {run.pk} lost its lease")
         SyncIssue.objects.bulk_create(
             [
                 SyncIssue(
