@@ -43,3 +43,15 @@ def b2b_customer(
 def webhook_signature(body: bytes, secret: str) -> str:
     """The `X-Shopify-Hmac-Sha256` Shopify puts on a webhook body: base64 HMAC-SHA256 of the raw bytes."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+# What a B2B run below Plus records on the shop (`shop.b2b`): the page and the settings API tests show it.
+MARKETS_FACTS = {
+    "available": True,
+    "reason": "",
+    "plan": "Grow",
+    "mode": "markets",
+    "served_tiers": ["Wholesale", "Trade"],
+    "tiers_not_served": [{"tier": "Distributor", "customers": 4}, {"tier": "Export", "customers": 1}],
+    "customers_prices_need_plus": 3,
+}

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from integration_app.models import Shop, ShopSyncState, SyncSettings
 from tests.browser.conftest import screenshot
+from tests.helpers import MARKETS_FACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,17 +35,6 @@ def test_without_b2b_on_the_plan_the_toggle_is_disabled_with_the_reason(
         "Shopify B2B is not available on this shop's plan (Starter)."
     )
     screenshot(page, "b2b-unavailable")
-
-
-MARKETS_FACTS = {
-    "available": True,
-    "reason": "",
-    "plan": "Grow",
-    "mode": "markets",
-    "served_tiers": ["Wholesale", "Trade"],
-    "tiers_not_served": [{"tier": "Distributor", "customers": 4}, {"tier": "Export", "customers": 1}],
-    "customers_prices_need_plus": 3,
-}
 
 
 @pytest.fixture

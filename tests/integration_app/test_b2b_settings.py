@@ -3,6 +3,7 @@
 import pytest
 
 from integration_app.models import Shop, SyncSettings
+from tests.helpers import MARKETS_FACTS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,17 +35,6 @@ def test_turning_b2b_on_without_it_on_the_plan_is_refused_with_the_reason(api, i
 def test_b2b_companies_must_be_a_boolean(api, installed_shop):
     response = api("put", "/api/settings", {"b2b_companies": "yes"})
     assert response.status_code == 400 and "b2b_companies" in response.json()["fields"]
-
-
-MARKETS_FACTS = {
-    "available": True,
-    "reason": "",
-    "plan": "Grow",
-    "mode": "markets",
-    "served_tiers": ["Wholesale", "Trade"],
-    "tiers_not_served": [{"tier": "Distributor", "customers": 4}, {"tier": "Export", "customers": 1}],
-    "customers_prices_need_plus": 3,
-}
 
 
 @pytest.fixture
