@@ -14,6 +14,7 @@ within a minute.
 from datetime import timedelta
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 from django_q.models import Schedule
 
@@ -84,20 +85,21 @@ def overdue_grace(interval: timedelta) -> timedelta:
     return max(timedelta(minutes=1), interval / 2)
 
 
-def overdue_shops(now=None) -> list[str]:
+def overdue_shops() -> list[str]:
     """Domains of scheduled shops that hold no live lease (see `runs.control`) and either hold an expired
     one (a dead worker's run: it is taken over at once) or whose last run was created more than an
-    interval plus `overdue_grace` ago. A shop that never ran is left to its first (full) tick."""
-    now = now or timezone.now()
+    interval plus `overdue_grace` ago. A shop that never ran is left to its first (full) tick. Leases and
+    lateness are judged on the database's clock (`Now()`), like the heartbeats, never on this host's."""
     runs = SyncRun.objects.filter(shop=OuterRef("pk"))
     running, queued = Q(status=RunStatus.RUNNING), Q(status=RunStatus.QUEUED)
-    live = (running & Q(heartbeat_at__gte=now - RUNNING_STALE_AFTER)) | (
-        queued & Q(heartbeat_at__gte=now - QUEUED_STALE_AFTER)
+    live = (running & Q(heartbeat_at__gte=Now() - RUNNING_STALE_AFTER)) | (
+        queued & Q(heartbeat_at__gte=Now() - QUEUED_STALE_AFTER)
     )
     shops = (
         Shop.objects.filter(sync_settings__sync_enabled=True, uninstalled_at__isnull=True)
         .select_related("sync_settings", "cin7")
         .annotate(
+            database_now=Now(),
             last_run_at=Subquery(runs.order_by("-created_at").values("created_at")[:1]),
             expired_lease=Exists(runs.filter(running | queued).exclude(live)),
         )
@@ -107,7 +109,7 @@ def overdue_shops(now=None) -> list[str]:
     overdue = []
     for shop in shops:
         interval = timedelta(minutes=shop.sync_settings.sync_interval_minutes)
-        late = shop.last_run_at < now - interval - overdue_grace(interval)
+        late = shop.last_run_at < shop.database_now - interval - overdue_grace(interval)
         if should_schedule(shop) and (shop.expired_lease or late):
             overdue.append(shop.domain)
     return overdue

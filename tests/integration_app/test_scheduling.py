@@ -202,6 +202,20 @@ def test_a_dead_workers_run_makes_its_shop_overdue_as_soon_as_its_lease_expired(
     assert scheduling.overdue_shops() == []
 
 
+def test_a_sweep_on_a_host_whose_clock_runs_ahead_sees_a_live_lease_and_an_on_time_shop(
+    installed_shop, monkeypatch
+):
+    """Leases and lateness on the database's clock: a sweep on a host 10 minutes ahead neither takes over
+    a run that beat 4 minutes ago nor finds late a shop whose last run was created 40 minutes ago."""
+    SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=30)
+    run = _run_created(installed_shop, minutes_ago=7, status="running", heartbeat_minutes_ago=4)
+    real = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real() + timedelta(minutes=10))
+    assert scheduling.overdue_shops() == []
+    SyncRun.objects.filter(pk=run.pk).update(status="succeeded", created_at=real() - timedelta(minutes=40))
+    assert scheduling.overdue_shops() == []
+
+
 def test_the_sweep_queues_a_tick_for_each_overdue_shop_and_the_tick_takes_over(installed_shop):
     """The sweep's tick fails the dead worker's run (`worker_lost`) and starts a new one."""
     SyncSettings.objects.filter(shop=installed_shop).update(sync_interval_minutes=5)
