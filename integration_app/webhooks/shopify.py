@@ -72,9 +72,11 @@ def signed_shop_domain(topic: str, payload: dict) -> str | None:
 
 
 def _fits_topic(topic: str, payload: dict) -> bool:
-    """`X-Shopify-Topic` is not signed either: a captured customers/* body names its shop too, and must not
-    pass for a `shop/redact` (whose body is only `shop_id` and `shop_domain`, FACTS §3)."""
-    return not (topic == "shop/redact" and "customer" in payload)
+    """`X-Shopify-Topic` is not signed either: a captured body must not pass for another topic's. A
+    customers/data_request replayed as customers/redact would erase the customer's links, a customers/* body
+    replayed as shop/redact the whole shop; so a body carrying a key only another topic's body carries is
+    refused."""
+    return not OTHER_TOPICS_KEYS.get(topic, frozenset()) & payload.keys()
 
 
 def _first_delivery(webhook_id: str, topic: str) -> bool:
@@ -118,6 +120,15 @@ SHOP_KEYS = {
     "customers/data_request": ("shop_domain",),
     "customers/redact": ("shop_domain",),
     "shop/redact": ("shop_domain",),
+}
+
+# The keys that tell the compliance bodies apart (FACTS §3 "Mandatory compliance webhooks"): data_request
+# `{shop_id, shop_domain, orders_requested, customer, data_request}`, customers/redact `{shop_id, shop_domain,
+# customer, orders_to_redact}`, shop/redact `{shop_id, shop_domain}`.
+OTHER_TOPICS_KEYS = {
+    "customers/data_request": frozenset({"orders_to_redact"}),
+    "customers/redact": frozenset({"orders_requested", "data_request"}),
+    "shop/redact": frozenset({"customer", "orders_requested", "data_request", "orders_to_redact"}),
 }
 
 

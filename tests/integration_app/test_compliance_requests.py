@@ -81,13 +81,31 @@ def test_a_failing_customers_redact_is_retried_until_done_without_personal_data_
     assert not SyncIssue.objects.filter(email="ann@example.com").exists()
 
 
+@pytest.mark.parametrize(
+    ("captured", "replayed_as"),
+    [("customers/data_request", "customers/redact"), ("customers/redact", "customers/data_request")],
+)
+def test_a_compliance_body_replayed_under_the_other_customer_topic_is_refused(
+    deliver, synced_shop, run_tasks_inline, captured, replayed_as
+):
+    """The topic header is not signed: a captured data request replayed as customers/redact (a fresh
+    webhook id) must not erase the customer's links, nor a redaction pass for a data request."""
+    ann = CustomerLink.objects.get(email="ann@example.com")
+    assert deliver(replayed_as, customer_payload(ann, captured)).status_code == 400
+    assert CustomerLink.objects.filter(email="ann@example.com").exists() and CustomerLink.objects.count() == 2
+    assert OpenProblem.objects.filter(cin7_id=ann.cin7_id).exists() and mail.outbox == []
+    assert not ComplianceRequest.objects.exists()
+
+
 def test_a_data_request_whose_email_could_not_be_sent_is_sent_by_a_retry(
     deliver, synced_shop, run_tasks_inline, settings
 ):
     ann = CustomerLink.objects.get(email="ann@example.com")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # an SMTP server that is down
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
-    assert deliver("customers/data_request", customer_payload(ann)).status_code == 200
+    assert (
+        deliver("customers/data_request", customer_payload(ann, "customers/data_request")).status_code == 200
+    )
     request = ComplianceRequest.objects.get()
     assert request.attempts == 1 and "ConnectionRefusedError" in request.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # back up
@@ -99,7 +117,9 @@ def test_a_data_request_whose_email_could_not_be_sent_is_sent_by_a_retry(
 
 def test_a_request_whose_worker_died_is_queued_again_once_its_lease_passed(deliver, synced_shop):
     ann = CustomerLink.objects.get(email="ann@example.com")
-    assert deliver("customers/data_request", customer_payload(ann)).status_code == 200
+    assert (
+        deliver("customers/data_request", customer_payload(ann, "customers/data_request")).status_code == 200
+    )
     OrmQ.objects.all().delete()  # the worker that took the task was killed
     assert tasks.sweep_overdue() == 0 and not OrmQ.objects.exists()  # still within its lease
     ComplianceRequest.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
@@ -113,7 +133,7 @@ def test_a_request_whose_worker_died_is_queued_again_once_its_lease_passed(deliv
 @pytest.mark.parametrize("topic", ["customers/redact", "customers/data_request", "shop/redact"])
 def test_each_request_is_idempotent(synced_shop, topic):
     ann = CustomerLink.objects.get(email="ann@example.com")
-    payload = customer_payload(ann)
+    payload = customer_payload(ann, topic)
     for _ in range(2):  # done twice (a retry after the work but before the row was deleted)
         assert compliance.handle(compliance.record(topic, SHOP, payload).pk) is True
     assert not ComplianceRequest.objects.exists()
@@ -144,7 +164,7 @@ def test_malformed_customer_fields_are_stored_harmlessly(synced_shop):
 
 def test_tasks_queued_before_the_upgrade_still_run(synced_shop):
     ann = CustomerLink.objects.get(email="ann@example.com")
-    tasks.customer_data_request(SHOP, customer_payload(ann))
+    tasks.customer_data_request(SHOP, customer_payload(ann, "customers/data_request"))
     tasks.redact_customer(SHOP, customer_payload(ann))
     assert len(mail.outbox) == 1 and not CustomerLink.objects.filter(email="ann@example.com").exists()
     tasks.redact_shop(SHOP)

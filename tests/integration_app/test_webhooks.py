@@ -49,15 +49,13 @@ def run_queued_tasks() -> int:
     return done
 
 
-def customer_payload(link: CustomerLink) -> dict:
-    return {
-        "shop_id": 1,
-        "shop_domain": SHOP,
-        "customer": {"id": int(link.shopify_id.rsplit("/", 1)[-1]), "email": link.email, "phone": None},
-        "orders_to_redact": [],
-        "orders_requested": [],
-        "data_request": {"id": 9},
-    }
+def customer_payload(link: CustomerLink, topic: str = "customers/redact") -> dict:
+    """The body Shopify sends for `topic`, customers/redact or customers/data_request (FACTS §3)."""
+    customer = {"id": int(link.shopify_id.rsplit("/", 1)[-1]), "email": link.email, "phone": None}
+    body = {"shop_id": 1, "shop_domain": SHOP, "customer": customer}
+    if topic == "customers/data_request":
+        return body | {"orders_requested": [], "data_request": {"id": 9}}
+    return body | {"orders_to_redact": []}
 
 
 # --- verification ------------------------------------------------------------------------------------
@@ -166,7 +164,11 @@ def test_a_duplicate_delivery_is_acknowledged_once(deliver, synced_shop, run_tas
     link = CustomerLink.objects.get(email="bob@example.com")
     for _ in range(3):
         assert (
-            deliver("customers/data_request", customer_payload(link), webhook_id=webhook_id).status_code
+            deliver(
+                "customers/data_request",
+                customer_payload(link, "customers/data_request"),
+                webhook_id=webhook_id,
+            ).status_code
             == 200
         )
     assert len(mail.outbox) == 1  # the handler ran once
@@ -222,7 +224,7 @@ def test_customers_data_request_emails_the_merchant_what_the_app_holds(
 ):
     SyncSettings.objects.filter(shop=synced_shop).update(notification_emails=["privacy@acme.example"])
     ann = CustomerLink.objects.get(email="ann@example.com")
-    response = deliver("customers/data_request", customer_payload(ann))
+    response = deliver("customers/data_request", customer_payload(ann, "customers/data_request"))
     assert response.status_code == 200
     [message] = mail.outbox
     assert message.to == ["privacy@acme.example"]
@@ -324,7 +326,7 @@ def test_the_answer_is_fast_and_the_work_is_queued_in_the_orm_broker(deliver, sy
     """Without Conf.SYNC: each privacy topic answers at once and leaves a task row for a worker."""
     ann = CustomerLink.objects.get(email="ann@example.com")
     for topic, payload in (
-        ("customers/data_request", customer_payload(ann)),
+        ("customers/data_request", customer_payload(ann, "customers/data_request")),
         ("customers/redact", customer_payload(ann)),
         ("shop/redact", {"shop_id": 1, "shop_domain": SHOP}),
     ):
