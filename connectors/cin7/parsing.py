@@ -6,8 +6,10 @@ every such spelling and raises `Cin7RecordError` naming the field for anything i
 record never surfaces as a `TypeError` in the sync.
 """
 
+import dataclasses
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
@@ -125,6 +127,40 @@ class Fields:
         if not isinstance(value, list):
             raise self.error(name, f"expected a list, got {_shown(value)}")
         return [Fields(item, f"{self.path}.{name}[{n}]", self.record_id) for n, item in enumerate(value)]
+
+
+Reader = Callable[[Fields, str], object]
+
+
+def cin7(key: str, read: str | Reader = "text") -> dict:
+    """The metadata of a record attribute (`field(metadata=cin7(...))`) read from Cin7's `key`: by the
+    `Fields` method named `read`, or by a function `read(fields, key)` for what no one method covers."""
+    return {"cin7": (key, read)}
+
+
+def each(parse: Callable[[Fields], object]) -> Reader:
+    """A reader of a list of objects (null or absent: none), each parsed by `parse`."""
+    return lambda fields, key: tuple(parse(item) for item in fields.objects(key))
+
+
+class Cin7Record:
+    """A record dataclass whose attributes declare, with `cin7(...)` metadata, the key each is read from."""
+
+    __slots__ = ()
+
+    @classmethod
+    def read(cls, fields: Fields):
+        """The record from one object's `Fields`, its attributes read in the order they are declared."""
+        values = {}
+        for attribute in dataclasses.fields(cls):
+            key, read = attribute.metadata["cin7"]
+            values[attribute.name] = read(fields, key) if callable(read) else getattr(fields, read)(key)
+        return cls(**values)
+
+    @classmethod
+    def parse(cls, data):
+        """The record from one JSON object of Cin7's (or `Cin7RecordError` naming the field)."""
+        return cls.read(Fields(data, cls.__name__, record_id_of(data)))
 
 
 def record_id_of(data) -> str | None:

@@ -2,77 +2,120 @@
 
 Lenient where Cin7 is loose (number/string decimals, string booleans, date spellings, absent newer fields,
 null lists; see `parsing`), strict where it matters: a record without a usable `ID` (or a product without a
-`SKU`) raises `Cin7RecordError` naming the field. Money is `Decimal` throughout.
+`SKU`) raises `Cin7RecordError` naming the field. Money is `Decimal` throughout. Each attribute declares
+the Cin7 key it is read from and how (`parsing.cin7`); `parse_*` read one JSON object.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from .parsing import Fields, record_id_of
+from .parsing import Cin7Record, Fields, cin7, each
 
 TIER_CODES = range(1, 11)
 
 
+def _required_decimal(fields: Fields, key: str) -> Decimal:
+    value = fields.decimal(key)
+    if value is None:
+        raise fields.error(key, "required, got null")
+    return value
+
+
+def _quantity(fields: Fields, key: str) -> Decimal | None:
+    """A negative carton quantity is not a quantity: it fails the record."""
+    quantity = fields.decimal(key)
+    if quantity is not None and quantity < 0:
+        raise fields.error(key, f"expected 0 or more, got {quantity}")
+    return quantity
+
+
+def _tier_prices(fields: Fields, key: str) -> dict[int, Decimal]:
+    """`PriceTier1`..`PriceTier10`, for the tiers Cin7 sent."""
+    prices = {code: fields.decimal(key.format(code)) for code in TIER_CODES}
+    return {code: price for code, price in prices.items() if price is not None}
+
+
+def _tier_code(fields: Fields, key: str) -> int:
+    code = fields.integer(key)
+    if code not in TIER_CODES:
+        raise fields.error(key, f"expected 1-10, got {code}")
+    return code
+
+
+def _optional_integer(fields: Fields, key: str) -> int | None:
+    return fields.integer(key) if fields.data.get(key) is not None else None
+
+
 @dataclass(frozen=True, slots=True)
-class Address:
+class Address(Cin7Record):
     """FACTS §4.4. The default billing address is `type == "Billing"` with `default_for_type`."""
 
-    id: str | None
-    line1: str | None
-    line2: str | None
-    city: str | None
-    state: str | None
-    postcode: str | None
-    country: str | None  # a country name, not an ISO code (FACTS §8.13)
-    type: str | None
-    default_for_type: bool
+    id: str | None = field(metadata=cin7("ID"))
+    line1: str | None = field(metadata=cin7("Line1"))
+    line2: str | None = field(metadata=cin7("Line2"))
+    city: str | None = field(metadata=cin7("City"))
+    state: str | None = field(metadata=cin7("State"))
+    postcode: str | None = field(metadata=cin7("Postcode"))
+    country: str | None = field(metadata=cin7("Country"))  # a country name, not an ISO code (FACTS §8.13)
+    type: str | None = field(metadata=cin7("Type"))
+    default_for_type: bool = field(metadata=cin7("DefaultForType", "flag"))
 
 
 @dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(Cin7Record):
     """FACTS §4.5. `email` is stripped (None when blank), otherwise as Cin7 has it."""
 
-    id: str | None
-    name: str | None
-    phone: str | None
-    mobile_phone: str | None
-    email: str | None
-    default: bool
+    id: str | None = field(metadata=cin7("ID"))
+    name: str | None = field(metadata=cin7("Name"))
+    phone: str | None = field(metadata=cin7("Phone"))
+    mobile_phone: str | None = field(metadata=cin7("MobilePhone"))
+    email: str | None = field(metadata=cin7("Email", "stripped"))
+    default: bool = field(metadata=cin7("Default", "flag"))
+
+
+def _product_price(fields: Fields) -> "ProductPrice":
+    """A price without a number, or naming no product, cannot be applied: it fails the record."""
+    price = ProductPrice.read(fields)
+    if not (price.product_id or "").strip() and not (price.sku or "").strip():
+        raise fields.error("ProductSKU", "a price names neither ProductID nor ProductSKU")
+    return price
 
 
 @dataclass(frozen=True, slots=True)
-class ProductPrice:
+class ProductPrice(Cin7Record):
     """A customer-specific price (FACTS §4.7), in the customer's currency."""
 
-    product_id: str | None
-    sku: str | None
-    name: str | None
-    price: Decimal
+    product_id: str | None = field(metadata=cin7("ProductID"))
+    sku: str | None = field(metadata=cin7("ProductSKU"))
+    name: str | None = field(metadata=cin7("ProductName"))
+    price: Decimal = field(metadata=cin7("Price", _required_decimal))
 
 
 @dataclass(frozen=True, slots=True)
-class Customer:
+class Customer(Cin7Record):
     """FACTS §4.3. `price_tier` and `tax_rule` are names (join to `PriceTier.name` / `TaxRule.name`)."""
 
-    id: str
-    name: str | None
-    status: str | None
-    currency: str | None
-    payment_term: str | None
-    discount: Decimal | None
-    tax_rule: str | None
-    price_tier: str | None
-    credit_limit: Decimal | None
-    is_on_credit_hold: bool
-    tags: tuple[str, ...]
-    last_modified: datetime | None
-    addresses: tuple[Address, ...]
-    contacts: tuple[Contact, ...]
-    product_prices: tuple[ProductPrice, ...]
-    parent_id: str | None = None  # `CustomerParentID`: the head office of a branch (one level, Cin7 help)
-    is_bill_parent: bool = False  # `IsBillParent`: the branch bills to the head office's billing address
-    tax_number: str | None = None  # `TaxNumber`, stripped; blank -> None
+    id: str = field(metadata=cin7("ID", "required_text"))
+    name: str | None = field(metadata=cin7("Name"))
+    status: str | None = field(metadata=cin7("Status"))
+    currency: str | None = field(metadata=cin7("Currency"))
+    payment_term: str | None = field(metadata=cin7("PaymentTerm"))
+    discount: Decimal | None = field(metadata=cin7("Discount", "decimal"))
+    tax_rule: str | None = field(metadata=cin7("TaxRule"))
+    price_tier: str | None = field(metadata=cin7("PriceTier"))
+    credit_limit: Decimal | None = field(metadata=cin7("CreditLimit", "decimal"))
+    is_on_credit_hold: bool = field(metadata=cin7("IsOnCreditHold", "flag"))
+    tags: tuple[str, ...] = field(metadata=cin7("Tags", "tags"))
+    last_modified: datetime | None = field(metadata=cin7("LastModifiedOn", "moment"))
+    addresses: tuple[Address, ...] = field(metadata=cin7("Addresses", each(Address.read)))
+    contacts: tuple[Contact, ...] = field(metadata=cin7("Contacts", each(Contact.read)))
+    product_prices: tuple[ProductPrice, ...] = field(metadata=cin7("ProductPrices", each(_product_price)))
+    # `CustomerParentID`: the head office of a branch (one level, Cin7 help)
+    parent_id: str | None = field(default=None, metadata=cin7("CustomerParentID", "stripped"))
+    # `IsBillParent`: the branch bills to the head office's billing address
+    is_bill_parent: bool = field(default=False, metadata=cin7("IsBillParent", "flag"))
+    tax_number: str | None = field(default=None, metadata=cin7("TaxNumber", "stripped"))  # blank -> None
 
     @property
     def is_deprecated(self) -> bool:
@@ -88,17 +131,19 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
-class Product:
+class Product(Cin7Record):
     """FACTS §5.2. `tier_prices` maps tier code (1-10) to `PriceTier{code}` for the tiers Cin7 sent."""
 
-    id: str
-    sku: str
-    name: str | None
-    status: str | None
-    tier_prices: dict[int, Decimal]
-    last_modified: datetime | None
-    carton_quantity: Decimal | None = None  # `CartonQuantity` (Cin7 defaults it to 0)
-    discount_rule: str | None = None  # `DiscountRule`: a `/reference/discount` rule name, stripped
+    id: str = field(metadata=cin7("ID", "required_text"))
+    sku: str = field(metadata=cin7("SKU", "required_text"))
+    name: str | None = field(metadata=cin7("Name"))
+    status: str | None = field(metadata=cin7("Status"))
+    tier_prices: dict[int, Decimal] = field(metadata=cin7("PriceTier{}", _tier_prices))
+    last_modified: datetime | None = field(metadata=cin7("LastModifiedOn", "moment"))
+    # `CartonQuantity` (Cin7 defaults it to 0)
+    carton_quantity: Decimal | None = field(default=None, metadata=cin7("CartonQuantity", _quantity))
+    # `DiscountRule`: a `/reference/discount` rule name, stripped
+    discount_rule: str | None = field(default=None, metadata=cin7("DiscountRule", "stripped"))
 
     @property
     def is_deprecated(self) -> bool:
@@ -106,195 +151,64 @@ class Product:
 
 
 @dataclass(frozen=True, slots=True)
-class PriceTier:
+class PriceTier(Cin7Record):
     """FACTS §5.3: `code` 1-10 matches `Product.tier_prices`; `name` is what customers carry."""
 
-    code: int
-    name: str
+    code: int = field(metadata=cin7("Code", _tier_code))
+    name: str = field(metadata=cin7("Name", "required_text"))
 
 
 @dataclass(frozen=True, slots=True)
-class PaymentTerm:
+class PaymentTerm(Cin7Record):
     """`GET /ref/paymentterm` (APIB "Payment Term"): `Method` is e.g. "number of days"; `Duration` in days."""
 
-    id: str
-    name: str
-    method: str | None
-    duration: int | None
+    id: str = field(metadata=cin7("ID", "required_text"))
+    name: str = field(metadata=cin7("Name", "required_text"))
+    method: str | None = field(metadata=cin7("Method"))
+    duration: int | None = field(metadata=cin7("Duration", _optional_integer))
 
 
 @dataclass(frozen=True, slots=True)
-class TaxRule:
+class TaxRule(Cin7Record):
     """FACTS §6.1: `name` is what customers' `TaxRule` refers to; `percent` is the total rate."""
 
-    id: str
-    name: str
-    percent: Decimal | None
-    is_active: bool
+    id: str = field(metadata=cin7("ID", "required_text"))
+    name: str = field(metadata=cin7("Name", "required_text"))
+    percent: Decimal | None = field(metadata=cin7("TaxPercent", "decimal"))
+    is_active: bool = field(metadata=cin7("IsActive", "flag"))
 
 
 @dataclass(frozen=True, slots=True)
-class Me:
+class Me(Cin7Record):
     """FACTS §6.2: the company name, its base currency and time zone."""
 
-    company: str | None
-    currency: str | None
-    timezone: str | None
+    company: str | None = field(metadata=cin7("Company"))
+    currency: str | None = field(metadata=cin7("Currency"))
+    timezone: str | None = field(metadata=cin7("TimeZone"))
 
 
 @dataclass(frozen=True, slots=True)
-class Webhook:
+class Webhook(Cin7Record):
     """FACTS §7: one webhook registration. Cin7 may answer the bearer token masked or null, so a
     subscriber recognises its own registrations by `external_url`, not by the token."""
 
-    id: str
-    type: str
-    name: str | None
-    is_active: bool
-    external_url: str | None
-    authorization_type: str | None
+    id: str = field(metadata=cin7("ID", "required_text"))
+    type: str = field(metadata=cin7("Type", "required_text"))
+    name: str | None = field(metadata=cin7("Name"))
+    is_active: bool = field(metadata=cin7("IsActive", "flag"))
+    external_url: str | None = field(metadata=cin7("ExternalURL"))
+    authorization_type: str | None = field(metadata=cin7("ExternalAuthorizationType"))
 
 
-def parse_customer(data) -> Customer:
-    """A `Customer` from one `CustomerList` item (or `Cin7RecordError`)."""
-    fields = Fields(data, "Customer", record_id_of(data))
-    return Customer(
-        id=fields.required_text("ID"),
-        name=fields.text("Name"),
-        status=fields.text("Status"),
-        currency=fields.text("Currency"),
-        payment_term=fields.text("PaymentTerm"),
-        discount=fields.decimal("Discount"),
-        tax_rule=fields.text("TaxRule"),
-        price_tier=fields.text("PriceTier"),
-        credit_limit=fields.decimal("CreditLimit"),
-        is_on_credit_hold=fields.flag("IsOnCreditHold"),
-        tags=fields.tags("Tags"),
-        last_modified=fields.moment("LastModifiedOn"),
-        addresses=tuple(_address(item) for item in fields.objects("Addresses")),
-        contacts=tuple(_contact(item) for item in fields.objects("Contacts")),
-        product_prices=tuple(_product_price(item) for item in fields.objects("ProductPrices")),
-        parent_id=fields.stripped("CustomerParentID"),
-        is_bill_parent=fields.flag("IsBillParent"),
-        tax_number=fields.stripped("TaxNumber"),
-    )
-
-
-def parse_product(data) -> Product:
-    """A `Product` from one `Products` item (or `Cin7RecordError`); `SKU` is required."""
-    fields = Fields(data, "Product", record_id_of(data))
-    product_id, sku = fields.required_text("ID"), fields.required_text("SKU")
-    tier_prices = {}
-    for code in TIER_CODES:
-        price = fields.decimal(f"PriceTier{code}")
-        if price is not None:
-            tier_prices[code] = price
-    return Product(
-        id=product_id,
-        sku=sku,
-        name=fields.text("Name"),
-        status=fields.text("Status"),
-        tier_prices=tier_prices,
-        last_modified=fields.moment("LastModifiedOn"),
-        carton_quantity=_carton_quantity(fields),
-        discount_rule=fields.stripped("DiscountRule"),
-    )
-
-
-def parse_price_tier(data) -> PriceTier:
-    """A `PriceTier` from one `PriceTiers` item; `Code` must be 1-10 and `Name` non-empty."""
-    fields = Fields(data, "PriceTier")
-    code = fields.integer("Code")
-    if code not in TIER_CODES:
-        raise fields.error("Code", f"expected 1-10, got {code}")
-    return PriceTier(code=code, name=fields.required_text("Name"))
-
-
-def parse_payment_term(data) -> PaymentTerm:
-    """A `PaymentTerm` from one `PaymentTermList` item; `ID` and `Name` are required."""
-    fields = Fields(data, "PaymentTerm", record_id_of(data))
-    return PaymentTerm(
-        id=fields.required_text("ID"),
-        name=fields.required_text("Name"),
-        method=fields.text("Method"),
-        duration=fields.integer("Duration") if data.get("Duration") is not None else None,
-    )
-
-
-def parse_tax_rule(data) -> TaxRule:
-    """A `TaxRule` from one `TaxRuleList` item; `ID` and `Name` are required."""
-    fields = Fields(data, "TaxRule", record_id_of(data))
-    return TaxRule(
-        id=fields.required_text("ID"),
-        name=fields.required_text("Name"),
-        percent=fields.decimal("TaxPercent"),
-        is_active=fields.flag("IsActive"),
-    )
-
-
-def parse_me(data) -> Me:
-    """`Me` from the `GET /me` object."""
-    fields = Fields(data, "Me")
-    return Me(
-        company=fields.text("Company"), currency=fields.text("Currency"), timezone=fields.text("TimeZone")
-    )
-
-
-def parse_webhook(data) -> Webhook:
-    """A `Webhook` from one `Webhooks` item (or `Cin7RecordError`)."""
-    fields = Fields(data, "Webhook", record_id_of(data))
-    return Webhook(
-        id=fields.required_text("ID"),
-        type=fields.required_text("Type"),
-        name=fields.text("Name"),
-        is_active=fields.flag("IsActive"),
-        external_url=fields.text("ExternalURL"),
-        authorization_type=fields.text("ExternalAuthorizationType"),
-    )
-
-
-def _address(fields: Fields) -> Address:
-    return Address(
-        id=fields.text("ID"),
-        line1=fields.text("Line1"),
-        line2=fields.text("Line2"),
-        city=fields.text("City"),
-        state=fields.text("State"),
-        postcode=fields.text("Postcode"),
-        country=fields.text("Country"),
-        type=fields.text("Type"),
-        default_for_type=fields.flag("DefaultForType"),
-    )
-
-
-def _contact(fields: Fields) -> Contact:
-    return Contact(
-        id=fields.text("ID"),
-        name=fields.text("Name"),
-        phone=fields.text("Phone"),
-        mobile_phone=fields.text("MobilePhone"),
-        email=fields.stripped("Email"),
-        default=fields.flag("Default"),
-    )
-
-
-def _product_price(fields: Fields) -> ProductPrice:
-    """A price without a number, or naming no product, cannot be applied: it fails the record."""
-    price = fields.decimal("Price")
-    if price is None:
-        raise fields.error("Price", "required, got null")
-    product_id, sku = fields.text("ProductID"), fields.text("ProductSKU")
-    if not (product_id or "").strip() and not (sku or "").strip():
-        raise fields.error("ProductSKU", "a price names neither ProductID nor ProductSKU")
-    return ProductPrice(product_id=product_id, sku=sku, name=fields.text("ProductName"), price=price)
-
-
-def _carton_quantity(fields: Fields) -> Decimal | None:
-    """A negative carton quantity is not a quantity: it fails the record."""
-    quantity = fields.decimal("CartonQuantity")
-    if quantity is not None and quantity < 0:
-        raise fields.error("CartonQuantity", f"expected 0 or more, got {quantity}")
-    return quantity
+# Each from one item of Cin7's list (`CustomerList`, `Products`, `PriceTiers`, `PaymentTermList`,
+# `TaxRuleList`, `Webhooks`) or the `GET /me` object; a `Cin7RecordError` names what was unusable.
+parse_customer = Customer.parse
+parse_product = Product.parse
+parse_price_tier = PriceTier.parse
+parse_payment_term = PaymentTerm.parse
+parse_tax_rule = TaxRule.parse
+parse_me = Me.parse
+parse_webhook = Webhook.parse
 
 
 def _is_deprecated(status: str | None) -> bool:
