@@ -10,6 +10,13 @@ from tests.conftest import CIN7_KEY
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def save_api_key(page) -> None:
+    """Enter the Cin7 API key and save: saving registers Cin7 webhooks where the account allows them."""
+    page.get_by_label("API key").fill(CIN7_KEY)
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#form-banner")).to_contain_text("Settings saved")
+
+
 def test_without_the_automation_module_the_page_says_why_and_polling_goes_on(
     open_app, page, installed_shop, cin7_account
 ):
@@ -17,9 +24,7 @@ def test_without_the_automation_module_the_page_says_why_and_polling_goes_on(
     open_app()
     status = page.locator("#cin7-webhooks")
     expect(status).to_contain_text("Off")
-    page.get_by_label("API key").fill(CIN7_KEY)
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("#form-banner")).to_contain_text("Settings saved")
+    save_api_key(page)
 
     open_app()
     expect(status).to_contain_text("Unavailable")
@@ -29,9 +34,7 @@ def test_without_the_automation_module_the_page_says_why_and_polling_goes_on(
     screenshot(page, "cin7-webhooks-unavailable")
 
     cin7_account.automation_module = True
-    page.get_by_label("API key").fill(CIN7_KEY)
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("#form-banner")).to_contain_text("Settings saved")
+    save_api_key(page)
     open_app()
     expect(status).to_contain_text("On")
     expect(status).to_contain_text("within about two minutes")

@@ -3,11 +3,11 @@ in the demo, at the asked share in big sets, and drawn apart from everything els
 
 from decimal import Decimal
 
-from connectors.cin7 import Cin7Client, MemoryPacer
 from connectors.cin7.sandbox import Cin7Sandbox, Cin7Store, ThrottleConfig
 from connectors.clock import VirtualClock
 from connectors.sandbox_data import demo_data, generate
 from connectors.sandbox_data.customers import is_b2b
+from tests.connectors.cin7.conftest import sandbox_client
 
 SHAPE_FIELDS = {"CustomerParentID", "IsBillParent", "Contacts", "DiscountRule", "CartonQuantity"}
 
@@ -65,14 +65,7 @@ def test_loads_into_the_cin7_sandbox_and_reads_back():
     account = store.add_account(**data.account_kwargs)
     data.load_cin7(account)
     with Cin7Sandbox(store, throttle=ThrottleConfig(limit=None)) as server:
-        client = Cin7Client(
-            account.account_id,
-            account.api_key,
-            base_url=server.base_url,
-            pacer=MemoryPacer(10_000, clock=clock),
-            clock=clock,
-            timeout=5.0,
-        )
+        client = sandbox_client(account, server, clock)
         with client:
             rules = client.discount_rules()
             customers = list(client.iter_customers(include_deprecated=True))

@@ -8,21 +8,22 @@ import pytest
 from integration_app.bench.fleet import servers
 
 
+def _served(start, needed: str):
+    """Yield what `start()` serves; a server that cannot start fails the test (it is not skipped)."""
+    try:
+        with start() as served:
+            yield served
+    except servers.ServerError as error:
+        pytest.fail(f"{error} The scale-out tests need a real {needed}.", pytrace=False)
+
+
 @pytest.fixture(scope="module")
 def postgres_server():
     """A throw-away PostgreSQL cluster with one empty database; yields a `servers.Postgres`."""
-    try:
-        with servers.postgres_server() as postgres:
-            yield postgres
-    except servers.ServerError as error:
-        pytest.fail(f"{error} The scale-out tests need a real PostgreSQL.", pytrace=False)
+    yield from _served(servers.postgres_server, "PostgreSQL")
 
 
 @pytest.fixture(scope="module")
 def redis_server():
     """A throw-away Redis without persistence; yields its URL."""
-    try:
-        with servers.redis_server() as url:
-            yield url
-    except servers.ServerError as error:
-        pytest.fail(f"{error} The scale-out tests need a real Redis.", pytrace=False)
+    yield from _served(servers.redis_server, "Redis")

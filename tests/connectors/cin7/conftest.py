@@ -5,11 +5,25 @@ from collections.abc import Callable
 import pytest
 import requests
 
+from connectors.cin7 import Cin7Client, MemoryPacer
 from connectors.cin7.sandbox import Cin7Account, Cin7Sandbox, Cin7Store, ThrottleConfig
-from connectors.clock import VirtualClock
+from connectors.clock import SystemClock, VirtualClock
 
 ACCOUNT_ID = "704ef231-cd93-49c9-a201-26b4b5d0d35b"
 API_KEY = "0342a546-e0c2-0dff-f0be-6a5e17154033"
+
+
+def sandbox_client(account: Cin7Account, server: Cin7Sandbox, clock: SystemClock, **kwargs) -> Cin7Client:
+    """A client of `account` on a running sandbox, paced generously on `clock`."""
+    return Cin7Client(
+        account.account_id,
+        account.api_key,
+        base_url=server.base_url,
+        pacer=MemoryPacer(10_000, clock=clock),
+        clock=clock,
+        timeout=5.0,
+        **kwargs,
+    )
 
 
 @pytest.fixture

@@ -7,15 +7,14 @@ from decimal import Decimal
 import pytest
 
 from connectors.cin7 import (
-    Cin7Client,
     Cin7RecordError,
     DiscountLine,
-    MemoryPacer,
     parse_customer,
     parse_discount_rule,
     parse_product,
 )
 from tests.connectors.cin7.apib import apib_example
+from tests.connectors.cin7.conftest import sandbox_client
 from tests.connectors.cin7.test_records import customer_json, product_json
 from tests.connectors.cin7.test_sandbox_contract import assert_conforms, shape
 
@@ -148,14 +147,7 @@ def test_client_reads_rules_customers_and_products(rules_account, cin7_server, c
     head = rules_account.add_customer({"Name": "Head", "TaxNumber": "GB123"})
     rules_account.add_customer({"Name": "Branch", "CustomerParentID": head, "IsBillParent": True})
     rules_account.add_product({"SKU": "A", "Name": "A", "DiscountRule": "Volume", "CartonQuantity": 6})
-    client = Cin7Client(
-        rules_account.account_id,
-        rules_account.api_key,
-        base_url=cin7_server.base_url,
-        pacer=MemoryPacer(10_000, clock=cin7_clock),
-        clock=cin7_clock,
-        timeout=5.0,
-    )
+    client = sandbox_client(rules_account, cin7_server, cin7_clock)
     with client:
         rules = {rule.name: rule for rule in client.discount_rules()}
         customers = {customer.name: customer for customer in client.iter_customers()}
