@@ -21,6 +21,11 @@ from .store import (
 )
 
 
+def node_fields(typename: str, gid: str) -> dict:
+    """What every `Node` with a legacy id shows: its type, global id and the number inside that id."""
+    return {"__typename": typename, "id": gid, "legacyResourceId": str(gid_number(gid))}
+
+
 def by_number(record) -> tuple:
     return (gid_number(record.id if hasattr(record, "id") else record["id"]),)
 
@@ -28,9 +33,7 @@ def by_number(record) -> tuple:
 def metafield_view(ctx: RequestContext, metafield: Metafield) -> dict:
     owner_type = ctx.shop.owner_type(metafield.owner_id)
     return {
-        "__typename": "Metafield",
-        "id": metafield.id,
-        "legacyResourceId": str(gid_number(metafield.id)),
+        **node_fields("Metafield", metafield.id),
         "namespace": metafield.namespace,
         "key": metafield.key,
         "type": metafield.type,
@@ -82,9 +85,7 @@ def customer_view(ctx: RequestContext, customer: Customer) -> dict:
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     addresses = [address_view(address) for address in customer.addresses]
     return {
-        "__typename": "Customer",
-        "id": customer.id,
-        "legacyResourceId": str(gid_number(customer.id)),
+        **node_fields("Customer", customer.id),
         "email": customer.email,
         "firstName": customer.first_name,
         "lastName": customer.last_name,
@@ -170,9 +171,7 @@ def address_view(address: dict) -> dict:
 def variant_view(ctx: RequestContext, variant: dict) -> dict:
     product = ctx.shop.products[variant["product_id"]]
     return {
-        "__typename": "ProductVariant",
-        "id": variant["id"],
-        "legacyResourceId": str(gid_number(variant["id"])),
+        **node_fields("ProductVariant", variant["id"]),
         "sku": variant["sku"],
         "title": variant["title"],
         "displayName": f"{product['title']} - {variant['title']}",
@@ -195,9 +194,7 @@ def variant_view(ctx: RequestContext, variant: dict) -> dict:
 def product_view(ctx: RequestContext, product: dict) -> dict:
     variants = [ctx.shop.variants[v] for v in product["variant_ids"]]
     return {
-        "__typename": "Product",
-        "id": product["id"],
-        "legacyResourceId": str(gid_number(product["id"])),
+        **node_fields("Product", product["id"]),
         "title": product["title"],
         "handle": product["handle"],
         "status": "ACTIVE",
@@ -324,9 +321,7 @@ def bulk_view(ctx: RequestContext, operation: BulkOperation) -> dict:
 
 def webhook_view(ctx: RequestContext, subscription: WebhookSubscription) -> dict:
     return {
-        "__typename": "WebhookSubscription",
-        "id": subscription.id,
-        "legacyResourceId": str(gid_number(subscription.id)),
+        **node_fields("WebhookSubscription", subscription.id),
         "topic": subscription.topic,
         "format": subscription.format,
         "uri": subscription.callback_url,
