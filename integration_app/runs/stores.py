@@ -177,26 +177,16 @@ class OrmStore:
 
     # B2B ----------------------------------------------------------------------------------------------
     def company_links(self) -> dict[str, CompanyLinkRecord]:
-        rows = CompanyLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *COMPANY_FIELDS)
-        return {row[1]: CompanyLinkRecord(row[1], *row[2:], id=row[0]) for row in rows}
+        return self._keyed_rows(CompanyLink, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord)
 
     def save_company_link(self, link: CompanyLinkRecord) -> None:
-        values = _values(link, COMPANY_FIELDS)
-        if link.id is None:
-            link.id = CompanyLink.objects.create(shop=self.shop, cin7_id=link.cin7_id, **values).pk
-        else:
-            CompanyLink.objects.filter(pk=link.id).update(**values, updated_at=timezone.now())
+        self._save_keyed_row(CompanyLink, "cin7_id", COMPANY_FIELDS, link)
 
     def catalogs(self) -> dict[str, CatalogRecord]:
-        rows = ManagedCatalog.objects.filter(shop=self.shop).values_list("id", "key", *CATALOG_FIELDS)
-        return {row[1]: CatalogRecord(row[1], *row[2:], id=row[0]) for row in rows}
+        return self._keyed_rows(ManagedCatalog, "key", CATALOG_FIELDS, CatalogRecord)
 
     def save_catalog(self, row: CatalogRecord) -> None:
-        values = _values(row, CATALOG_FIELDS)
-        if row.id is None:
-            row.id = ManagedCatalog.objects.create(shop=self.shop, key=row.key, **values).pk
-        else:
-            ManagedCatalog.objects.filter(pk=row.id).update(**values, updated_at=timezone.now())
+        self._save_keyed_row(ManagedCatalog, "key", CATALOG_FIELDS, row)
 
     def delete_catalog(self, row: CatalogRecord) -> None:
         if row.id is not None:
@@ -226,6 +216,20 @@ class OrmStore:
 
     def delete_bulk_operation(self, record: BulkOperationRecord) -> None:
         PendingBulkOperation.objects.filter(pk=record.id).delete()
+
+    # Rows the run finds by a key of its own (a Cin7 ID, a catalog key) and saves back -----------------
+    def _keyed_rows(self, model, key: str, fields: list[str], record_type) -> dict:
+        """The shop's rows of `model` as `record_type(key, *fields, id=…)`, by their `key`."""
+        rows = model.objects.filter(shop=self.shop).values_list("id", key, *fields)
+        return {row[1]: record_type(row[1], *row[2:], id=row[0]) for row in rows}
+
+    def _save_keyed_row(self, model, key: str, fields: list[str], record) -> None:
+        """Insert the record's row (then it has an `id`), or update its `fields` and `updated_at`."""
+        values = _values(record, fields)
+        if record.id is None:
+            record.id = model.objects.create(shop=self.shop, **{key: getattr(record, key)}, **values).pk
+        else:
+            model.objects.filter(pk=record.id).update(**values, updated_at=timezone.now())
 
     # The shop -----------------------------------------------------------------------------------------
     def save_state(self, state: SyncState, fields: list[str]) -> None:
