@@ -14,11 +14,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import requests
 
+from ...sandbox_http import SandboxHandler
 from .limits import FaultConfig, FaultCounter, RateWindows, ThrottleConfig
 from .queries import ENDPOINTS, Params, Query
 from .store import Cin7Store
@@ -232,30 +233,13 @@ class Cin7Sandbox:
         return _error(429, message, **{"Retry-After": retry_after})
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes; no 40 ms delayed-ACK stall
+class _Handler(SandboxHandler):
     server: "_Server"
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.sandbox.respond(self.command, self.path, self.headers, body)
-        if reply is None:
-            self.close_connection = True
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        self.send(self.server.sandbox.respond(self.command, self.path, self.headers, self.request_body()))
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
-
-    def log_message(self, format, *args) -> None:
-        """Silent: the call log is `Cin7Sandbox.calls`."""
 
 
 class _Server(ThreadingHTTPServer):

@@ -5,8 +5,10 @@ import re
 import sys
 import traceback
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from ...sandbox_http import SandboxHandler
 
 ADMIN_PATH = re.compile(r"^/shops/(?P<shop>[^/]+)/admin/(?P<rest>.*)$")
 GRAPHQL_PATH = re.compile(r"^api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
@@ -83,9 +85,7 @@ def route(sandbox, request: Request) -> Response:
     return NOT_FOUND
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out as two writes; don't wait for delayed ACKs
+class _Handler(SandboxHandler):
     server: "SandboxHTTPServer"
 
     def do_GET(self):
@@ -94,35 +94,21 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._serve("POST")
 
-    def log_message(self, format, *args):
-        """Quiet: tests and the demo read `calls`, not an access log."""
-
     def _serve(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         url = urlsplit(self.path)
         request = Request(
             method,
             url.path,
             dict(parse_qsl(url.query, keep_blank_values=True)),
             {k.lower(): v for k, v in self.headers.items()},
-            body,
+            self.request_body(),
         )
         try:
             response = route(self.server.sandbox, request)
         except Exception as error:  # a sandbox bug: answer like Shopify's 500 and keep the trace visible
             traceback.print_exc()
             response = Response.json(500, {"errors": f"Internal error in the Shopify sandbox: {error!r}"})
-        if response.drop:
-            self.close_connection = True
-            return
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(response.body)
+        self.send(None if response.drop else response)
 
 
 class SandboxHTTPServer(ThreadingHTTPServer):
