@@ -88,13 +88,17 @@ class LineReader:
         return self.text
 
 
-def stop(process: subprocess.Popen, grace: float = 5) -> int:
-    """SIGTERM, then SIGKILL after `grace` seconds; returns the exit code. Safe to call twice."""
+def stop(process: subprocess.Popen, grace: float = 5, *, session: bool = False) -> int:
+    """SIGTERM, then SIGKILL after `grace` seconds (with `session`, to the whole session the process leads:
+    one started with `start_new_session=True`, and only it); returns the exit code. Safe to call twice."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(grace)
         except subprocess.TimeoutExpired:
-            process.kill()
+            if session:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
             process.wait(5)
     return process.returncode

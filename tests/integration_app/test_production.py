@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from django.urls import resolve
 from integration_app.install import oauth
 from integration_app.webhooks import shopify as webhooks
 from integration_app.webhooks.shopify import HANDLED_TOPICS
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -135,18 +135,7 @@ def process(command: str, env: dict[str, str], log: Path):
     try:
         yield proc
     finally:
-        stop(proc)
-
-
-def stop(proc: subprocess.Popen, grace: float = 20) -> int:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # the session this test started, and only it
-            proc.wait(5)
-    return proc.returncode
+        stop(proc, grace=20, session=True)
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None):
@@ -351,7 +340,7 @@ def test_procfile_processes_start(tmp_path):
                 done = result.stdout.strip() == "True"
             assert done, f"the worker did not run the task:\n{worker_log.read_text()}"
             assert worker.poll() is None
-            assert stop(worker) == 0, worker_log.read_text()
+            assert stop(worker, grace=20, session=True) == 0, worker_log.read_text()
 
         status, _, _ = get(port, "/healthz")
         assert status == 200
