@@ -1,0 +1,172 @@
+"""Companies as Cin7 shapes them, in both B2B modes (CONTRACT §3 "Companies as Cin7 shapes them"; issue 25):
+head offices with branches as locations, every contact a buyer, tax IDs, `IsBillParent` billing."""
+
+from decimal import Decimal
+
+import pytest
+
+from connectors.shopify.b2b import B2BAdmin
+from integration_app.models import CompanyLink, Shop, SyncSettings
+from integration_app.shopify_api import admin_api
+from tests.helpers import b2b_customer, run_sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MARKET_SCOPES = "read_customers,write_customers,read_products,write_products,read_markets,write_markets"
+PRODUCTS = {"A": ("15.00", "10", "9"), "D": ("7.00", "5", "4.5")}  # SKU -> (variant price, tier 1, tier 2)
+LA, OO = "Location admin", "Ordering only"
+HQ_BILLING = {
+    "Line1": "9 Counting House Ln",
+    "City": "Boston",
+    "State": "Massachusetts",
+    "Postcode": "02110",
+    "Country": "United States",
+    "Type": "Billing",
+    "DefaultForType": True,
+}
+
+
+def contacts(*emails):
+    """Cin7 contacts, the first the default one."""
+    return [
+        {"Name": f"{e.split('@')[0].title()} Person", "Email": e, "Default": n == 0}
+        for n, e in enumerate(emails)
+    ]
+
+
+def customer(name, *emails, tier=1, **extra):
+    data = b2b_customer(name, emails[0], PriceTier=tier, **extra)
+    data["Contacts"] = contacts(*emails)
+    return data
+
+
+@pytest.fixture(params=["Shopify Plus", "Grow"])
+def tree_shop(request, installed_shop, shopify_sandbox, cin7_account, sandbox_shop):
+    """Acme (head office, 2 branches: North on another tier, South billed to the head office), Bravo, and
+    a branch of a retail (out-of-scope) head office; a Plus shop or a Grow shop (B2B markets)."""
+    if request.param == "Grow":
+        token = shopify_sandbox.issue_token(installed_shop.domain, scopes=MARKET_SCOPES.split(","))
+        Shop.objects.filter(pk=installed_shop.pk).update(access_token=token, scopes=MARKET_SCOPES)
+    else:
+        sandbox_shop.set_plan("Shopify Plus")
+    cin7_account.rename_tier(1, "Wholesale")
+    cin7_account.rename_tier(2, "Distributor")
+    cin7_account.add_payment_term("30 days", method="number of days", duration=30)
+    for sku, (price, tier1, tier2) in PRODUCTS.items():
+        cin7_account.add_product({"SKU": sku, "Name": sku, "PriceTier1": tier1, "PriceTier2": tier2})
+        sandbox_shop.add_product(sku, variants=[{"sku": sku, "price": price}])
+    hq = customer("Acme HQ", "boss@acme.test", "buyer@acme.test", TaxNumber="GB 123")
+    hq["Addresses"].append(HQ_BILLING)
+    ids = {"hq": cin7_account.add_customer(hq)}
+    ids["north"] = cin7_account.add_customer(
+        customer("Acme North", "north@acme.test", "clerk@acme.test", tier=2, CustomerParentID=ids["hq"])
+    )
+    ids["south"] = cin7_account.add_customer(
+        customer(
+            "Acme South",
+            "south@acme.test",
+            CustomerParentID=ids["hq"],
+            IsBillParent=True,
+            ProductPrices=[{"ProductSKU": "A", "Price": 8}],
+        )
+    )
+    ids["bravo"] = cin7_account.add_customer(customer("Bravo", "bravo@b.test", "buyer@acme.test", tier=2))
+    retail = cin7_account.add_customer(customer("Retail Co", "shop@retail.test", tags="retail"))
+    ids["orphan"] = cin7_account.add_customer(customer("Orphan", "orphan@o.test", CustomerParentID=retail))
+    SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
+    installed_shop.refresh_from_db()
+    return request.param == "Shopify Plus", ids
+
+
+def locations(sandbox_shop) -> dict:
+    """Location externalId -> (its company's externalId, {buyer email: role}, tax ID, billing address1)."""
+    b2b, found = sandbox_shop.b2b, {}
+    for location in b2b.locations.values():
+        roles = {
+            sandbox_shop.customers[b2b.contacts[a.contact_id].customer_id].email: b2b.roles[a.role_id].name
+            for a in b2b.assignments_of(location.id)
+        }
+        billing = location.billing_address.fields.get("address1") if location.billing_address else None
+        company = b2b.companies[location.company_id].external_id
+        found[location.external_id] = (company, roles, location.tax_registration_id, billing)
+    return found
+
+
+def b2b_writes(shopify_sandbox, since: int) -> list[str]:
+    return [c.operation_name for c in shopify_sandbox.calls[since:] if c.mutation]
+
+
+def assert_prices(shop, sandbox_shop, tiers: dict[str, int], own: dict[str, dict]) -> None:
+    """The price charged at quantity 1 at every location: its own customer's price (Plus), else its own
+    tier's price (both tiers are served on Grow too), else the variant's."""
+    api = B2BAdmin(admin_api(shop).client)
+    variants = {variant["sku"]: variant_id for variant_id, variant in sandbox_shop.variants.items()}
+    for link in CompanyLink.objects.filter(shop=shop, cin7_id__in=tiers):
+        prices = api.contextual_prices(sorted(variants.values()), link.location_id)
+        for sku, variant_id in variants.items():
+            expected = Decimal(PRODUCTS[sku][tiers[link.cin7_id]])
+            expected = min(expected, own.get(link.cin7_id, {}).get(sku, expected))
+            assert Decimal(prices[variant_id][1]) == expected, (link.cin7_id, sku)
+
+
+def test_head_offices_branches_buyers_tax_ids_and_billing(
+    tree_shop, installed_shop, sandbox_shop, shopify_sandbox
+):
+    plus, ids = tree_shop
+    run = run_sync(installed_shop)
+    hq, north, south, bravo, orphan = (ids[k] for k in ("hq", "north", "south", "bravo", "orphan"))
+    found = locations(sandbox_shop)
+    assert {key: value[0] for key, value in found.items()} == {
+        hq: hq,
+        north: hq,
+        south: hq,
+        bravo: bravo,
+        orphan: orphan,  # its head office is not a B2B customer: its own company
+    }
+    buyer_at = "hq" if found[hq][1].get("buyer@acme.test") else "bravo"  # kept where first (lowest ID)
+    assert found[hq][1] == {"boss@acme.test": LA} | ({"buyer@acme.test": OO} if buyer_at == "hq" else {})
+    assert found[north][1] == {"boss@acme.test": LA, "north@acme.test": LA, "clerk@acme.test": OO}
+    assert found[south][1] == {"boss@acme.test": LA, "south@acme.test": LA}
+    assert found[bravo][1] == {"bravo@b.test": LA} | ({"buyer@acme.test": OO} if buyer_at == "bravo" else {})
+    assert (found[hq][2], found[north][2], found[south][2]) == ("GB 123", None, None)
+    assert found[south][3] == found[hq][3] == "9 Counting House Ln"  # IsBillParent: the head office's
+    assert found[north][3] == "1 Market St"
+    codes = {issue.code for issue in run.issues.all()}
+    assert {"b2b_head_office_out_of_scope", "b2b_contact_in_two_companies"} <= codes
+    customers = [c for c in sandbox_shop.customers.values() if c.email == "buyer@acme.test"]
+    assert len(customers) == 1  # found or created once, never two
+    tiers = {hq: 1, north: 2, south: 1, bravo: 2, orphan: 1}
+    assert_prices(installed_shop, sandbox_shop, tiers, {south: {"A": Decimal(8)}} if plus else {})
+
+    installed_shop.refresh_from_db()
+    assert installed_shop.b2b["mode"] == ("direct" if plus else "markets")
+    assert {"unmapped_payment_term"}.isdisjoint(codes)
+
+    mark = len(shopify_sandbox.calls)
+    run_sync(installed_shop)
+    assert b2b_writes(shopify_sandbox, mark) == []  # a rerun without change writes nothing
+
+
+def test_a_branch_moves_with_its_parent_and_a_removed_contact_loses_its_role_only(
+    tree_shop, installed_shop, sandbox_shop, cin7_account
+):
+    plus, ids = tree_shop
+    run_sync(installed_shop)
+    north, bravo = ids["north"], ids["bravo"]
+    clerk = sandbox_shop.customer_by_email("clerk@acme.test")
+    location = CompanyLink.objects.get(shop=installed_shop, cin7_id=north).location_id
+    cin7_account.update_customer(north, Contacts=contacts("north@acme.test"))
+    run_sync(installed_shop)
+    assert locations(sandbox_shop)[north][1] == {"boss@acme.test": LA, "north@acme.test": LA}
+    assert sandbox_shop.customer_by_email("clerk@acme.test").id == clerk.id  # its customer stays
+    assert any(c.customer_id == clerk.id for c in sandbox_shop.b2b.contacts.values())  # and its contact
+    assert CompanyLink.objects.get(shop=installed_shop, cin7_id=north).location_id == location
+
+    cin7_account.update_customer(north, CustomerParentID=bravo)
+    run_sync(installed_shop)
+    found = locations(sandbox_shop)
+    assert found[north][0] == bravo  # moved: one location with its externalId, in Bravo's company
+    assert sum(1 for loc in sandbox_shop.b2b.locations.values() if loc.external_id == north) == 1
+    assert found[north][1] == {"bravo@b.test": LA, "north@acme.test": LA}
+    tiers = {ids["hq"]: 1, north: 2, ids["south"]: 1, bravo: 2}
+    assert_prices(installed_shop, sandbox_shop, tiers, {ids["south"]: {"A": Decimal(8)}} if plus else {})
