@@ -126,39 +126,40 @@ class BuyerWriter:
         known[email] = result.customer.id
 
     def _assign(self, link, desired: DesiredCompany, roles: dict[str, str], customers: dict) -> None:
-        """Each buyer as a contact of the company with its role at the location (one call)."""
+        """Each buyer as a contact of the company with its role at the location (one call). Where a killed
+        run may have assigned some (`roles_pending`, or Shopify says a contact has a role there already),
+        the location's roles are read and those already right kept, the others replaced."""
         head = self.links.get(link.written.get("head") or link.cin7_id) or link
         role_ids = {
             (node.get("name") or "").strip().casefold(): node["id"]
             for node in ((head.written.get("roles") or link.written.get("roles") or {}).get("nodes") or ())
         }
-        existing = {}
-        if link.written.get("roles_pending"):  # a killed run may have assigned some
-            existing = {a.customer_id: a for a in self.trees.role_assignments(link.location_id)}
-        buyers = link.written.setdefault("buyers", {})
-        pending = {}
+        wanted = {}  # email -> (entry, role id)
         for email, role in sorted(roles.items()):
-            customer = customers.get(email)
-            role_id = role_ids.get(role.casefold())
-            if not customer or not role_id:
-                continue
-            entry = {"customer": customer, "contact": self._contact(link.company_id, customer), "role": role}
-            found = existing.get(customer)
-            if found is not None and found.role.casefold() == role.casefold():
-                buyers[email] = {**entry, "assignment": found.id}
-            else:
-                pending[entry["contact"]] = (email, entry, role_id)
-        if pending:
+            customer, role_id = customers.get(email), role_ids.get(role.casefold())
+            if customer and role_id:
+                contact = self._contact(link.company_id, customer)
+                wanted[email] = ({"customer": customer, "contact": contact, "role": role}, role_id)
+        buyers = link.written.setdefault("buyers", {})
+        read = bool(link.written.get("roles_pending"))
+        for attempt in range(2):
+            if read:
+                wanted = self._reconcile(link, wanted, buyers)
+            if not wanted:
+                break
             link.written["roles_pending"] = True
             self.ctx.store.save_company_link(link)
             self.ctx.before_write()
-            pairs = [(contact, role_id) for contact, (_, _, role_id) in pending.items()]
+            pairs = [(entry["contact"], role_id) for entry, role_id in wanted.values()]
             assigned, errors = self.trees.assign_roles(link.location_id, pairs)
-            if errors:
+            if errors and (read or attempt):
                 raise Refused(errors[0])
-            for contact, assignment in assigned.items():
-                email, entry, _ = pending[contact]
-                buyers[email] = {**entry, "assignment": assignment}
+            read = bool(errors)
+            for email, (entry, _) in wanted.items():
+                if entry["contact"] in assigned:
+                    buyers[email] = {**entry, "assignment": assigned[entry["contact"]]}
+            if not errors:
+                break
         link.written.pop("roles_pending", None)
         own = buyers.get(desired.email)
         if own and link.written.get("head", link.cin7_id) != link.cin7_id:
@@ -166,6 +167,24 @@ class BuyerWriter:
             link.contact_id = own["contact"]
             link.written["contact_of"] = link.written["customer"] = own["customer"]
         self.ctx.store.save_company_link(link)
+
+    def _reconcile(self, link, wanted: dict, buyers: dict) -> dict:
+        """Record the wanted roles the location has already; revoke a wanted contact's other role there.
+        Returns the roles still to assign."""
+        existing = {a.contact_id: a for a in self.trees.role_assignments(link.location_id)}
+        left = {}
+        for email, (entry, role_id) in wanted.items():
+            found = existing.get(entry["contact"])
+            if found is not None and found.role.casefold() == entry["role"].casefold():
+                buyers[email] = {**entry, "assignment": found.id}
+                continue
+            if found is not None:
+                self.ctx.before_write()
+                errors = self.volume.revoke_roles(found.contact_id, [found.id])
+                if errors:
+                    raise Refused(errors[0])
+            left[email] = (entry, role_id)
+        return left
 
     def _contact(self, company_id: str, customer_id: str) -> str:
         """The customer's contact in the company, made now if it is none yet."""

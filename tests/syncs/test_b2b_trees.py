@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from connectors.shopify.b2b import B2BAdmin
-from integration_app.models import CompanyLink, Shop, SyncSettings
+from integration_app.models import CompanyLink, Shop, SyncRun, SyncSettings
 from integration_app.shopify_api import admin_api
+from syncs.context import WriteLimitReached
 from tests.helpers import b2b_customer, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -170,3 +171,59 @@ def test_a_branch_moves_with_its_parent_and_a_removed_contact_loses_its_role_onl
     assert found[north][1] == {"bravo@b.test": LA, "north@acme.test": LA}
     tiers = {ids["hq"]: 1, north: 2, ids["south"]: 1, bravo: 2}
     assert_prices(installed_shop, sandbox_shop, tiers, {ids["south"]: {"A": Decimal(8)}} if plus else {})
+
+
+def test_a_run_killed_anywhere_and_rerun_leaves_no_duplicate_location_contact_or_buyer(
+    tree_shop, installed_shop, sandbox_shop
+):
+    """Stopped before its 1st, 2nd, … B2B write; every other time also losing what it recorded locally
+    (as a process killed between Shopify's answer and the database write would)."""
+    _, ids = tree_shop
+    SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=False)
+    run_sync(installed_shop)  # customers and prices first: every later write is a B2B one
+    SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
+    kills = 0
+    for limit in range(1, 90):
+        try:
+            run_sync(installed_shop, write_limit=limit)
+        except WriteLimitReached:
+            kills += 1
+            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
+            if limit % 2:
+                for link in CompanyLink.objects.filter(shop=installed_shop):
+                    for key in ("buyers", "roles_pending", "customer", "contact_of"):
+                        link.written.pop(key, None)
+                    link.company_id = link.location_id = link.contact_id = ""
+                    link.save()
+            continue
+        break
+    assert kills >= 15
+    run_sync(installed_shop)
+    b2b = sandbox_shop.b2b
+    assert (len(b2b.companies), len(b2b.locations)) == (3, 5)
+    found = locations(sandbox_shop)
+    assert found[ids["north"]][1] == {"boss@acme.test": LA, "north@acme.test": LA, "clerk@acme.test": OO}
+    assert found[ids["south"]][1] == {"boss@acme.test": LA, "south@acme.test": LA}
+    emails = [c.email for c in sandbox_shop.customers.values()]
+    assert len(emails) == len(set(emails))  # no buyer made twice
+    contacts_of = [(c.company_id, c.customer_id) for c in b2b.contacts.values()]
+    assert len(contacts_of) == len(set(contacts_of))  # no customer twice a contact of one company
+    assert run_sync(installed_shop).stats["writes"] == 0
+
+
+def test_an_incremental_run_reads_the_head_office_of_a_changed_branch(
+    tree_shop, installed_shop, sandbox_shop, cin7_account, shopify_sandbox
+):
+    _, ids = tree_shop
+    run_sync(installed_shop)
+    north = ids["north"]
+    preview = run_sync(installed_shop, full=False, dry_run=True)
+    assert preview.status != "failed"
+    cin7_account.update_customer(north, Contacts=contacts("north@acme.test", "new@acme.test"))
+    mark = len(shopify_sandbox.calls)
+    run = run_sync(installed_shop, full=False)
+    assert not run.issues.filter(code="b2b_head_office_missing").exists()
+    found = locations(sandbox_shop)
+    assert found[north][:1] == (ids["hq"],)  # still a location of the head office's company
+    assert found[north][1] == {"boss@acme.test": LA, "north@acme.test": LA, "new@acme.test": OO}
+    assert "B2BLocationDelete" not in b2b_writes(shopify_sandbox, mark)
