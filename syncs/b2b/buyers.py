@@ -17,6 +17,7 @@ from connectors.shopify.b2b_volume import VolumeAdmin
 from ..issues import Code, Issue
 from .mapping import DesiredCompany
 from .shapes import role_changes
+from .welcomes import first_invite_state
 from .writes import Refused, planned
 
 
@@ -28,6 +29,7 @@ class BuyerWriter:
         self.volume = VolumeAdmin(api.client)
         self.links = links
         self.contacts: dict[tuple[str, str], str] = {}  # (company, customer) -> company contact
+        self.created: set[str] = set()  # emails of the buyer customers the app made (welcomed once)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
         wanted, current = {}, {}
@@ -99,11 +101,17 @@ class BuyerWriter:
             for email, entry in (link.written.get("buyers") or {}).items():
                 known.setdefault(email, entry["customer"])
         names = {email: b.get("name") for d in companies.values() for email, b in d.buyers.items()}
-        missing = sorted({email for _, email in assign} - known.keys())
+        wanting = {email: cin7_id for cin7_id, email in sorted(assign, reverse=True)}
+        missing = sorted(wanting.keys() - known.keys())
         if missing:
             known.update({email: c.id for email, c in self.ctx.shopify.customers_by_email(missing).items()})
+        creating = {e for link in self.links.values() for e in link.written.get("creating") or ()}
+        self.created = {email for email in missing if email in creating and email in known}
         for email in missing:
             if email not in known:
+                link = self.links[wanting[email]]
+                link.written["creating"] = sorted({*link.written.get("creating", ()), email})
+                self.ctx.store.save_company_link(link)  # a killed run's rerun finds it made by the app
                 self._create_customer(email, names.get(email), known)
         return known
 
@@ -124,6 +132,7 @@ class BuyerWriter:
             )
             return
         known[email] = result.customer.id
+        self.created.add(email)
 
     def _assign(self, link, desired: DesiredCompany, roles: dict[str, str], customers: dict) -> None:
         """Each buyer as a contact of the company with its role at the location (one call). Where a killed
@@ -139,7 +148,10 @@ class BuyerWriter:
             customer, role_id = customers.get(email), role_ids.get(role.casefold())
             if customer and role_id:
                 contact = self._contact(link.company_id, customer)
-                wanted[email] = ({"customer": customer, "contact": contact, "role": role}, role_id)
+                entry = {"customer": customer, "contact": contact, "role": role}
+                if email in self.created:
+                    entry["invite"] = first_invite_state(self.ctx)
+                wanted[email] = (entry, role_id)
         buyers = link.written.setdefault("buyers", {})
         read = bool(link.written.get("roles_pending"))
         for attempt in range(2):
@@ -161,6 +173,9 @@ class BuyerWriter:
             if not errors:
                 break
         link.written.pop("roles_pending", None)
+        creating = [email for email in link.written.pop("creating", None) or () if email not in buyers]
+        if creating:
+            link.written["creating"] = creating
         own = buyers.get(desired.email)
         if own and link.written.get("head", link.cin7_id) != link.cin7_id:
             # A branch's default contact: the synced customer's company contact (its welcome email)

@@ -22,6 +22,7 @@ from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
 from .trees import relatives_to_read
+from .welcomes import send_buyer_welcomes
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,9 @@ class B2BJob:
         del products, variants
         CompanyWriter(ctx, self.api, links).write(desired.companies)
         BuyerWriter(ctx, self.api, links).write(desired.companies)
+        welcomed = send_buyer_welcomes(ctx, self.api, links)
+        if welcomed:
+            ctx.count("invited", welcomed)
         catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
         active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)
