@@ -987,7 +987,7 @@ function renderB2B(data) {
   renderB2BPlan(data);
   const managed = data.b2b_managed || {};
   $("#b2b-counts").replaceChildren(...[["Companies", managed.companies], ["Locations", managed.locations],
-    ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
+    ["Buyers", managed.buyers], ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
 }
 
 // ---------------------------------------------------------------- Shopify B2B: plan, served tiers
