@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from connectors.cin7.records import Customer
 
+from ..issues import Code, Issue
 from .mapping import DesiredCompany
 from .shapes import company_trees, location_state
 
@@ -26,11 +27,12 @@ def apply_trees(ctx, companies: dict[str, DesiredCompany], customers: list[Custo
     """Turn the desired companies of `customers` into locations of their head office's company, with
     buyers; the tree's issues are reported. `links`: the company links (who holds which buyer)."""
     by_id = {customer.id: customer for customer in customers if customer.id in companies}
-    trees, issues = company_trees(
-        by_id.values(), {customer.id for customer in customers}, owners=buyer_owners(links)
-    )
+    owners = buyer_owners(links)
+    trees, issues = company_trees(by_id.values(), {customer.id for customer in customers}, owners=owners)
     for issue in issues:
         ctx.report(issue)
+    heads = {tree.cin7_id for tree in trees}
+    elsewhere = buyer_owners({cin7_id: link for cin7_id, link in links.items() if cin7_id not in companies})
     for tree in trees:
         for location in tree.locations:
             desired = companies[location.cin7_id]
@@ -44,10 +46,23 @@ def apply_trees(ctx, companies: dict[str, DesiredCompany], customers: list[Custo
             default = by_id[location.cin7_id].default_contact
             own_email = (default.email or "").strip().lower() if default else ""
             if location.cin7_id == tree.cin7_id:
-                buyers.pop(
-                    own_email, None
-                )  # the main contact at its own location: `CompanyWriter` assigns it
+                buyers.pop(own_email, None)  # the main contact at its own location: `CompanyWriter`'s
+            # A buyer at a location this (incremental) run did not read, of another company: kept there.
+            for email in [e for e in buyers if elsewhere.get(e, tree.cin7_id) not in (tree.cin7_id, *heads)]:
+                del buyers[email]
+                ctx.report(_kept_elsewhere(email, tree, links.get(elsewhere[email])))
             companies[location.cin7_id] = replace(desired, state=state, buyers=buyers, email=own_email)
+
+
+def _kept_elsewhere(email: str, tree, owner) -> Issue:
+    where = (owner.written.get("name") if owner else None) or "another company"
+    return Issue(
+        Code.B2B_CONTACT_IN_TWO_COMPANIES,
+        f"{email} is a contact of “{where}” and of “{tree.name}”; it stays with “{where}”.",
+        cin7_id=tree.cin7_id,
+        email=email,
+        subject=f"b2b:{tree.cin7_id}",
+    )
 
 
 def buyer_owners(links: dict) -> dict[str, str]:

@@ -227,3 +227,13 @@ def test_an_incremental_run_reads_the_head_office_of_a_changed_branch(
     assert found[north][:1] == (ids["hq"],)  # still a location of the head office's company
     assert found[north][1] == {"boss@acme.test": LA, "north@acme.test": LA, "new@acme.test": OO}
     assert "B2BLocationDelete" not in b2b_writes(shopify_sandbox, mark)
+    cin7_account.update_customer(north, CustomerParentID=ids["bravo"])
+    run_sync(installed_shop, full=False)  # reads North and its new head office, not the old one
+    found = locations(sandbox_shop)
+    assert found[north][0] == ids["bravo"]
+    assert found[north][1] == {"bravo@b.test": LA, "north@acme.test": LA, "new@acme.test": OO}
+    orphan = ids["orphan"]
+    cin7_account.update_customer(orphan, Contacts=contacts("orphan@o.test", "buyer@acme.test"))
+    run = run_sync(installed_shop, full=False)  # Acme HQ not read: its buyer stays there
+    assert run.issues.filter(code="b2b_contact_in_two_companies", email="buyer@acme.test").exists()
+    assert locations(sandbox_shop)[orphan][1] == {"orphan@o.test": LA}
