@@ -35,14 +35,14 @@ class BuyerWriter:
         wanted, current = {}, {}
         for cin7_id, desired in companies.items():
             link = self.links.get(cin7_id)
-            if link is None or not link.location_id:
+            if link is None or not (link.location_id or self.ctx.dry_run):
                 continue
             wanted.update({(cin7_id, email): b["role"] for email, b in desired.buyers.items()})
             written = link.written.get("buyers") or {}
             current.update({(cin7_id, email): entry["role"] for email, entry in written.items()})
         assign, revoke = role_changes(wanted, current)
         if self.ctx.dry_run:
-            self._plan(assign, revoke)
+            self._plan(companies, assign, revoke)
             return
         self._revoke(revoke)
         if not assign:
@@ -224,8 +224,16 @@ class BuyerWriter:
             )
         )
 
-    def _plan(self, assign: dict, revoke: list) -> None:
-        for (cin7_id, email), role in sorted(assign.items()):
-            planned(self.ctx, {"action": "assign", "company": cin7_id, "buyer": email, "role": role})
+    def _plan(self, companies: dict[str, DesiredCompany], assign: dict, revoke: list) -> None:
+        """One preview entry per location whose buyers change: `buyer <email>` from its role to the new."""
+        changes = defaultdict(dict)
         for cin7_id, email in revoke:
-            planned(self.ctx, {"action": "revoke", "company": cin7_id, "buyer": email})
+            role = self.links[cin7_id].written["buyers"][email]["role"]
+            changes[cin7_id][f"buyer {email}"] = {"from": role, "to": None}
+        for (cin7_id, email), role in assign.items():
+            change = changes[cin7_id].setdefault(f"buyer {email}", {"from": None})
+            change["to"] = role
+        for cin7_id, rows in sorted(changes.items()):
+            state = companies[cin7_id].state
+            entry = {"company": state["name"], "location": state["location"]["name"], "cin7_id": cin7_id}
+            planned(self.ctx, {"action": "update", **entry, "changes": dict(sorted(rows.items()))})

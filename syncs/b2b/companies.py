@@ -159,8 +159,9 @@ class CompanyWriter:
             planned(
                 self.ctx,
                 {
-                    "action": "update" if link.company_id else "create",
+                    "action": "update" if link.location_id else "create",
                     "company": desired.state["name"],
+                    "location": desired.state["location"]["name"],
                     "cin7_id": link.cin7_id,
                     "changes": changes,
                 },

@@ -114,6 +114,14 @@ def test_head_offices_branches_buyers_tax_ids_and_billing(
     tree_shop, installed_shop, sandbox_shop, shopify_sandbox
 ):
     plus, ids = tree_shop
+    mark = len(shopify_sandbox.calls)
+    preview = run_sync(installed_shop, dry_run=True)
+    assert b2b_writes(shopify_sandbox, mark) == []
+    planned = {(e.get("company"), e.get("location")): e["changes"] for e in preview.plan if "location" in e}
+    assert planned[("Acme HQ Trading", "Acme North Trading")]["buyer clerk@acme.test"] == {
+        "from": None,
+        "to": OO,
+    }
     run = run_sync(installed_shop)
     hq, north, south, bravo, orphan = (ids[k] for k in ("hq", "north", "south", "bravo", "orphan"))
     found = locations(sandbox_shop)

@@ -1060,7 +1060,8 @@ function planEntry(entry, open) {
   const [label, tone] = ACTIONS[entry.action] || [entry.action, ""];
   let subject;
   if (entry.shop) subject = "Shop price tier names";
-  else if (entry.company) subject = h("span", {}, "Company ", h("strong", {}, entry.company));
+  else if (entry.company) subject = h("span", {}, "Company ", h("strong", {}, entry.company),
+    entry.location && entry.location !== entry.company ? h("span", {}, " · location ", h("strong", {}, entry.location)) : null);
   else if (entry.catalog) subject = h("span", {}, "Catalog ", h("strong", {}, entry.catalog));
   else if (entry.sku) subject = h("span", {}, "Prices of SKU ", h("code", {}, entry.sku));
   else subject = h("span", {}, h("strong", {}, entry.email || "(no email)"), entry.cin7_id ? h("span", { class: "subdued" }, ` · Cin7 ${entry.cin7_id}`) : null);
