@@ -1,4 +1,5 @@
-"""Companies: one per synced B2B customer, with its location and the customer as main contact.
+"""Companies: one per synced B2B head office (or customer without one), with its own location and the
+customer as main contact; branches' locations go into it (`branches.py`), buyers follow (`buyers.py`).
 
 Found in Shopify (by `externalId`) before any create, so a run killed between a create and its record
 makes no duplicate; the link row is stored before the create, so the rerun looks it up first.
@@ -78,7 +79,8 @@ class CompanyWriter:
         link.company_id = node["id"]
         locations = (node.get("locations") or {}).get("nodes") or []
         location = next((loc for loc in locations if loc.get("externalId") == link.cin7_id), None)
-        location = location or (locations[0] if locations else None)
+        # else a location made by hand (no externalId), never another customer's (a branch's)
+        location = location or next((loc for loc in locations if not loc.get("externalId")), None)
         link.location_id = location["id"] if location else ""
         link.written = {"roles": node.get("contactRoles")}
         contacts = (node.get("contacts") or {}).get("nodes") or []

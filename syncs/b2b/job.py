@@ -1,5 +1,8 @@
 """The B2B phase of a run: companies, locations, contacts, catalogs and fixed prices (contract §3).
 
+Companies follow Cin7's head offices (`trees.py`): a branch is a location of its head office's company
+(`branches.py`) and every contact with an email a buyer of its location (`buyers.py`, `welcomes.py`).
+
 Runs after customers and pricing, only with `b2b_companies` on. Its mode follows `shop.plan.shopifyPlus`,
 read on every run: `direct` (Plus: a catalog per tier and per customer on the company locations) or
 `markets` (below Plus: a B2B market per served tier, `markets.py`); a plan change moves the shop
