@@ -34,6 +34,8 @@ def test_demo_installs_syncs_and_reports(tmp_path):
         "duplicate_sku",
     ):
         assert f"  {code} (" in out
+    assert re.search(r"Head office “[^”]+” with 2 branch\(es\): one company, 3 locations", out)
+    assert "(branch, externalId" in out and "— Ordering only" in out
     assert "Incremental run 2: succeeded, read 0 changed record(s), 0 Shopify writes" in out
     below_plus = out.split("8. Native B2B below Plus (Grow)", 1)[1]  # the same shop moved to Grow
     assert re.search(r"Plan Grow, mode markets; run \d+: \w+, 3 B2B markets \(Cin7 · ", below_plus)

@@ -54,12 +54,25 @@ def settings_payload(shop: Shop) -> dict:
         "b2b_companies": sync_settings.b2b_companies,
         "b2b_available": bool(shop.b2b.get("available")),
         "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
-        "b2b_managed": {
-            "companies": shop.company_links.exclude(company_id="").count(),
-            "locations": shop.company_links.exclude(location_id="").count(),
-            "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
-        },
+        "b2b_managed": b2b_managed(shop),
         **b2b_plan_payload(shop, sync_settings),
+    }
+
+
+def b2b_managed(shop: Shop) -> dict:
+    """What the app manages in Shopify B2B: companies (a head office and its branches are one), locations,
+    buyers (customers with a role at a location: main contacts and the other contacts), catalogs."""
+    links = shop.company_links.exclude(location_id="")
+    buyers = set()
+    for main, others in links.values_list("written__customer", "written__buyers"):
+        buyers.update(entry.get("customer") for entry in (others or {}).values())
+        buyers.add(main)
+    buyers.discard(None)
+    return {
+        "companies": shop.company_links.exclude(company_id="").values("company_id").distinct().count(),
+        "locations": links.count(),
+        "buyers": len(buyers),
+        "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
     }
 
 

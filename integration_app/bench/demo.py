@@ -23,6 +23,7 @@ from connectors.sandbox_data import demo_data
 from connectors.sandboxes import DEMO_SHOP, start_sandboxes
 from connectors.shopify.b2b import B2BAdmin
 from integration_app import scheduling
+from integration_app.bench.demo_trees import print_company_tree
 from integration_app.bench.local_server import LocalAppServer
 from integration_app.bench.sandbox_app import SandboxAppCommand
 from integration_app.management.foreground import flush_each_line, stop_on_signals, wait_for_stop
@@ -203,7 +204,8 @@ class DemoCommand(SandboxAppCommand):
         out.write(
             f"b2b_companies {saved['b2b_companies']} (available: {saved['b2b_available']}); run {run.pk}: "
             f"{run.status}, {managed['companies']} companies, {managed['locations']} locations, "
-            f"{managed['catalogs']} catalogs, {run.stats.get('shopify_mutations', 0)} Shopify writes\n"
+            f"{managed['buyers']} buyers, {managed['catalogs']} catalogs, "
+            f"{run.stats.get('shopify_mutations', 0)} Shopify writes\n"
         )
         b2b_codes = ("unmapped_payment_term", "customer_price_above_tier", "b2b_catalog_limit")
         found = [f"{code} ({run.issues.filter(code=code).count()})" for code in b2b_codes]
@@ -211,6 +213,7 @@ class DemoCommand(SandboxAppCommand):
         writes_before = sandboxes.shopify.writes()
         self.sync(shop, progress=False)
         out.write(f"Rerun without change: {sandboxes.shopify.writes() - writes_before} Shopify writes\n")
+        print_company_tree(out, shop, sandboxes.shop, run)
         links = CompanyLink.objects.filter(shop=shop).exclude(location_id="").order_by("cin7_id")
         own = set(
             ManagedCatalog.objects.filter(shop=shop, key__startswith="customer:").values_list(

@@ -179,11 +179,16 @@ def bulk_seconds(created: int) -> float:
 
 
 def b2b_figures(shop: Shop) -> dict:
-    """What the B2B phase made: companies (with their location and main contact), catalogs (B2B markets
-    below Plus), fixed prices."""
+    """What the B2B phase made: companies (a head office and its branches are one), locations, catalogs
+    (B2B markets below Plus), fixed prices."""
     catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
     return {
-        "companies": CompanyLink.objects.filter(shop=shop).exclude(company_id="").count(),
+        "companies": CompanyLink.objects.filter(shop=shop)
+        .exclude(company_id="")
+        .values("company_id")
+        .distinct()
+        .count(),
+        "locations": CompanyLink.objects.filter(shop=shop).exclude(location_id="").count(),
         "catalogs": catalogs.count(),
         "markets": catalogs.exclude(market_id="").count(),
         "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from syncs import invites
+from syncs.b2b.welcomes import release_held_buyers
 from syncs.store import DueInvite
 
 from ..install.setup import refresh_shop_facts
@@ -125,7 +126,22 @@ def release_held(shop: Shop, cin7_ids: list[str] | None) -> int:
     )
     if cin7_ids is not None:
         released = released.filter(cin7_id__in=[str(i) for i in cin7_ids])
-    return released.update(invite_status=InviteStatus.PENDING, invite_attempts=0, invite_error="")
+    count = released.update(invite_status=InviteStatus.PENDING, invite_attempts=0, invite_error="")
+    return count + _release_held_buyers(shop, cin7_ids)
+
+
+def _release_held_buyers(shop: Shop, cin7_ids: list[str] | None) -> int:
+    """Held welcomes of the buyers the B2B phase created (per company link); the next B2B run sends them."""
+    links = CompanyLink.objects.filter(shop=shop)
+    if cin7_ids is not None:
+        links = links.filter(cin7_id__in=[str(i) for i in cin7_ids])
+    released = 0
+    for link in links:
+        now = release_held_buyers([link])
+        if now:
+            link.save(update_fields=["written", "updated_at"])
+            released += now
+    return released
 
 
 def release_invites(shop: Shop, cin7_ids: list[str] | None) -> int:

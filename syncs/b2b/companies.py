@@ -1,13 +1,17 @@
-"""Companies: one per synced B2B customer, with its location and the customer as main contact.
+"""Companies: one per synced B2B head office (or customer without one), with its own location and the
+customer as main contact; branches' locations go into it (`branches.py`), buyers follow (`buyers.py`).
 
 Found in Shopify (by `externalId`) before any create, so a run killed between a create and its record
 makes no duplicate; the link row is stored before the create, so the rerun looks it up first.
 """
 
 from connectors.shopify.b2b import B2BAdmin, location_admin_role
+from connectors.shopify.b2b_trees import TreeAdmin
+from connectors.shopify.b2b_volume import VolumeAdmin
 
 from ..issues import Code, Issue
 from ..store import CompanyLinkRecord
+from .branches import BranchWriter, is_branch
 from .diff import company_create_input, company_preview, company_update, written_after_create
 from .mapping import DesiredCompany
 from .writes import Refused, planned, write_one
@@ -17,29 +21,28 @@ class CompanyWriter:
     def __init__(self, ctx, api: B2BAdmin, links: dict[str, CompanyLinkRecord]):
         self.ctx = ctx
         self.api = api
+        self.volume = VolumeAdmin(api.client)
         self.links = links  # by Cin7 ID; gains the companies made now
         self.found: dict | None = None
+        self.branches = BranchWriter(ctx, TreeAdmin(api.client), self)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
-        ctx, store = self.ctx, self.ctx.store
-        for cin7_id, desired in companies.items():
+        """Head offices (and customers without one) first: a branch's location goes into their company."""
+        ctx = self.ctx
+        for cin7_id, desired in sorted(companies.items(), key=lambda item: is_branch(*item)):
             link = self.links.get(cin7_id) or CompanyLinkRecord(cin7_id=cin7_id)
             self.links[cin7_id] = link
-            # A row without a company: a run may have created it and been killed before recording it.
-            if not link.company_id and link.id is not None and not ctx.dry_run:
-                self._find(link, desired)
             if ctx.dry_run:
                 self._plan(link, desired)
                 continue
+            head = desired.state.get("head", cin7_id)
             try:
-                if not link.company_id:
-                    store.save_company_link(link)  # recorded before the create: a rerun looks it up first
-                    self._create_company(link, desired)
-                if link.company_id and not link.location_id:
-                    self._create_location(link, desired)
-                if link.company_id and link.location_id:
-                    self._update_company(link, desired)
-                    self._assign_contact(link, desired)
+                if link.company_id and link.written.get("head", cin7_id) != head:
+                    self.branches.move_out(link)  # its location belongs to another company now
+                if head != cin7_id:
+                    self.branches.write(link, desired, self.links.get(head))
+                    continue
+                self._write_company(link, desired)
             except Refused as refused:
                 ctx.report(
                     Issue(
@@ -49,6 +52,20 @@ class CompanyWriter:
                         subject=f"b2b:{cin7_id}",
                     )
                 )
+
+    def _write_company(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        """A head office's (or lone customer's) company, its own location and its main contact."""
+        # A row without a company: a run may have created it and been killed before recording it.
+        if not link.company_id and link.id is not None:
+            self._find(link, desired)
+        if not link.company_id:
+            self.ctx.store.save_company_link(link)  # recorded before the create: a rerun looks it up first
+            self._create_company(link, desired)
+        if link.company_id and not link.location_id:
+            self._create_location(link, desired)
+        if link.company_id and link.location_id:
+            self.update(link, desired)
+            self._assign_contact(link, desired)
 
     def _find(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
         """Adopt the company with this customer's externalId, if Shopify has one (companies read once)."""
@@ -62,7 +79,8 @@ class CompanyWriter:
         link.company_id = node["id"]
         locations = (node.get("locations") or {}).get("nodes") or []
         location = next((loc for loc in locations if loc.get("externalId") == link.cin7_id), None)
-        location = location or (locations[0] if locations else None)
+        # else a location made by hand (no externalId), never another customer's (a branch's)
+        location = location or next((loc for loc in locations if not loc.get("externalId")), None)
         link.location_id = location["id"] if location else ""
         link.written = {"roles": node.get("contactRoles")}
         contacts = (node.get("contacts") or {}).get("nodes") or []
@@ -101,13 +119,16 @@ class CompanyWriter:
         self.ctx.store.save_company_link(link)
         self.ctx.count("created")
 
-    def _update_company(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
-        update = company_update(desired.state, link.written)
+    def update(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
+        """Company (a head office's own link only) and location fields that differ from what was written."""
+        update = company_update(desired.state, link.written, link.cin7_id)
         for write in update.writes:
             if write.call is not None:
                 target = link.company_id if write.on == "company" else link.location_id
-                write_one(self.ctx, getattr(self.api, write.call), target, *write.args)
+                call = getattr(self.api, write.call, None) or getattr(self.volume, write.call)
+                write_one(self.ctx, call, target, *write.args)
             link.written.update(write.written)
+        link.written["head"] = desired.state.get("head", link.cin7_id)
         self.ctx.store.save_company_link(link)
         if update.changed:
             self.ctx.count("updated")
@@ -140,8 +161,9 @@ class CompanyWriter:
             planned(
                 self.ctx,
                 {
-                    "action": "update" if link.company_id else "create",
+                    "action": "update" if link.location_id else "create",
                     "company": desired.state["name"],
+                    "location": desired.state["location"]["name"],
                     "cin7_id": link.cin7_id,
                     "changes": changes,
                 },

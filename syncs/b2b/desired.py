@@ -16,6 +16,7 @@ from .mapping import (
     tier_catalogs,
     tier_code_of,
 )
+from .trees import apply_trees
 
 PREVIEW_CUSTOMER = "(the customer this run would create)"
 
@@ -26,8 +27,8 @@ class Desired:
     catalogs: dict[str, DesiredCatalog]  # by key
 
 
-def desired_state(ctx, customers, products, variants, *, terms, templates, written: dict) -> Desired:
-    """`written`: Cin7 ID -> what was written to each company so far (the tiers still in use)."""
+def desired_state(ctx, customers, products, variants, *, terms, templates, links: dict) -> Desired:
+    """`links`: Cin7 ID -> company link (what was written so far: the tiers still in use, the buyers)."""
     linked = ctx.store.linked_customers()
     by_sku = {p.sku: p for p in products}
     rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
@@ -61,7 +62,8 @@ def desired_state(ctx, customers, products, variants, *, terms, templates, writt
         companies[customer.id] = company
         if catalog is not None:
             catalogs[catalog.key] = catalog
-    in_use = _tiers_in_use(companies, written)
+    apply_trees(ctx, companies, customers, links)
+    in_use = _tiers_in_use(companies, {cin7_id: link.written for cin7_id, link in links.items()})
     return Desired(companies, {**tier_catalogs(in_use, ctx.tiers, products, variants), **catalogs})
 
 

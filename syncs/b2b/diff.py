@@ -25,10 +25,12 @@ class CompanyUpdate:
     changed: bool  # the company counts as updated
 
 
-def company_update(state: dict, written: dict) -> CompanyUpdate:
-    """The writes that bring an existing company and its location from `written` to `state`, in order."""
+def company_update(state: dict, written: dict, cin7_id: str | None = None) -> CompanyUpdate:
+    """The writes that bring an existing company and its location from `written` to `state`, in order.
+    A branch (`state["head"]` another customer) writes its location only."""
     writes, changed = [], False
-    if written.get("name") != state["name"]:
+    branch = state.get("head", cin7_id) != cin7_id  # a branch's company is its head office's to name
+    if not branch and written.get("name") != state["name"]:
         writes.append(
             CompanyWrite("update_company", "company", ({"name": state["name"]},), {"name": state["name"]})
         )
@@ -54,6 +56,10 @@ def company_update(state: dict, written: dict) -> CompanyUpdate:
     if written.get("tax_exempt") != state["tax_exempt"]:
         exempt = state["tax_exempt"]
         writes.append(CompanyWrite("set_tax_exempt", "location", (exempt,), {"tax_exempt": exempt}))
+        changed = True
+    if written.get("tax_id") != state.get("tax_id"):
+        tax_id = state.get("tax_id")
+        writes.append(CompanyWrite("set_tax_registration", "location", (tax_id,), {"tax_id": tax_id}))
         changed = True
     return CompanyUpdate(writes, changed)
 
@@ -92,8 +98,10 @@ def company_create_input(cin7_id: str, state: dict) -> dict:
 
 
 def written_after_create(state: dict, roles) -> dict:
-    """The snapshot of a company just created: everything but its catalogs (the membership adds them)."""
-    return {**{k: v for k, v in state.items() if k != "catalogs"}, "catalogs": [], "roles": roles}
+    """The snapshot of a company (or branch location) just created: everything but its catalogs (the
+    membership adds them) and its tax registration ID (written next)."""
+    kept = {k: v for k, v in state.items() if k not in ("catalogs", "tax_id")}  # the tax ID: an update
+    return {**kept, "catalogs": [], "roles": roles}
 
 
 def company_preview(state: dict, written: dict) -> dict:

@@ -1,5 +1,8 @@
 """The B2B phase of a run: companies, locations, contacts, catalogs and fixed prices (contract §3).
 
+Companies follow Cin7's head offices (`trees.py`): a branch is a location of its head office's company
+(`branches.py`) and every contact with an email a buyer of its location (`buyers.py`, `welcomes.py`).
+
 Runs after customers and pricing, only with `b2b_companies` on. Its mode follows `shop.plan.shopifyPlus`,
 read on every run: `direct` (Plus: a catalog per tier and per customer on the company locations) or
 `markets` (below Plus: a B2B market per served tier, `markets.py`); a plan change moves the shop
@@ -14,12 +17,15 @@ from connectors.shopify.b2b import B2BAdmin
 
 from ..issues import Code, Issue
 from ..pricing.job import Priced
+from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
 from .desired import desired_state, variants_for_b2b
 from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
+from .trees import relatives_to_read
+from .welcomes import send_buyer_welcomes
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +61,9 @@ class B2BJob:
         variants = variants_for_b2b(ctx, customers, priced.variants)
         priced.products = priced.variants = None
         links = ctx.store.company_links()
-        written = {cin7_id: link.written for cin7_id, link in links.items()}
+        if not ctx.full:  # the tree needs the head offices and branches of what changed
+            related = (ctx.cin7.customer(i, include_prices=True) for i in relatives_to_read(customers, links))
+            customers.extend(customer for customer in related if customer is not None)
         desired = desired_state(
             ctx,
             customers,
@@ -63,12 +71,16 @@ class B2BJob:
             variants,
             terms=terms,
             templates=list(self.facts.templates),
-            written=written,
+            links=links,
         )
         read_ids = [customer.id for customer in customers]
         customers.clear()
-        del products, variants, written
+        del products, variants
         CompanyWriter(ctx, self.api, links).write(desired.companies)
+        BuyerWriter(ctx, self.api, links).write(desired.companies)
+        welcomed = send_buyer_welcomes(ctx, self.api, links)
+        if welcomed:
+            ctx.count("invited", welcomed)
         catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
         active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)

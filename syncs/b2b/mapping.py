@@ -25,7 +25,10 @@ class DesiredCompany:
 
     cin7_id: str
     customer_gid: str  # the Shopify customer the customer sync made; becomes the main contact
-    state: dict  # {"name", "location": {...}, "tax_exempt", "terms", "draft", "catalogs": [keys]}
+    state: dict  # {"name", "location": {...}, "tax_exempt", "terms", "draft", "catalogs": [keys]}, and
+    # from the company tree (`trees.py`) "head" (the company's Cin7 ID) and "tax_id"
+    buyers: dict = field(default_factory=dict)  # email -> {"role", "name"}: the location's other buyers
+    email: str = ""  # the default contact's email (trimmed, lower-cased): who `customer_gid` is
 
 
 @dataclass

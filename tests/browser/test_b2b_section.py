@@ -4,7 +4,7 @@ plan's mode with what reaches checkout, and the picker of the tiers served below
 import pytest
 from playwright.sync_api import expect
 
-from integration_app.models import Shop, ShopSyncState, SyncSettings
+from integration_app.models import CompanyLink, Shop, ShopSyncState, SyncSettings
 from tests.browser.conftest import screenshot
 from tests.helpers import MARKETS_FACTS
 
@@ -109,3 +109,43 @@ def test_on_plus_every_tier_reaches_checkout_and_there_is_nothing_to_pick(open_a
     expect(page.locator("#b2b_market_tiers-field")).to_be_hidden()
     expect(page.locator("#b2b-reach li")).to_have_count(0)
     screenshot(page, "b2b-plus")
+
+
+def test_the_counts_show_a_head_office_with_its_branches_and_their_buyers(open_app, page, b2b_shop):
+    """Companies as Cin7 shapes them: one company for a head office and its 2 branches (3 locations);
+    its main contact is a buyer at each, the branches' own contacts too (counted once each)."""
+    shop = b2b_shop({})
+    head = {"customer": "gid://shopify/Customer/1"}
+    links = {
+        "HQ": ("gid://shopify/Company/1", "gid://shopify/CompanyLocation/1", head),
+        "NORTH": (
+            "gid://shopify/Company/1",
+            "gid://shopify/CompanyLocation/2",
+            {
+                "customer": "gid://shopify/Customer/2",
+                "buyers": {
+                    "boss@acme.test": {"customer": "gid://shopify/Customer/1"},
+                    "north@acme.test": {"customer": "gid://shopify/Customer/2"},
+                    "clerk@acme.test": {"customer": "gid://shopify/Customer/3"},
+                },
+            },
+        ),
+        "SOUTH": (
+            "gid://shopify/Company/1",
+            "gid://shopify/CompanyLocation/3",
+            {"buyers": {"boss@acme.test": {"customer": "gid://shopify/Customer/1"}}},
+        ),
+        "LONE": (
+            "gid://shopify/Company/2",
+            "gid://shopify/CompanyLocation/4",
+            {"customer": "gid://shopify/Customer/4"},
+        ),
+    }
+    for cin7_id, (company, location, written) in links.items():
+        CompanyLink.objects.create(
+            shop=shop, cin7_id=cin7_id, company_id=company, location_id=location, written=written
+        )
+    open_app()
+    expect(page.locator("#b2b-counts")).to_contain_text("Companies2Locations4Buyers4Catalogs0")
+    page.locator("#b2b-heading").scroll_into_view_if_needed()
+    screenshot(page, "b2b-company-trees")

@@ -293,6 +293,7 @@ def test_the_preview_lists_companies_and_catalogs_and_the_page_counts_them(
     assert api("get", "/api/settings").json()["b2b_managed"] == {
         "companies": 3,
         "locations": 3,
+        "buyers": 3,
         "catalogs": 3,
     }
 

@@ -46,3 +46,34 @@ def test_company_contacts_get_shopifys_welcome_not_the_apps(b2b_on, cin7_account
     ]
     run_sync(b2b_on)
     assert len(sandbox_shop.b2b.welcome_emails) == 2 and welcomed_by_the_app(smtp_server) == []
+
+
+def test_buyers_the_app_creates_are_welcomed_once_held_on_the_first_import(
+    b2b_on, cin7_account, sandbox_shop
+):
+    """Every contact with an email is a buyer (contract §3 "Companies as Cin7 shapes them"): the buyer
+    customers the B2B phase creates follow the same invite rules."""
+    head = b2b_customer("Head", "head@example.com", phone=None)
+    head["Contacts"].append({"Name": "Clerk One", "Email": "clerk@example.com", "Default": False})
+    head_id = cin7_account.add_customer(head)
+    run_sync(b2b_on)  # the first import: the clerk's welcome is held
+    assert [e["to"] for e in sandbox_shop.b2b.welcome_emails] == []
+    assert sandbox_shop.customer_by_email("clerk@example.com") is not None
+    assert release_held(b2b_on, None) == 2  # the head's own invite and the clerk's welcome
+    run_sync(b2b_on)
+    assert sorted(e["to"] for e in sandbox_shop.b2b.welcome_emails) == [
+        "clerk@example.com",
+        "head@example.com",
+    ]
+
+    contacts = [*cin7_account.customers[head_id]["Contacts"]]
+    contacts.append({"Name": "Clerk Two", "Email": "clerk2@example.com", "Default": False})
+    cin7_account.update_customer(head_id, Contacts=contacts)
+    run = run_sync(b2b_on)  # not a first import: welcomed at once
+    assert run.counts["invited"] == 1
+    run_sync(b2b_on)
+    assert sorted(e["to"] for e in sandbox_shop.b2b.welcome_emails) == [
+        "clerk2@example.com",
+        "clerk@example.com",
+        "head@example.com",
+    ]

@@ -173,7 +173,8 @@ def render_size(result: dict) -> str:
             made = p["b2b"]
             markets = f" ({made['markets']} in B2B markets)" if made.get("markets") else ""
             lines.append(
-                f"B2B on {result['b2b_plan']}: {made['companies']} companies (location + main contact each), "
+                f"B2B on {result['b2b_plan']}: {made['companies']} companies with "
+                f"{made.get('locations', made['companies'])} locations, "
                 f"{made['catalogs']} catalogs{markets}, {made['price_rows']} fixed prices in "
                 f"{p['shopify_requests']} Shopify requests, cost {p['shopify_cost']}; "
                 f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s"

@@ -987,7 +987,7 @@ function renderB2B(data) {
   renderB2BPlan(data);
   const managed = data.b2b_managed || {};
   $("#b2b-counts").replaceChildren(...[["Companies", managed.companies], ["Locations", managed.locations],
-    ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
+    ["Buyers", managed.buyers], ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
 }
 
 // ---------------------------------------------------------------- Shopify B2B: plan, served tiers
@@ -1060,7 +1060,8 @@ function planEntry(entry, open) {
   const [label, tone] = ACTIONS[entry.action] || [entry.action, ""];
   let subject;
   if (entry.shop) subject = "Shop price tier names";
-  else if (entry.company) subject = h("span", {}, "Company ", h("strong", {}, entry.company));
+  else if (entry.company) subject = h("span", {}, "Company ", h("strong", {}, entry.company),
+    entry.location && entry.location !== entry.company ? h("span", {}, " · location ", h("strong", {}, entry.location)) : null);
   else if (entry.catalog) subject = h("span", {}, "Catalog ", h("strong", {}, entry.catalog));
   else if (entry.sku) subject = h("span", {}, "Prices of SKU ", h("code", {}, entry.sku));
   else subject = h("span", {}, h("strong", {}, entry.email || "(no email)"), entry.cin7_id ? h("span", { class: "subdued" }, ` · Cin7 ${entry.cin7_id}`) : null);

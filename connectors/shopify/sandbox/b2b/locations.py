@@ -170,3 +170,25 @@ def location_tax_settings_update(
     location.tax_exemptions = list(dict.fromkeys([*kept, *(exemptionsToAssign or [])]))
     location.updated_at = ctx.now()
     return {"companyLocation": location_view(ctx, location), "userErrors": []}
+
+
+def location_delete(ctx: RequestContext, companyLocationId: str) -> dict:
+    """Deletes a location with its role assignments, and takes it out of catalogs and market conditions
+    (B2B.md "companyLocationDelete"); its company, contacts and their customers stay."""
+    b2b = ctx.shop.b2b
+    location = b2b.locations.get(companyLocationId)
+    if location is None:
+        failed = [not_found(["companyLocationId"], "Company location")]
+        return {"deletedCompanyLocationId": None, "userErrors": failed}
+    for assignment in b2b.assignments_of(location.id):
+        b2b.remove_assignment(assignment.id)
+    for catalog in b2b.catalogs.values():
+        if location.id in catalog.location_ids:
+            catalog.location_ids.remove(location.id)
+    for market in b2b.markets.values():
+        market.location_ids.pop(location.id, None)
+    b2b.set_external_id(location, None)
+    company = b2b.companies[location.company_id]
+    company.location_ids.remove(location.id)
+    del b2b.locations[location.id]
+    return {"deletedCompanyLocationId": location.id, "userErrors": []}

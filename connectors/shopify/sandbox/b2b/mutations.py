@@ -25,6 +25,7 @@ FIELDS = {
     "companyContactSendWelcomeEmail": (COMPANY, companies.send_welcome_email),
     "companyLocationCreate": (COMPANY, locations.location_create),
     "companyLocationUpdate": (COMPANY, locations.location_update),
+    "companyLocationDelete": (COMPANY, locations.location_delete),
     "companyLocationAssignAddress": (COMPANY, locations.location_assign_address),
     "companyLocationTaxSettingsUpdate": (COMPANY, locations.location_tax_settings_update),
     "catalogCreate": (PRODUCTS, catalogs.catalog_create),
