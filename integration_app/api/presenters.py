@@ -2,6 +2,8 @@
 
 from django.db.models import Count
 
+from syncs.b2b.volume_writer import price_break_count
+
 from .. import scheduling
 from ..cin7_registration import status_of
 from ..issue_texts import issue_fix, issue_title
@@ -52,12 +54,17 @@ def settings_payload(shop: Shop) -> dict:
         "shop_email": shop.email,
         **dict(zip(("cin7_webhooks", "cin7_webhooks_reason"), status_of(shop), strict=True)),
         "b2b_companies": sync_settings.b2b_companies,
+        "b2b_pack_size": sync_settings.b2b_pack_size,
         "b2b_available": bool(shop.b2b.get("available")),
         "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
         "b2b_managed": {
             "companies": shop.company_links.exclude(company_id="").count(),
             "locations": shop.company_links.exclude(location_id="").count(),
             "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
+            "price_breaks": sum(
+                price_break_count(volume)
+                for volume in shop.managed_catalogs.exclude(catalog_id="").values_list("volume", flat=True)
+            ),
         },
         **b2b_plan_payload(shop, sync_settings),
     }
