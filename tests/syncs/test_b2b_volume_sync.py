@@ -172,3 +172,16 @@ def test_breaks_edited_in_shopify_are_put_back_on_the_next_full_run(
     assert run_sync(installed_shop, full=False).stats["writes"] == 0  # incremental runs trust what they wrote
     run_sync(installed_shop)
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
+
+
+def test_a_preview_lists_the_breaks_it_would_change_and_writes_nothing(
+    volume_shop, installed_shop, shopify_sandbox, cin7_account
+):
+    run_sync(installed_shop)
+    cin7_account.update_product(volume_shop["A"], DiscountRule=None)
+    mark = len(shopify_sandbox.calls)
+    preview = run_sync(installed_shop, dry_run=True)
+    assert b2b_writes(shopify_sandbox, mark) == []
+    entries = [e for e in preview.plan if "price breaks" in e.get("changes", {})]
+    assert {e["catalog"] for e in entries} == {"Cin7 · Wholesale", "Cin7 · Distributor"}
+    assert all(e["changes"]["price breaks"] == {"set": 0, "cleared": 1} for e in entries)
