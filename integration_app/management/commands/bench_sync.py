@@ -176,7 +176,14 @@ def render_size(result: dict) -> str:
                 f"B2B on {result['b2b_plan']}: {made['companies']} companies (location + main contact each), "
                 f"{made['catalogs']} catalogs{markets}, {made['price_rows']} fixed prices in "
                 f"{p['shopify_requests']} Shopify requests, cost {p['shopify_cost']}; "
-                f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s"
+                f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s; "
+                f"{made['price_breaks']} price breaks, {made['quantity_rules']} quantity rules"
+            )
+        if "b2b_volume_read" in p:
+            read = p["b2b_volume_read"]
+            lines.append(
+                f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists read in "
+                f"{read['requests']} requests, cost {read['cost']} (of the run's {p['shopify_cost']})"
             )
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):
