@@ -180,12 +180,12 @@ def _line_issues(
     return issues
 
 
-def held_state(held: Volume, manage_rule: bool) -> dict:
-    """What Shopify holds for a variant, as `VariantVolume.state` (amounts normalised); its quantity rule
-    only when the app manages it (`manage_rule`), a rule not of the app's shape as [min, increment, max]."""
+def held_state(held: Volume) -> dict:
+    """What Shopify holds for a variant, as `VariantVolume.state` (amounts normalised); a quantity rule not
+    of the app's shape as [min, increment, max], so it never equals a pack size."""
     breaks = [[minimum, format_amount(Decimal(amount))] for minimum, amount in held.breaks]
     pack_size = None
-    if held.rule and manage_rule:
+    if held.rule:
         minimum, increment, maximum = held.rule
         pack_size = minimum if minimum == increment and maximum is None else list(held.rule)
     return {"breaks": breaks, "pack_size": pack_size}

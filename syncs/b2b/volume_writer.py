@@ -56,9 +56,9 @@ class VolumeWriter:
             written = written_volume(row)
             if not desired and not written:
                 continue
-            current = written
-            if self.ctx.full and not self.ctx.dry_run:
-                current = self._held(row, desired, written)
+            current = written or {}
+            if not self.ctx.dry_run and (written is None or self.ctx.full):
+                current = self._held(row)
             change, rules = volume_changes(desired, current)
             if self.ctx.dry_run:
                 _plan(self.ctx, row, change, rules)
@@ -67,18 +67,12 @@ class VolumeWriter:
             elif current != written:
                 _save(self.ctx, row, current)
 
-    def _held(self, row: CatalogRecord, desired: dict, written: dict) -> dict:
-        """What Shopify holds for the variants the app manages on `row`'s price list (full runs)."""
-        manage_all_rules = self.ctx.settings.b2b_pack_size == PACK_SIZE_CARTON
-        held = self.api.volume(row.price_list_id)
-        current = {}
-        for variant in set(desired) | set(written):
-            if variant in held:
-                manage_rule = manage_all_rules or bool(written.get(variant, NO_VOLUME)["pack_size"])
-                state = held_state(held[variant], manage_rule)
-                if state != NO_VOLUME:
-                    current[variant] = state
-        return current
+    def _held(self, row: CatalogRecord) -> dict:
+        """What Shopify holds on `row`'s price list (the app's own: Cin7 wins on all of it): read on full
+        runs, and where nothing is recorded for the price list (its first volume, or a run killed before
+        recording), so a write never meets a rule or break it does not know of."""
+        states = {v: held_state(volume) for v, volume in self.api.volume(row.price_list_id).items()}
+        return {v: state for v, state in states.items() if state != NO_VOLUME}
 
     def _apply(self, row: CatalogRecord, desired: dict, current: dict, change: VolumeChange, rules: dict):
         ctx, result = self.ctx, {v: dict(state) for v, state in current.items()}
@@ -93,6 +87,7 @@ class VolumeWriter:
                     state["breaks"] = desired.get(variant, NO_VOLUME)["breaks"]
                 if variant in group.rules_removed:
                     state["pack_size"] = None
+            _save(ctx, row, result)  # after every call: a killed run's successor knows what landed
             self._refused(row, errors)
         wanted = sorted((v, rule) for v, rule in rules.items() if v not in failed)
         for start in range(0, len(wanted), PER_CALL):
@@ -102,9 +97,9 @@ class VolumeWriter:
             if not errors:
                 for variant, (minimum, _) in batch.items():
                     result.setdefault(variant, dict(NO_VOLUME))["pack_size"] = minimum
+                _save(ctx, row, result)
             self._refused(row, errors)
         ctx.count("variants_updated", len(set(change.breaks) | set(change.rules_removed) | set(rules)))
-        _save(ctx, row, {v: state for v, state in result.items() if state != NO_VOLUME})
 
     def _refused(self, row: CatalogRecord, errors) -> None:
         if errors:
@@ -121,10 +116,10 @@ def tier_key_of(key: str) -> str | None:
     return None  # a customer's own catalog: volume pricing follows the tier price lists only
 
 
-def written_volume(row: CatalogRecord) -> dict:
-    """What the app wrote to `row`'s current price list (nothing, once the price list was replaced)."""
+def written_volume(row: CatalogRecord) -> dict | None:
+    """What the app wrote to `row`'s current price list; None when nothing is recorded for it."""
     stored = row.volume or {}
-    return stored.get("variants") or {} if stored.get("price_list_id") == row.price_list_id else {}
+    return stored.get("variants") or {} if stored.get("price_list_id") == row.price_list_id else None
 
 
 def price_break_count(volume: dict) -> int:
@@ -133,6 +128,7 @@ def price_break_count(volume: dict) -> int:
 
 
 def _save(ctx, row: CatalogRecord, variants: dict) -> None:
+    variants = {v: state for v, state in variants.items() if state != NO_VOLUME}
     row.volume = {"price_list_id": row.price_list_id, "variants": variants}
     ctx.store.save_catalog(row)
 

@@ -200,9 +200,8 @@ def state(breaks=(), pack_size=None):
 
 def test_what_shopify_holds_is_normalised_and_foreign_rules_kept_apart():
     held = Volume(((10, "9.0"), (25, "8.875")), (5, 5, None))
-    assert held_state(held, True) == state([(10, "9.00"), (25, "8.875")], 5)
-    assert held_state(held, False) == state([(10, "9.00"), (25, "8.875")])  # not the app's rule
-    assert held_state(Volume((), (2, 1, None)), True) == state((), [2, 1, None])  # edited: not a pack
+    assert held_state(held) == state([(10, "9.00"), (25, "8.875")], 5)
+    assert held_state(Volume((), (2, 1, None))) == state((), [2, 1, None])  # edited: not a pack size
 
 
 def test_changes_replace_breaks_add_rules_after_and_remove_a_changed_rule_first():
