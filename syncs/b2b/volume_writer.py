@@ -58,7 +58,7 @@ class VolumeWriter:
                 continue
             current = written or {}
             if not self.ctx.dry_run and (written is None or self.ctx.full):
-                current = self._held(row)
+                current = self._held(row, None if written is None else set(desired) | set(written))
             change, rules = volume_changes(desired, current)
             if self.ctx.dry_run:
                 _plan(self.ctx, row, change, rules)
@@ -67,11 +67,16 @@ class VolumeWriter:
             elif current != written:
                 _save(self.ctx, row, current)
 
-    def _held(self, row: CatalogRecord) -> dict:
-        """What Shopify holds on `row`'s price list (the app's own: Cin7 wins on all of it): read on full
-        runs, and where nothing is recorded for the price list (its first volume, or a run killed before
-        recording), so a write never meets a rule or break it does not know of."""
-        states = {v: held_state(volume) for v, volume in self.api.volume(row.price_list_id).items()}
+    def _held(self, row: CatalogRecord, variants: set[str] | None) -> dict:
+        """What Shopify holds on `row`'s price list (the app's own: Cin7 wins on all of it). Full runs read
+        the breaks of `variants` (those the app wants or wrote) and every quantity rule; with nothing
+        recorded for the price list (its first volume, or a run killed before recording; `variants` None)
+        the whole list is read, so a write never meets a rule or break it does not know of."""
+        if variants is None:
+            held = self.api.volume(row.price_list_id)
+        else:
+            held = self.api.volume_of(row.price_list_id, variants)
+        states = {v: held_state(volume) for v, volume in held.items()}
         return {v: state for v, state in states.items() if state != NO_VOLUME}
 
     def _apply(self, row: CatalogRecord, desired: dict, current: dict, change: VolumeChange, rules: dict):
