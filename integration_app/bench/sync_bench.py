@@ -204,10 +204,16 @@ def b2b_figures(shop: Shop) -> dict:
 
 
 def volume_read(shop: Shop) -> dict:
-    """What a full run's comparison with Shopify costs: every tier price list's breaks and rules read."""
-    admin = VolumeAdmin(admin_api(shop).client)
+    """What a full run's comparison with Shopify costs (the breaks of the variants with volume and every
+    rule, per tier price list), and what reading the whole price lists would cost instead."""
     lists = ManagedCatalog.objects.filter(shop=shop).exclude(price_list_id="").exclude(volume={})
-    for price_list_id in lists.values_list("price_list_id", flat=True):
-        admin.volume(price_list_id)
-    stats = admin.client.stats
-    return {"price_lists": lists.count(), "requests": stats.requests, "cost": stats.actual_cost}
+    figures = {"price_lists": lists.count()}
+    for name in ("managed", "whole"):
+        admin = VolumeAdmin(admin_api(shop).client)
+        for price_list_id, volume in lists.values_list("price_list_id", "volume"):
+            if name == "managed":
+                admin.volume_of(price_list_id, volume.get("variants") or {})
+            else:
+                admin.volume(price_list_id)
+        figures[name] = {"requests": admin.client.stats.requests, "cost": admin.client.stats.actual_cost}
+    return figures

@@ -181,9 +181,12 @@ def render_size(result: dict) -> str:
             )
         if "b2b_volume_read" in p:
             read = p["b2b_volume_read"]
+            managed, whole = read["managed"], read["whole"]
             lines.append(
-                f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists read in "
-                f"{read['requests']} requests, cost {read['cost']} (of the run's {p['shopify_cost']})"
+                f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists, the variants "
+                f"with volume read in {managed['requests']} requests, cost {managed['cost']} (of the run's "
+                f"{p['shopify_cost']}); whole price lists would take {whole['requests']} requests, cost "
+                f"{whole['cost']}"
             )
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):
