@@ -57,7 +57,7 @@ class VolumeWriter:
             if not desired and not written:
                 continue
             current = written or {}
-            if not self.ctx.dry_run and (written is None or self.ctx.full):
+            if not self.ctx.dry_run and (written is None or (self.ctx.full and written)):
                 current = self._held(row, None if written is None else set(desired) | set(written))
             change, rules = volume_changes(desired, current)
             if self.ctx.dry_run:
@@ -69,9 +69,10 @@ class VolumeWriter:
 
     def _held(self, row: CatalogRecord, variants: set[str] | None) -> dict:
         """What Shopify holds on `row`'s price list (the app's own: Cin7 wins on all of it). Full runs read
-        the breaks of `variants` (those the app wants or wrote) and every quantity rule; with nothing
-        recorded for the price list (its first volume, or a run killed before recording; `variants` None)
-        the whole list is read, so a write never meets a rule or break it does not know of."""
+        the breaks of `variants` (those the app wants or wrote) and every quantity rule, where the app has
+        written volume; with nothing recorded for the price list (adopted, or a run killed before recording;
+        `variants` None) the whole list is read, so a write never meets a rule or break it does not know of.
+        A price list the app created is recorded empty (`new_price_list_volume`): nothing to read."""
         if variants is None:
             held = self.api.volume(row.price_list_id)
         else:
@@ -125,6 +126,11 @@ def written_volume(row: CatalogRecord) -> dict | None:
     """What the app wrote to `row`'s current price list; None when nothing is recorded for it."""
     stored = row.volume or {}
     return stored.get("variants") or {} if stored.get("price_list_id") == row.price_list_id else None
+
+
+def new_price_list_volume(price_list_id: str) -> dict:
+    """`CatalogRecord.volume` of a price list the app just created: it holds no breaks or rules yet."""
+    return {"price_list_id": price_list_id, "variants": {}}
 
 
 def price_break_count(volume: dict) -> int:
