@@ -57,6 +57,7 @@ class SyncOptions:
     on_untag: str = "keep"  # "keep" or "strip"
     b2b_companies: bool = False
     b2b_market_tiers: tuple = ()  # below Plus: the Cin7 tier names to serve (empty: automatic)
+    b2b_pack_size: str = "none"  # "carton": Cin7 carton quantities become Shopify quantity rules
     updated_at: datetime | None = None
 
 

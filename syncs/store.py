@@ -65,7 +65,8 @@ class CompanyLinkRecord:
 @dataclass(slots=True)
 class CatalogRecord:
     """A catalog the app owns (`tier:<code>`, `customer:<cin7 id>`, or `market:<code>`: the catalog of a
-    B2B market below Plus, `market_id` its market); `prices`: variant gid -> amount."""
+    B2B market below Plus, `market_id` its market); `prices`: variant gid -> amount; `volume`: variant gid ->
+    the price breaks and pack size written (`b2b.volume.VariantVolume.state`)."""
 
     key: str
     title: str
@@ -75,6 +76,7 @@ class CatalogRecord:
     refused_at: datetime | None = None
     market_id: str = ""
     refusal: str = ""  # why Shopify refused it: "limit" or "plan"
+    volume: dict = field(default_factory=dict)
     id: int | None = None
 
 

@@ -54,6 +54,11 @@ def test_bench_sync_b2b_adds_the_b2b_phases(tmp_path):
         r"^B2B on Shopify Plus: (\d+) companies .*, (\d+) catalogs, (\d+) fixed prices", out, re.M
     )
     assert made and all(int(n) > 0 for n in made.groups()), out
+    volume = re.findall(r"^B2B on Shopify Plus: .*; (\d+) price breaks, (\d+) quantity rules$", out, re.M)
+    assert len(volume) == 2 and int(volume[0][0]) > 0 and volume[0][1] == "0", out  # pack sizes off
+    assert int(volume[1][1]) > 0, out  # then on: cartons become quantity rules
+    read = r"^Full-run volume comparison \(B2B rerun, no change\): \d+ price lists, the variants with volume"
+    assert re.search(read, out, re.M), out
 
 
 @pytest.mark.slow

@@ -42,6 +42,9 @@ def test_demo_installs_syncs_and_reports(tmp_path):
     assert re.search(r"Served tiers: [^;]+; customers at retail by tier: \w", below_plus)
     assert "Rerun without change: 0 Shopify writes" in below_plus
     assert "Checkout prices of the same buyers on Grow" in below_plus
+    price_break = r"Price break at checkout, \S+ for .+: 1 unit [\d.]+; from \d+ units [\d.]+ each"
+    for part in out.split("8. Native B2B below Plus (Grow)", 1):  # both modes
+        assert re.search(price_break, part)
     assert "Writing customers" in result.stderr  # the progress bars
     assert SANDBOX_API_SECRET not in out + result.stderr
     assert_readme_shows(out)

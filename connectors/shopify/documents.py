@@ -75,3 +75,17 @@ def address_writes_document(updates: int, creates: int) -> str:
         fields.append(f"  w{i}: {call} {{ {ADDRESS_RESULT} }}")
     mutation = f"mutation CustomerAddressWrites({', '.join(variables)}) {{\n" + "\n".join(fields) + "\n}\n"
     return with_fragments('#import "fragments/user_error_fields.graphql"\n' + mutation)
+
+
+@functools.cache
+def price_list_volume_document(count: int) -> str:
+    """One query reading the breaks of `count` variants on a price list, each variant's fixed price under
+    its own alias filtered by `variant_id` (`PriceList.prices(query:)`), so a read costs by the variants
+    asked for, not by every price on the list."""
+    variables = ", ".join(["$id: ID!", *(f"$q{i}: String!" for i in range(count))])
+    node = "variant { id } quantityPriceBreaks(first: 10) { nodes { minimumQuantity price { amount } } }"
+    fields = "\n".join(
+        f"    p{i}: prices(first: 1, originType: FIXED, query: $q{i}) {{ nodes {{ {node} }} }}"
+        for i in range(count)
+    )
+    return f"query B2BPriceListVolumeOf({variables}) {{\n  priceList(id: $id) {{\n{fields}\n  }}\n}}\n"

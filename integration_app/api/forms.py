@@ -11,7 +11,7 @@ last read from Cin7 (by the page's options call or a pricing run), never by aski
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from ..models import OnUntag
+from ..models import OnUntag, PackSize
 
 MAX_TEXT = 255
 MAX_LIST = 200
@@ -30,6 +30,7 @@ SETTINGS_FIELDS = (
     "notification_emails",
     "b2b_companies",
     "b2b_market_tiers",
+    "b2b_pack_size",
 )
 READ_ONLY_FIELDS = (
     "cin7_api_key_set",
@@ -169,12 +170,19 @@ CLEANERS = {
     "notification_emails": lambda v: _emails(v, "notification emails"),
     "b2b_companies": lambda v: _boolean(v, "Shopify B2B"),
     "b2b_market_tiers": _market_tiers,
+    "b2b_pack_size": lambda v: _pack_size(v),
 }
 
 
 def _choice(value) -> str:
     if value not in OnUntag.values:
         raise _Invalid("Choose “keep” or “strip”.")
+    return value
+
+
+def _pack_size(value) -> str:
+    if value not in PackSize.values:
+        raise _Invalid("Choose “none” (single units) or “carton” (Cin7 carton quantities).")
     return value
 
 

@@ -2,6 +2,8 @@
 
 from django.db.models import Count
 
+from syncs.b2b.volume_writer import price_break_count
+
 from .. import scheduling
 from ..cin7_registration import status_of
 from ..issue_texts import issue_fix, issue_title
@@ -52,6 +54,7 @@ def settings_payload(shop: Shop) -> dict:
         "shop_email": shop.email,
         **dict(zip(("cin7_webhooks", "cin7_webhooks_reason"), status_of(shop), strict=True)),
         "b2b_companies": sync_settings.b2b_companies,
+        "b2b_pack_size": sync_settings.b2b_pack_size,
         "b2b_available": bool(shop.b2b.get("available")),
         "b2b_reason": shop.b2b.get("reason") or ("" if shop.b2b else "Not checked with Shopify yet."),
         "b2b_managed": b2b_managed(shop),
@@ -61,7 +64,8 @@ def settings_payload(shop: Shop) -> dict:
 
 def b2b_managed(shop: Shop) -> dict:
     """What the app manages in Shopify B2B: companies (a head office and its branches are one), locations,
-    buyers (customers with a role at a location: main contacts and the other contacts), catalogs."""
+    buyers (customers with a role at a location: main contacts and the other contacts), catalogs and the
+    quantity price breaks written on them."""
     links = shop.company_links.exclude(location_id="")
     buyers = set()
     for main, others in links.values_list("written__customer", "written__buyers"):
@@ -73,6 +77,10 @@ def b2b_managed(shop: Shop) -> dict:
         "locations": links.count(),
         "buyers": len(buyers),
         "catalogs": shop.managed_catalogs.exclude(catalog_id="").count(),
+        "price_breaks": sum(
+            price_break_count(volume)
+            for volume in shop.managed_catalogs.exclude(catalog_id="").values_list("volume", flat=True)
+        ),
     }
 
 

@@ -18,12 +18,15 @@ from django.db import connection
 
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
+from connectors.shopify.b2b_volume import VolumeAdmin
 from connectors.shopify.sandbox.context import BulkModel
+from syncs.b2b.volume_writer import price_break_count
 from syncs.customers.bulk_create import BulkCreator
 
 from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
+from ..shopify_api import admin_api
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -63,8 +66,9 @@ def run_benchmark(
 ) -> dict:
     """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
     1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
-    B2B turned on (`b2b_plan`: "plus" direct catalogs, "grow" B2B markets): its first full run and a full
-    rerun without change. `missing_sku_share`: that share of customer-price SKUs is absent from Shopify."""
+    B2B turned on (`b2b_plan`: "plus" direct catalogs, "grow" B2B markets): its first full run, a full
+    rerun without change (and what its volume read cost), and a full run with pack sizes turned on.
+    `missing_sku_share`: that share of customer-price SKUs is absent from Shopify."""
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
     sandboxes = SandboxProcess(
         customers=customers,
@@ -118,6 +122,10 @@ def _phases(measure, sandboxes, shop: Shop, customers: int, b2b_plan: str | None
         phases.append(measure("B2B first full sync", full=True))
         phases[-1]["b2b"] = b2b_figures(shop)
         phases.append(measure("B2B rerun, no change", full=True))
+        phases[-1]["b2b_volume_read"] = volume_read(shop)
+        SyncSettings.objects.filter(shop=shop).update(b2b_pack_size="carton")
+        phases.append(measure("B2B pack sizes on (carton)", full=True))
+        phases[-1]["b2b"] = b2b_figures(shop)
     return phases
 
 
@@ -180,8 +188,9 @@ def bulk_seconds(created: int) -> float:
 
 def b2b_figures(shop: Shop) -> dict:
     """What the B2B phase made: companies (a head office and its branches are one), locations, catalogs
-    (B2B markets below Plus), fixed prices."""
+    (B2B markets below Plus), fixed prices, price breaks and quantity rules."""
     catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
+    volumes = list(catalogs.values_list("volume", flat=True))
     return {
         "companies": CompanyLink.objects.filter(shop=shop)
         .exclude(company_id="")
@@ -192,4 +201,24 @@ def b2b_figures(shop: Shop) -> dict:
         "catalogs": catalogs.count(),
         "markets": catalogs.exclude(market_id="").count(),
         "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
+        "price_breaks": sum(price_break_count(volume) for volume in volumes),
+        "quantity_rules": sum(
+            1 for volume in volumes for state in (volume.get("variants") or {}).values() if state["pack_size"]
+        ),
     }
+
+
+def volume_read(shop: Shop) -> dict:
+    """What a full run's comparison with Shopify costs (the breaks of the variants with volume and every
+    rule, per tier price list), and what reading the whole price lists would cost instead."""
+    lists = ManagedCatalog.objects.filter(shop=shop).exclude(price_list_id="").exclude(volume={})
+    figures = {"price_lists": lists.count()}
+    for name in ("managed", "whole"):
+        admin = VolumeAdmin(admin_api(shop).client)
+        for price_list_id, volume in lists.values_list("price_list_id", "volume"):
+            if name == "managed":
+                admin.volume_of(price_list_id, volume.get("variants") or {})
+            else:
+                admin.volume(price_list_id)
+        figures[name] = {"requests": admin.client.stats.requests, "cost": admin.client.stats.actual_cost}
+    return figures

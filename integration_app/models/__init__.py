@@ -15,7 +15,15 @@ from .runs import (
     SyncRun,
     empty_counts,
 )
-from .shops import Cin7Connection, CustomerAccountsVersion, OnUntag, Shop, ShopSyncState, SyncSettings
+from .shops import (
+    Cin7Connection,
+    CustomerAccountsVersion,
+    OnUntag,
+    PackSize,
+    Shop,
+    ShopSyncState,
+    SyncSettings,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -33,6 +41,7 @@ __all__ = [
     "OAuthState",
     "OnUntag",
     "OpenProblem",
+    "PackSize",
     "PendingBulkOperation",
     "RunKind",
     "RunStatus",

@@ -24,7 +24,8 @@ class CompanyLink(models.Model):
 
 class ManagedCatalog(models.Model):
     """A catalog the app owns (`tier:<code>`, `customer:<cin7 id>`, or `market:<code>`: a B2B market's
-    catalog below Plus, `market_id` its market); `prices` = variant gid -> amount."""
+    catalog below Plus, `market_id` its market); `prices` = variant gid -> amount; `volume` = variant gid ->
+    the price breaks and pack size written (`syncs.b2b.volume.VariantVolume.state`)."""
 
     shop = models.ForeignKey("Shop", on_delete=models.CASCADE, related_name="managed_catalogs")
     key = models.CharField(max_length=80)
@@ -33,6 +34,7 @@ class ManagedCatalog(models.Model):
     market_id = models.CharField(max_length=100, blank=True, default="")
     price_list_id = models.CharField(max_length=100, blank=True, default="")
     prices = models.JSONField(default=dict, blank=True)
+    volume = models.JSONField(default=dict, blank=True)
     refused_at = models.DateTimeField(
         null=True, blank=True, help_text="Shopify refused to create it (the plan's catalog limit)."
     )

@@ -97,6 +97,11 @@ class OnUntag(models.TextChoices):
     STRIP = "strip", "Remove the app's tags and cin7 metafields"
 
 
+class PackSize(models.TextChoices):
+    NONE = "none", "Sell single units"
+    CARTON = "carton", "Sell in Cin7 carton quantities"
+
+
 class SyncSettings(models.Model):
     """The merchant's choices (contract §2 "Settings fields"), validated by `settings_form`."""
 
@@ -113,6 +118,7 @@ class SyncSettings(models.Model):
     notification_emails = models.JSONField(default=list, blank=True)
     b2b_companies = models.BooleanField(default=False)
     b2b_market_tiers = models.JSONField(default=list, blank=True)  # below Plus: up to 3 Cin7 tier names
+    b2b_pack_size = models.CharField(max_length=6, choices=PackSize.choices, default=PackSize.NONE)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

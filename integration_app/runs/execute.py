@@ -117,6 +117,7 @@ def _options(settings: SyncSettings) -> SyncOptions:
         on_untag=settings.on_untag,
         b2b_companies=settings.b2b_companies,
         b2b_market_tiers=tuple(settings.b2b_market_tiers),
+        b2b_pack_size=settings.b2b_pack_size,
         updated_at=settings.updated_at,
     )
 

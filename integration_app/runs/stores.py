@@ -42,7 +42,16 @@ LINK_FIELDS = [
     "synced_at",
 ]
 COMPANY_FIELDS = ["company_id", "location_id", "contact_id", "written"]
-CATALOG_FIELDS = ["title", "catalog_id", "price_list_id", "prices", "refused_at", "market_id", "refusal"]
+CATALOG_FIELDS = [
+    "title",
+    "catalog_id",
+    "price_list_id",
+    "prices",
+    "refused_at",
+    "market_id",
+    "refusal",
+    "volume",
+]
 STATE_FIELDS = [
     "customers_watermark",
     "products_watermark",

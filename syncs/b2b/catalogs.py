@@ -18,6 +18,7 @@ from ..store import CatalogRecord, CompanyLinkRecord
 from .diff import membership_moves, price_changes
 from .mapping import DesiredCatalog, DesiredCompany
 from .refusals import LIMIT, first_refusal
+from .volume_writer import new_price_list_volume
 from .writes import Refused, planned, write_one
 
 PER_CALL = 250  # fixed prices per priceListFixedPricesUpdate, locations per catalogContextUpdate
@@ -147,7 +148,7 @@ class DirectCatalogs:
             if errors or not price_list_id:
                 raise Refused(errors[0] if errors else "no price list returned")
             row.price_list_id = price_list_id
-            row.prices = {}
+            row.prices, row.volume = {}, new_price_list_volume(price_list_id)
         self.ctx.store.save_catalog(row)
 
     def _write_prices(self, row: CatalogRecord, desired: DesiredCatalog) -> None:

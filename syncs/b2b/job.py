@@ -8,12 +8,14 @@ read on every run: `direct` (Plus: a catalog per tier and per customer on the co
 `markets` (below Plus: a B2B market per served tier, `markets.py`); a plan change moves the shop
 (`modes.py`). Companies, catalogs and markets are found in Shopify before any create, so a run killed
 between a create and its record makes no duplicate; what was written is kept (company links' `written`,
-catalogs' `prices`) so a rerun without change writes nothing.
+catalogs' `prices` and `volume`) so a rerun without change writes nothing. Volume pricing and pack sizes
+go on the tier price lists after their fixed prices (`volume_writer.py`).
 """
 
 import logging
 
 from connectors.shopify.b2b import B2BAdmin
+from connectors.shopify.b2b_volume import VolumeAdmin
 
 from ..issues import Code, Issue
 from ..pricing.job import Priced
@@ -25,6 +27,7 @@ from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
 from .trees import relatives_to_read
+from .volume_writer import VolumeWriter, desired_volume
 from .welcomes import send_buyer_welcomes
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,7 @@ class B2BJob:
             templates=list(self.facts.templates),
             links=links,
         )
+        volume = desired_volume(ctx, products, variants, desired.catalogs)
         read_ids = [customer.id for customer in customers]
         customers.clear()
         del products, variants
@@ -83,6 +87,7 @@ class B2BJob:
             ctx.count("invited", welcomed)
         catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
+        VolumeWriter(ctx, VolumeAdmin(ctx.shopify.client), currency).write(catalogs.rows, volume)
         active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)
         desired.catalogs = {}
         wanted = {cin7_id: company.state["catalogs"] for cin7_id, company in desired.companies.items()}

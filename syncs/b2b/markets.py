@@ -15,6 +15,7 @@ from ..store import CatalogRecord, CompanyLinkRecord
 from .catalogs import PER_CALL, note_refused, plan_catalog, remember_refusal, write_prices
 from .diff import membership_moves
 from .mapping import DesiredCatalog
+from .volume_writer import new_price_list_volume
 from .writes import Refused, write_one
 
 MARKET = "market:"
@@ -91,6 +92,7 @@ class MarketCatalogs:
             if errors or not price_list_id:
                 raise Refused(errors[0] if errors else "no price list returned")
             row.price_list_id, row.prices = price_list_id, {}
+            row.volume = new_price_list_volume(price_list_id)
             self.ctx.store.save_catalog(row)
         write_prices(self.ctx, self.api, row, desired, self.currency)
 

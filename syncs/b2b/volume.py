@@ -15,11 +15,13 @@ from decimal import Decimal, localcontext
 
 from connectors.cin7.discounts import DiscountLine, DiscountRule
 from connectors.cin7.records import Product
+from connectors.shopify.b2b_volume import Volume, VolumeChange
 
 from ..issues import Code, Issue
 from ..money import format_amount, positive_amount
 
 PACK_SIZE_NONE, PACK_SIZE_CARTON = "none", "carton"
+NO_VOLUME = {"breaks": [], "pack_size": None}  # a variant's state with neither breaks nor a rule
 DISCOUNT_PERCENT, DISCOUNT_AMOUNT, PRICE_OVERRIDE = "discountpercent", "discountamount", "priceoverride"
 
 
@@ -176,3 +178,34 @@ def _line_issues(
             )
             issues.append(Issue(code, message, sku=product.sku, subject=f"volume:{product.sku}"))
     return issues
+
+
+def held_state(held: Volume) -> dict:
+    """What Shopify holds for a variant, as `VariantVolume.state` (amounts normalised); a quantity rule not
+    of the app's shape as [min, increment, max], so it never equals a pack size."""
+    breaks = [[minimum, format_amount(Decimal(amount))] for minimum, amount in held.breaks]
+    pack_size = None
+    if held.rule:
+        minimum, increment, maximum = held.rule
+        pack_size = minimum if minimum == increment and maximum is None else list(held.rule)
+    return {"breaks": breaks, "pack_size": pack_size}
+
+
+def volume_changes(desired: dict, current: dict) -> tuple[VolumeChange, dict[str, tuple[int, int]]]:
+    """What brings `current` to `desired` (variant -> state): breaks replaced and rules removed in one
+    `quantityPricingByVariantUpdate`, then the rules to add (`quantityRulesAdd`, which checks a rule
+    against the breaks already there). A rule that changes with the breaks is removed first, so the new
+    breaks never meet the old increment."""
+    change, rules = VolumeChange(), {}
+    for variant in sorted(set(desired) | set(current)):
+        want, have = desired.get(variant, NO_VOLUME), current.get(variant, NO_VOLUME)
+        breaks_differ = want["breaks"] != have["breaks"]
+        if breaks_differ:
+            change.breaks[variant] = tuple((minimum, amount) for minimum, amount in want["breaks"])
+        if want["pack_size"] == have["pack_size"]:
+            continue
+        if want["pack_size"]:
+            rules[variant] = (want["pack_size"], want["pack_size"])
+        if have["pack_size"] and (breaks_differ or not want["pack_size"]):
+            change.rules_removed.append(variant)
+    return change, rules

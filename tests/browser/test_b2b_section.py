@@ -4,7 +4,7 @@ plan's mode with what reaches checkout, and the picker of the tiers served below
 import pytest
 from playwright.sync_api import expect
 
-from integration_app.models import CompanyLink, Shop, ShopSyncState, SyncSettings
+from integration_app.models import CompanyLink, ManagedCatalog, Shop, ShopSyncState, SyncSettings
 from tests.browser.conftest import screenshot
 from tests.helpers import MARKETS_FACTS
 
@@ -149,3 +149,28 @@ def test_the_counts_show_a_head_office_with_its_branches_and_their_buyers(open_a
     expect(page.locator("#b2b-counts")).to_contain_text("Companies2Locations4Buyers4Catalogs0")
     page.locator("#b2b-heading").scroll_into_view_if_needed()
     screenshot(page, "b2b-company-trees")
+
+
+def test_pack_sizes_are_chosen_on_the_page_and_price_breaks_counted(open_app, page, b2b_shop):
+    shop = b2b_shop(MARKETS_FACTS)
+    ManagedCatalog.objects.create(
+        shop=shop,
+        key="market:1",
+        title="Cin7 · Wholesale",
+        catalog_id="gid://shopify/MarketCatalog/1",
+        price_list_id="gid://shopify/PriceList/1",
+        volume={
+            "price_list_id": "gid://shopify/PriceList/1",
+            "variants": {
+                "gid://shopify/ProductVariant/1": {"breaks": [[10, "9.00"], [25, "8.00"]], "pack_size": 5}
+            },
+        },
+    )
+    open_app()
+    expect(page.locator("#b2b-counts")).to_contain_text("Price breaks2")
+    expect(page.get_by_label("B2B buyers order single units")).to_be_checked()
+    page.get_by_label("B2B buyers order whole cartons (Cin7 carton quantity)").check()
+    screenshot(page, "b2b-pack-sizes")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#form-banner")).to_contain_text("Settings saved")
+    assert SyncSettings.objects.get(shop=shop).b2b_pack_size == "carton"

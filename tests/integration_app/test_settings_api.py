@@ -89,6 +89,8 @@ def test_blank_key_keeps_the_stored_one(api):
         ({"full_sync_interval_hours": 0}, "full_sync_interval_hours"),
         ({"full_sync_interval_hours": 169}, "full_sync_interval_hours"),
         ({"on_untag": "delete"}, "on_untag"),
+        ({"b2b_pack_size": "pallet"}, "b2b_pack_size"),
+        ({"b2b_pack_size": None}, "b2b_pack_size"),
         ({"notification_emails": ["not-an-email"]}, "notification_emails"),
         ({"test_emails": "one@example.com"}, "test_emails"),
         ({"group_mappings": [{"tag": "VIP"}]}, "group_mappings"),
@@ -265,3 +267,11 @@ def test_settings_of_another_shop_are_not_visible(client, sandboxes, shopify_san
     other = client.get("/api/settings", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert other["cin7_api_key_set"] is False and other["customer_tags"] == []
     assert Shop.objects.count() == 2
+
+
+def test_pack_size_defaults_to_none_and_carton_can_be_saved(api):
+    assert api("get", "/api/settings").json()["b2b_pack_size"] == "none"
+    response = api("put", "/api/settings", {"b2b_pack_size": "carton"})
+    assert response.status_code == 200, response.content
+    assert response.json()["b2b_pack_size"] == "carton"
+    assert SyncSettings.objects.get().b2b_pack_size == "carton"

@@ -295,6 +295,7 @@ def test_the_preview_lists_companies_and_catalogs_and_the_page_counts_them(
         "locations": 3,
         "buyers": 3,
         "catalogs": 3,
+        "price_breaks": 0,
     }
 
 

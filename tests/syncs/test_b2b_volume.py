@@ -8,13 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.cin7 import parse_discount_rule, parse_product
+from connectors.shopify.b2b_volume import Volume
 from syncs.b2b.volume import (
     PACK_SIZE_CARTON,
     Break,
     VariantVolume,
+    held_state,
     line_price,
     price_breaks,
     volume_by_price_list,
+    volume_changes,
 )
 from syncs.issues import Code
 from tests.connectors.cin7.apib import apib_example
@@ -189,3 +192,33 @@ def test_line_price_is_exact_for_long_amounts():
     base = D("123456789012345678901234.5678")
     price = line_price(line, base)
     assert Fraction(price) == Fraction(base) * Fraction("66.6667") / 100  # no digit lost to rounding
+
+
+def state(breaks=(), pack_size=None):
+    return {"breaks": [list(b) for b in breaks], "pack_size": pack_size}
+
+
+def test_what_shopify_holds_is_normalised_and_foreign_rules_kept_apart():
+    held = Volume(((10, "9.0"), (25, "8.875")), (5, 5, None))
+    assert held_state(held) == state([(10, "9.00"), (25, "8.875")], 5)
+    assert held_state(Volume((), (2, 1, None))) == state((), [2, 1, None])  # edited: not a pack size
+
+
+def test_changes_replace_breaks_add_rules_after_and_remove_a_changed_rule_first():
+    desired = {
+        "same": state([(10, "9.00")], 5),
+        "new": state([(12, "4.00")], 6),
+        "repack": state([(12, "4.00")], 6),
+        "rule only": state((), 4),
+    }
+    current = {
+        "same": state([(10, "9.00")], 5),
+        "repack": state([(10, "4.00")], 5),
+        "rule only": state((), 3),
+        "gone": state([(10, "1.00")], 2),
+    }
+    change, rules = volume_changes(desired, current)
+    assert change.breaks == {"new": ((12, "4.00"),), "repack": ((12, "4.00"),), "gone": ()}
+    assert sorted(change.rules_removed) == ["gone", "repack"]  # "rule only" is replaced in place
+    assert rules == {"new": (6, 6), "repack": (6, 6), "rule only": (4, 4)}
+    assert volume_changes(desired, desired) == (type(change)(), {})

@@ -115,6 +115,15 @@ class ReferenceBooks:
             },
         )
 
+    def update_discount_rule(self, name: str, *, lines: list[dict] | None = None, is_active=None) -> None:
+        """Change a rule's lines or `IsActive` (Cin7's Product Discounts screen); products keep naming it."""
+        with self._lock:
+            rule = next(r for r in self._discount_rules.values() if r["Name"].casefold() == name.casefold())
+            if lines is not None:
+                rule["DiscountLines"] = [self._discount_line(line) for line in lines]
+            if is_active is not None:
+                rule["IsActive"] = bool(is_active)
+
     def discount_rules(self) -> list[dict]:
         with self._lock:
             return [

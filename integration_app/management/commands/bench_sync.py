@@ -177,7 +177,17 @@ def render_size(result: dict) -> str:
                 f"{made.get('locations', made['companies'])} locations, "
                 f"{made['catalogs']} catalogs{markets}, {made['price_rows']} fixed prices in "
                 f"{p['shopify_requests']} Shopify requests, cost {p['shopify_cost']}; "
-                f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s"
+                f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s; "
+                f"{made['price_breaks']} price breaks, {made['quantity_rules']} quantity rules"
+            )
+        if "b2b_volume_read" in p:
+            read = p["b2b_volume_read"]
+            managed, whole = read["managed"], read["whole"]
+            lines.append(
+                f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists, the variants "
+                f"with volume read in {managed['requests']} requests, cost {managed['cost']} (of the run's "
+                f"{p['shopify_cost']}); whole price lists would take {whole['requests']} requests, cost "
+                f"{whole['cost']}"
             )
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):

@@ -10,7 +10,7 @@ const RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request";
 const FIELD_ORDER = [
   "cin7_account_id", "cin7_api_key", "customer_tags", "test_emails", "on_untag", "group_mappings",
   "tax_exempt_rules", "sync_enabled", "sync_interval_minutes", "full_sync_interval_hours", "send_invites",
-  "notification_emails", "b2b_companies", "b2b_market_tiers",
+  "notification_emails", "b2b_companies", "b2b_market_tiers", "b2b_pack_size",
 ];
 const STATUS = {
   queued: ["Queued", ""],
@@ -270,6 +270,7 @@ function formValues() {
     notification_emails: splitList($("#notification_emails").value),
     b2b_companies: $("#b2b_companies").checked,
     b2b_market_tiers: [...state.marketTiers],
+    b2b_pack_size: $('input[name="b2b_pack_size"]:checked')?.value || "none",
   };
   return { values, rowIndex };
 }
@@ -374,6 +375,7 @@ function fieldTargets(name) {
     case "group_mappings": return $$("#mappings input");
     case "tax_exempt_rules": return $$("#tax-rules input");
     case "b2b_market_tiers": return $$("#market-tiers input");
+    case "b2b_pack_size": return $$('input[name="b2b_pack_size"]');
     default: return [document.getElementById(name)].filter(Boolean);
   }
 }
@@ -392,7 +394,7 @@ function focusTarget(name, message) {
 }
 
 function fieldLabel(name) {
-  const labels = { customer_tags: "B2B customer tags", group_mappings: "Customer groups", on_untag: "When a customer loses its tag", tax_exempt_rules: "Tax-exempt tax rules", b2b_market_tiers: "Price tiers served at checkout" };
+  const labels = { customer_tags: "B2B customer tags", group_mappings: "Customer groups", on_untag: "When a customer loses its tag", tax_exempt_rules: "Tax-exempt tax rules", b2b_market_tiers: "Price tiers served at checkout", b2b_pack_size: "Pack sizes" };
   return labels[name] || document.querySelector(`label[for="${name}"]`)?.textContent.trim() || name;
 }
 
@@ -984,10 +986,11 @@ function renderB2B(data) {
     ? "Turning it off leaves the companies in Shopify; the app stops managing them."
     : data.b2b_reason || "Shopify B2B is not available on this shop.";
   state.marketTiers = [...(data.b2b_market_tiers || [])];
+  for (const radio of $$('input[name="b2b_pack_size"]')) radio.checked = radio.value === (data.b2b_pack_size || "none");
   renderB2BPlan(data);
   const managed = data.b2b_managed || {};
   $("#b2b-counts").replaceChildren(...[["Companies", managed.companies], ["Locations", managed.locations],
-    ["Buyers", managed.buyers], ["Catalogs", managed.catalogs]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
+    ["Buyers", managed.buyers], ["Catalogs", managed.catalogs], ["Price breaks", managed.price_breaks]].flatMap(([label, n]) => [h("dt", {}, label), h("dd", {}, String(n ?? 0))]));
 }
 
 // ---------------------------------------------------------------- Shopify B2B: plan, served tiers

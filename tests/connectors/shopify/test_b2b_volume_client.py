@@ -57,6 +57,13 @@ def test_breaks_and_rules_round_trip_in_batches_of_whole_variants(sandbox, api, 
     assert read[variants[-1]] == Volume(((12, "9.5"), (48, "9.125")), None)
     charged = api.contextual_volume(variants[:2], location)
     assert charged[variants[0]] == ("10.0", Volume(((12, "9.5"), (48, "9.125")), (6, 6, None)))
+    asked = [*variants[1:40], "gid://shopify/ProductVariant/999999"]  # 2 requests of breaks, 1 of rules
+    mark = len(sandbox.calls)
+    some = api.volume_of(list_id, asked)
+    assert len(sandbox.calls) - mark == 3
+    assert {v for v, volume in some.items() if volume.breaks} == set(variants[1:40])
+    assert {v for v, volume in some.items() if volume.rule} == set(variants[:3])  # every rule of the list
+    assert some[variants[1]] == read[variants[1]]
 
 
 def test_replacing_and_clearing_breaks_and_rules(api, priced):

@@ -12,6 +12,7 @@ from connectors.shopify.documents import (
     all_document_names,
     customers_by_email_document,
     document,
+    price_list_volume_document,
     with_fragments,
 )
 from connectors.shopify.records import MetafieldRef, MetafieldWrite
@@ -26,6 +27,7 @@ from tests.helpers import b2b_customer
 
 GENERATED = {
     "CustomersByEmail(1)": customers_by_email_document(1),
+    "B2BPriceListVolumeOf(30)": price_list_volume_document(30),
     f"CustomersByEmail({EMAILS_PER_LOOKUP})": customers_by_email_document(EMAILS_PER_LOOKUP),
     f"CustomerAddressWrites({ADDRESSES_PER_CALL} updates)": address_writes_document(ADDRESSES_PER_CALL, 0),
     f"CustomerAddressWrites({ADDRESSES_PER_CALL} creates)": address_writes_document(0, ADDRESSES_PER_CALL),

@@ -265,6 +265,8 @@ def price_list_view(ctx: RequestContext, price_list: PriceList) -> dict:
             rows = []  # relative prices are computed, the sandbox lists fixed ones only
         else:
             rows = [(v, p) for v, p in price_list.fixed.items() if v in ctx.shop.variants]
+        if query:
+            rows = [row for row in rows if _price_matches(ctx, row[0], query)]
         return ctx.page(
             rows,
             sort_key=lambda row: (gid_number(row[0]),),
@@ -339,3 +341,22 @@ def b2b_node_view(ctx: RequestContext, record) -> dict | None:
         return role_view(record)
     view = views.get(type(record))
     return view(ctx, record) if view else None
+
+
+def _price_matches(ctx: RequestContext, variant_id: str, query: str) -> bool:
+    """`PriceList.prices(query:)`: terms `variant_id:<number>` and `product_id:<number>` (the schema's
+    filters), all of which must hold; any other term is refused as Shopify's search would ignore it."""
+    variant = ctx.shop.variants[variant_id]
+    for term in query.split():
+        name, _, value = term.partition(":")
+        if name == "variant_id":
+            held = str(gid_number(variant_id))
+        elif name == "product_id":
+            held = str(gid_number(variant["product_id"]))
+        else:
+            raise GraphQLError(
+                f"The Shopify sandbox filters price list prices by variant_id and product_id only: {term}"
+            )
+        if value != held:
+            return False
+    return True
