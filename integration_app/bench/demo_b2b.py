@@ -23,7 +23,8 @@ class B2BSteps:
         out.write(
             f"b2b_companies {saved['b2b_companies']} (available: {saved['b2b_available']}); run {run.pk}: "
             f"{run.status}, {managed['companies']} companies, {managed['locations']} locations, "
-            f"{managed['buyers']} buyers, {managed['catalogs']} catalogs, {managed['price_breaks']} price breaks, "
+            f"{managed['buyers']} buyers, {managed['catalogs']} catalogs, "
+            f"{managed['price_breaks']} price breaks, "
             f"{run.stats.get('shopify_mutations', 0)} Shopify writes\n"
         )
         b2b_codes = (
