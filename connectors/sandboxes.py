@@ -145,12 +145,20 @@ def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api
             sandboxes.shop.b2b.settings.enabled = True
             sandboxes.shop.set_plan(*args)
             pipe.send(None)
+        elif command == "bulk_seconds":  # args: a moment of the shared clock
+            pipe.send(_bulk_seconds(sandboxes.shop, *args))
         elif command == "missing_customer_skus":
             pipe.send(_missing_customer_skus(account, *args))
         elif command == "stop":
             sandboxes.stop()
             pipe.send(None)
             return
+
+
+def _bulk_seconds(shop, since: float) -> float:
+    """Seconds of bulk processing (start-up included, at the sandbox's stated rates) of the operations
+    started from `since` on: exports and imports alike, each from its creation to its completion."""
+    return sum(op.completed_at - op.created_at for op in shop.bulk_operations if op.created_at >= since)
 
 
 def data_writes(shopify: ShopifySandbox) -> int:

@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from decimal import Decimal
 
 import requests
 
@@ -114,9 +115,15 @@ class Cin7Client:
     def iter_products(
         self, *, modified_since: datetime | None = None, include_deprecated: bool = False
     ) -> Iterator[Product]:
-        """Every matching product once, with its tier prices (FACTS §5.1-5.2)."""
+        """Every matching product once, with its tier prices (FACTS §5.1-5.2). Equal prices of one listing
+        share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct)."""
         params = self._filters(modified_since, include_deprecated)
-        yield from self._iter_records("product", "Products", params, parse_product, PAGE_LIMIT)
+        shared: dict[str, Decimal] = {}
+        for product in self._iter_records("product", "Products", params, parse_product, PAGE_LIMIT):
+            prices = product.tier_prices
+            for code, price in prices.items():
+                prices[code] = shared.setdefault(str(price), price)  # by text: 12.5 and 12.50 stay apart
+            yield product
 
     def price_tiers(self) -> list[PriceTier]:
         """The ten price tiers (FACTS §5.3), by code. A malformed tier raises `Cin7RecordError`."""

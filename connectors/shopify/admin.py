@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Iterable, Iterator
 
-from .bulk import bulk_results
+from .bulk import bulk_file_objects, start_bulk_query, wait_for_bulk_query
 from .client import GraphQLClient
 from .documents import address_writes_document, customers_by_email_document, document
 from .errors import ShopifyQueryError, ShopifyUnavailableError
@@ -267,14 +267,18 @@ class ShopifyAdmin:
                 yield from (_variant(n) for n in connection["nodes"] if n.get("sku"))
                 return
         try:
-            lines = self._bulk_export(document("bulk_variants"))
+            # Read whole before the first is handed on (a corrupt file falls back to paging without a
+            # variant seen twice), but as compact records, the file streamed line by line.
+            variants = [
+                Variant(id=line["id"], sku=line["sku"])
+                for line in self._bulk_export(document("bulk_variants"))
+                if line.get("id", "").startswith("gid://shopify/ProductVariant/") and line.get("sku")
+            ]
         except (ShopifyQueryError, ShopifyUnavailableError) as exc:
             logger.warning("Bulk export of variants failed (%s); paging instead", exc)
             yield from self._variant_pages(None)
             return
-        for line in lines:
-            if line.get("id", "").startswith("gid://shopify/ProductVariant/") and line.get("sku"):
-                yield Variant(id=line["id"], sku=line["sku"])
+        yield from variants
 
     def _variant_pages(self, query: str | None) -> Iterator[Variant]:
         after = None
@@ -286,14 +290,10 @@ class ShopifyAdmin:
                 return
             after = connection["pageInfo"]["endCursor"]
 
-    def _bulk_export(self, query: str) -> list[dict]:
-        """Run a bulk query, wait for it, and return its JSONL lines (FACTS §5 "Bulk operations")."""
-        data = self.client.execute(document("bulk_run_query"), {"query": query})
-        errors = _user_errors(data["bulkOperationRunQuery"])
-        if errors:
-            raise ShopifyQueryError(f"Shopify refused the bulk export: {'; '.join(map(str, errors))}")
-        started = data["bulkOperationRunQuery"].get("bulkOperation") or {}
-        return bulk_results(self.client, started.get("id") or "")
+    def _bulk_export(self, query: str) -> Iterator[dict]:
+        """Run a bulk query, wait for it, and stream its JSONL lines (FACTS §5 "Bulk operations")."""
+        operation = wait_for_bulk_query(self.client, start_bulk_query(self.client, query))
+        return bulk_file_objects(self.client, operation)
 
 
 ADDRESS_INPUT_FIELDS = (

@@ -23,7 +23,7 @@ from graphql import GraphQLError, parse, validate
 from ..clock import SYSTEM_CLOCK, SystemClock
 from ..http import session_for
 from .errors import ShopifyAuthError, ShopifyQueryError, ShopifyUnavailableError, excerpt_of
-from .schema import admin_schema
+from .schema import validation_schema
 
 logger = logging.getLogger(__name__)
 
@@ -270,7 +270,7 @@ class GraphQLClient:
 @functools.lru_cache(maxsize=256)
 def _document_errors(document: str) -> tuple[str, ...]:
     try:
-        return tuple(error.message for error in validate(admin_schema(), parse(document)))
+        return tuple(error.message for error in validate(validation_schema(), parse(document)))
     except GraphQLError as exc:
         return (exc.message,)
 

@@ -19,9 +19,7 @@ from django.db import connection
 from connectors.clock import SharedVirtualClock
 from connectors.sandboxes import SandboxProcess
 from connectors.shopify.b2b_volume import VolumeAdmin
-from connectors.shopify.sandbox.context import BulkModel
 from syncs.b2b.volume_writer import price_break_count
-from syncs.customers.bulk_create import BulkCreator
 
 from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
@@ -138,6 +136,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         start_run(shop, kind=RunKind.ALL, full=full, dry_run=False, trigger=RunTrigger.SCHEDULE).pk
     )
     cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
+    started = modelled
     with counting_queries() as queries:
         execute(run, clock=clock)
     real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
@@ -157,7 +156,8 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         "shopify_throttled": stats.get("shopify_throttled", 0),
         "modelled_seconds": round(modelled, 1),
         "floor_seconds": round(cost / RESTORE_RATE, 1),
-        "bulk_seconds": bulk_seconds(run.counts.get("created", 0)),
+        "bulk_seconds": round(sandboxes.call("bulk_seconds", started), 1),
+        "cin7_floor_seconds": round(stats.get("cin7_calls", 0) * 60 / settings.CIN7_CALLS_PER_MINUTE, 1),
         "real_seconds": round(real, 2),
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
         "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
@@ -175,15 +175,6 @@ def install_bench_shop(sandboxes, info: dict) -> Shop:
     Cin7Connection.objects.create(shop=shop, account_id=info["account_id"], api_key=info["api_key"])
     SyncSettings.objects.filter(shop=shop).update(**BENCH_SETTINGS)
     return Shop.objects.get(pk=shop.pk)
-
-
-def bulk_seconds(created: int) -> float:
-    """Bulk processing of a run's new customers at the sandbox's stated rate (sandbox/BULK.md): two
-    operations (the customers, then their addresses) of at most `created` lines each, when in bulk."""
-    if created < BulkCreator.threshold:
-        return 0.0
-    model = BulkModel()
-    return round(2 * (model.startup_seconds + created / model.rows_per_second), 1)
 
 
 def b2b_figures(shop: Shop) -> dict:

@@ -10,6 +10,7 @@ from ..issues import Code, customer_issue
 from ..store import CustomerLinkRecord, InviteState
 from .book import LinkBook
 from .diff import DesiredCustomer, diff_customer, snapshot_of
+from .existing import ExistingCustomers
 from .shopify_writes import CustomerWrites
 
 
@@ -19,6 +20,7 @@ class CustomerLinker:
         self.api = ctx.shopify
         self.book = book
         self.writes = writes
+        self.existing = ExistingCustomers(ctx)
         self._new_addresses: list[tuple[CustomerLinkRecord, DesiredCustomer, dict, str | None]] = []
 
     def link_batch(self, states: list[DesiredCustomer]) -> None:
@@ -26,9 +28,9 @@ class CustomerLinker:
         self.create_each(self.adopt_found(states))
 
     def adopt_found(self, states: list[DesiredCustomer]) -> list[DesiredCustomer]:
-        """Adopt the Shopify customers that already have these emails (`customerByIdentifier`); returns
-        the states no Shopify customer has the email of, to create."""
-        found = self.api.customers_by_email(s.email for s in states)
+        """Adopt the Shopify customers that already have these emails (`existing`); returns the states no
+        Shopify customer has the email of, to create."""
+        found = self.existing.by_email(s.email for s in states)
         owners, given_up = self._owners([customer.id for customer in found.values()])
         to_create = []
         for state in states:

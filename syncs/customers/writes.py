@@ -59,16 +59,20 @@ class CustomerWriter:
         self.linker.link_batch(states)
 
     def link_all(self, states: list[DesiredCustomer]) -> None:
-        """Adopt or create the unlinked customers: looked up 50 at a time; the new ones created in bulk
-        when there are `BulkCreator.threshold` or more (not in a dry run), else 50 per batch as ever."""
+        """Adopt or create the unlinked customers: found by one export of Shopify's customers when there
+        are `ExistingCustomers.threshold` or more, else looked up 50 at a time; the new ones created in
+        bulk when there are `BulkCreator.threshold` or more (not in a dry run), else 50 per batch."""
+        self.linker.existing.read_export([state.email for state in states])
         if self.ctx.dry_run or len(states) < self.bulk.threshold:
             for start in range(0, len(states), EMAIL_BATCH):
                 self.link_batch(states[start : start + EMAIL_BATCH])
+            self.linker.existing.forget()
             return
         to_create = []
         for start in range(0, len(states), EMAIL_BATCH):
             to_create += self.linker.adopt_found(states[start : start + EMAIL_BATCH])
             self.book.save()
+        self.linker.existing.forget()
         if len(to_create) >= self.bulk.threshold:
             self.bulk.create(to_create)
             return

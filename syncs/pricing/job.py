@@ -22,13 +22,14 @@ SKU_LIST_IN_MESSAGE = 20
 class Priced:
     """What the pricing phase read, for the B2B phase (which empties it once mapped).
 
-    `products`: every Cin7 product and `variants`: SKU -> every Shopify variant id, when it read them all
-    (None otherwise); `read`: how many products it read (the changed ones on an incremental run).
+    `products`: every Cin7 product and `variants`: SKU -> the Shopify variant ids of each active Cin7 SKU,
+    when it read them all (None otherwise); `read`: how many products it read (the changed ones on an
+    incremental run).
     """
 
     read: int
     products: list | None = None
-    variants: dict[str, list[str]] | None = None
+    variants: dict[str, tuple[str, ...]] | None = None
 
 
 class PricingJob:
@@ -75,7 +76,9 @@ class PricingJob:
             write_tier_names(ctx, names, names_value)
         if not read_all:
             return Priced(read=len(products))
-        return Priced(read=len(products), products=products, variants=variants)
+        # Only what the B2B phase can price: the active SKUs' variants (a Shopify-only SKU never is).
+        priced = {sku: tuple(ids) for sku, ids in variants.items() if sku in active}
+        return Priced(read=len(products), products=products, variants=priced)
 
     def _report_duplicate_tier_names(self, tiers) -> None:
         self.ctx.evaluated("pricing:tier_names")

@@ -8,6 +8,7 @@ from connectors.shopify.records import MetafieldRef, MetafieldWrite
 from ..definitions import NAMESPACE
 from ..issues import Code, Issue
 from ..store import VariantPriceRecord
+from .bulk_writes import BULK_PRICES_THRESHOLD, finish_kept_operation, set_in_bulk
 from .mapping import value_hash
 
 PER_CALL = 25  # metafields per metafieldsSet / metafieldsDelete
@@ -37,8 +38,18 @@ def write_variant_prices(ctx, desired: dict, rows: dict[str, VariantPriceRecord]
                 }
             )
         return
-    for start in range(0, len(sets), PER_CALL):
-        _set_chunk(ctx, sets[start : start + PER_CALL], rows)
+    chunks = [sets[start : start + PER_CALL] for start in range(0, len(sets), PER_CALL)]
+    if len(sets) >= BULK_PRICES_THRESHOLD:
+        chunks = set_in_bulk(
+            ctx,
+            chunks,
+            lambda chunk: {"metafields": [write.as_input() for write in price_writes(chunk)]},
+            lambda chunk: record_set_chunk(ctx, chunk, rows, {}),
+        )
+    else:
+        finish_kept_operation(ctx)
+    for chunk in chunks:
+        set_chunk(ctx, chunk, rows)
     for start in range(0, len(deletes), PER_CALL):
         _delete_chunk(ctx, deletes[start : start + PER_CALL])
 
@@ -56,10 +67,18 @@ def _delete_chunk(ctx, chunk: list) -> None:
     ctx.progress.advance(len(chunk))
 
 
-def _set_chunk(ctx, chunk: list, rows: dict[str, VariantPriceRecord]) -> None:
+def set_chunk(ctx, chunk: list, rows: dict[str, VariantPriceRecord]) -> None:
+    """One `metafieldsSet` of up to 25 variants' prices; refusals reported, the rest remembered."""
     ctx.before_write()
-    writes = [MetafieldWrite(v, NAMESPACE, "price_tiers", "json", value) for v, _sku, value in chunk]
-    failures = ctx.shopify.set_metafields(writes)
+    record_set_chunk(ctx, chunk, rows, ctx.shopify.set_metafields(price_writes(chunk)))
+
+
+def price_writes(chunk: list) -> list[MetafieldWrite]:
+    return [MetafieldWrite(v, NAMESPACE, "price_tiers", "json", value) for v, _sku, value in chunk]
+
+
+def record_set_chunk(ctx, chunk: list, rows: dict[str, VariantPriceRecord], failures: dict) -> None:
+    """Remember what Shopify took of `chunk` (`failures`: the refused inputs' errors, by index)."""
     new, changed = [], []
     for index, (variant_id, sku, value) in enumerate(chunk):
         if index in failures:

@@ -28,7 +28,8 @@ from .store import BulkOperation, gid
 from .views import bulk_view
 
 MAX_CONNECTIONS = 5
-MAX_RUNNING = 5  # bulk operations at once per shop in API 2026-01 and later (BULK.md "Concurrency")
+MAX_RUNNING = 5  # bulk operations at once per shop in API 2026-01 and later (BULK.md, exports and imports)
+CONCURRENT_SINCE = "2026-01"  # before: one bulk query at a time per shop ("unstable" sorts after it)
 MAX_NESTING = 2
 
 
@@ -40,7 +41,7 @@ def run_bulk_query(ctx: RequestContext, query: str) -> dict:
     shop = ctx.shop
     running = [op for op in shop.bulk_operations if op.status(ctx.now()) in ("CREATED", "RUNNING")]
     export = next((op for op in running if op.type == "QUERY"), None)
-    if export:
+    if export and ctx.api_version < CONCURRENT_SINCE:
         message = f"A bulk query operation for this app and shop is already in progress: {export.id}."
         return _refused(message, "OPERATION_IN_PROGRESS")
     if len(running) >= MAX_RUNNING:
@@ -54,7 +55,7 @@ def run_bulk_query(ctx: RequestContext, query: str) -> dict:
         id=gid("BulkOperation", shop.ids.next("BulkOperation")),
         query=query,
         created_at=now,
-        completed_at=now + ctx.bulk_delay,
+        completed_at=now + ctx.bulk_delay + ctx.bulk_model.export_seconds(roots),
         jsonl=jsonl,
         object_count=objects,
         root_object_count=roots,

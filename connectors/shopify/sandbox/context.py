@@ -16,13 +16,19 @@ MAX_INPUT_ARRAY = 250  # any array argument (shopify.dev "API limits": input lim
 
 @dataclass(frozen=True)
 class BulkModel:
-    """How the sandbox runs bulk mutations (BULK.md "Processing model"): an operation waits
+    """How the sandbox runs bulk operations (BULK.md "Processing model"): a mutation waits
     `startup_seconds`, then runs `rows_per_second` lines per second of the shop's clock, each operation
-    at that rate independently; uploads above `upload_limit` bytes are refused."""
+    at that rate independently; uploads above `upload_limit` bytes are refused. An export completes
+    after `export_startup_seconds` plus its root objects at `export_rows_per_second`."""
 
     rows_per_second: float = 100.0
     startup_seconds: float = 2.0
     upload_limit: int = BULK_UPLOAD_LIMIT
+    export_rows_per_second: float = 1000.0
+    export_startup_seconds: float = 1.0
+
+    def export_seconds(self, root_objects: int) -> float:
+        return self.export_startup_seconds + root_objects / self.export_rows_per_second
 
 
 @dataclass

@@ -92,6 +92,18 @@ def test_money_is_decimal_never_float(clock):
     assert product.tier_prices == {1: Decimal("12.1234")}
 
 
+def test_equal_prices_of_one_listing_share_one_decimal_and_keep_their_text(clock):
+    rows = [
+        {"ID": "p1", "SKU": "A", "PriceTier1": "12.50", "PriceTier2": "12.5"},
+        {"ID": "p2", "SKU": "B", "PriceTier1": "12.50", "PriceTier3": 7},
+    ]
+    body = json.dumps({"Total": 2, "Page": 1, "Products": rows})
+    first, second = client_for(ScriptedSession(response(text=body)), clock).iter_products()
+    assert first.tier_prices[1] is second.tier_prices[1]
+    assert [str(p) for p in first.tier_prices.values()] == ["12.50", "12.5"]
+    assert second.tier_prices == {1: Decimal("12.50"), 3: Decimal("7")}
+
+
 def test_filters_and_page_sizes(clock):
     session = ScriptedSession(customers_page([], 0), customers_page([], 0), customers_page([], 0))
     client = client_for(session, clock)

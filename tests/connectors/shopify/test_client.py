@@ -181,6 +181,7 @@ def scripted_reply(status: int, body=None, text: str | None = None, **headers):
     reply = requests.Response()
     reply.status_code = status
     reply._content = (text if text is not None else json.dumps(body)).encode()
+    reply._content_consumed = True  # so `iter_lines` reads `_content` (bulk files are streamed)
     reply.headers = CaseInsensitiveDict(headers)
     return reply
 
@@ -243,6 +244,6 @@ def test_a_corrupt_bulk_file_falls_back_to_paging(sandbox, clock, shop, monkeypa
     monkeypatch.setattr(
         bulk_module.requests,
         "get",
-        lambda url, timeout: scripted_reply(200, text='{"id": "gid://x"}\n{"id": '),
+        lambda url, timeout, stream: scripted_reply(200, text='{"id": "gid://x"}\n{"id": '),
     )
     assert len({v.sku for v in api.all_variants(expected=300)}) == 300

@@ -5,8 +5,9 @@ import json
 import requests
 
 from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox.context import BulkModel
 
-from .conftest import SHOP, Admin
+from .conftest import SHOP, VERSION, Admin
 
 VARIANTS = """query($first: Int!, $after: String, $q: String) {
   productVariants(first: $first, after: $after, query: $q) {
@@ -123,14 +124,16 @@ def test_bulk_export_runs_polls_and_downloads_jsonl(clock):
         started = admin(RUN_BULK, {"q": EXPORT})
         operation = started["data"]["bulkOperationRunQuery"]["bulkOperation"]
         assert operation["status"] == "CREATED" and started["extensions"]["cost"]["requestedQueryCost"] == 10
-        second = admin.data(RUN_BULK, {"q": EXPORT})["bulkOperationRunQuery"]
+        before_2026_01 = Admin(sandbox, SHOP, admin.token)
+        before_2026_01.url = admin.url.replace(VERSION, "2025-10")
+        second = before_2026_01.data(RUN_BULK, {"q": EXPORT})["bulkOperationRunQuery"]
         assert second["userErrors"][0]["code"] == "OPERATION_IN_PROGRESS"
 
         running = current(admin, f"id:{operation['id'].rsplit('/', 1)[1]}")
         assert running["id"] == operation["id"] and running["status"] == "RUNNING" and running["url"] is None
         assert current(admin, "status:running") == running and current(admin, "status:completed") is None
 
-        clock.sleep(30)
+        clock.sleep(30 + BulkModel().export_seconds(5))  # the delay, then 5 root objects at the model's rate
         done = current(admin, "status:completed")
         assert done["status"] == "COMPLETED" and done["completedAt"] and done["partialDataUrl"] is None
         assert done["objectCount"] == "6" and done["rootObjectCount"] == "5"
@@ -156,3 +159,17 @@ def test_bulk_query_rules(admin, shop):
     )
     assert refused("{ productVariants { edges { node { id } } } }") == []
     assert current(admin)["url"] is None  # the newest: nothing to export
+
+
+def test_api_2026_01_runs_five_bulk_operations_at_once_exports_at_the_model_rate(sandbox, admin, shop, clock):
+    for n in range(3000):
+        shop.add_product(f"P{n}", variants=[{"sku": f"P-{n}"}])
+    started = [admin.data(RUN_BULK, {"q": EXPORT})["bulkOperationRunQuery"] for _ in range(6)]
+    assert [s["userErrors"] for s in started[:5]] == [[]] * 5
+    assert started[5]["userErrors"][0]["code"] == "LIMIT_REACHED"
+    first = started[0]["bulkOperation"]["id"].rsplit("/", 1)[1]
+    seconds = BulkModel().export_seconds(3000)  # 1 s start-up, then 1,000 root objects a second
+    clock.sleep(seconds - 0.1)
+    assert current(admin, f"id:{first}")["status"] == "RUNNING"
+    clock.sleep(0.1)
+    assert current(admin, f"id:{first}")["status"] == "COMPLETED"
