@@ -202,11 +202,16 @@ def b2b_figures(shop: Shop) -> dict:
 def volume_read(shop: Shop) -> dict:
     """What a full run's comparison with Shopify costs (the breaks of the variants with volume and every
     rule, per tier price list), and what reading the whole price lists would cost instead."""
-    lists = ManagedCatalog.objects.filter(shop=shop).exclude(price_list_id="").exclude(volume={})
-    figures = {"price_lists": lists.count()}
+    rows = (
+        ManagedCatalog.objects.filter(shop=shop)
+        .exclude(price_list_id="")
+        .values_list("price_list_id", "volume")
+    )
+    lists = [(price_list_id, volume) for price_list_id, volume in rows if (volume or {}).get("variants")]
+    figures = {"price_lists": len(lists)}
     for name in ("managed", "whole"):
         admin = VolumeAdmin(admin_api(shop).client)
-        for price_list_id, volume in lists.values_list("price_list_id", "volume"):
+        for price_list_id, volume in lists:
             if name == "managed":
                 admin.volume_of(price_list_id, volume.get("variants") or {})
             else:
