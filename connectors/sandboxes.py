@@ -85,6 +85,7 @@ class SandboxProcess:
         api_key: str,
         api_secret: str,
         clock,
+        branch_share: float | None = None,
     ):
         import multiprocessing
 
@@ -93,6 +94,7 @@ class SandboxProcess:
         self._process = context.Process(
             target=_serve_sandboxes,
             args=(child_end, customers, products, shopify_only_variants, seed, api_key, api_secret, clock),
+            kwargs={"branch_share": branch_share},
             name="sandboxes",
             daemon=True,
         )
@@ -108,13 +110,21 @@ class SandboxProcess:
         self._process.join(timeout=10)
 
 
-def _serve_sandboxes(pipe, customers, products, shopify_only_variants, seed, api_key, api_secret, clock):
+def _serve_sandboxes(
+    pipe, customers, products, shopify_only_variants, seed, api_key, api_secret, clock, branch_share=None
+):
     import random
 
     from .sandbox_data import generate
 
     sandboxes = start_sandboxes(
-        generate(customers, products, seed=seed, shopify_only_variants=shopify_only_variants),
+        generate(
+            customers,
+            products,
+            seed=seed,
+            shopify_only_variants=shopify_only_variants,
+            branch_share=branch_share,
+        ),
         api_key=api_key,
         api_secret=api_secret,
         clock=clock,

@@ -61,12 +61,14 @@ def run_benchmark(
     b2b: bool = False,
     b2b_plan: str = "plus",
     missing_sku_share: float = 0.0,
+    branch_share: float | None = None,
 ) -> dict:
     """Full sync, rerun without change, rerun after 1 % changed, full rerun without change, full run after
     1 % of the customers were edited in Shopify; every figure the report prints. With `b2b`, then native
     B2B turned on (`b2b_plan`: "plus" direct catalogs, "grow" B2B markets): its first full run, a full
     rerun without change (and what its volume read cost), and a full run with pack sizes turned on.
-    `missing_sku_share`: that share of customer-price SKUs is absent from Shopify."""
+    `missing_sku_share`: that share of customer-price SKUs is absent from Shopify; `branch_share`: that
+    share of the customers are branches of a head office (default about 3 %)."""
     clock = SharedVirtualClock(multiprocessing.get_context("fork").Value("d", 0.0))
     sandboxes = SandboxProcess(
         customers=customers,
@@ -76,6 +78,7 @@ def run_benchmark(
         api_key=settings.SHOPIFY_API_KEY,
         api_secret=settings.SHOPIFY_API_SECRET,
         clock=clock,
+        branch_share=branch_share,
     )
     info = sandboxes.info
     shop = install_bench_shop(sandboxes, info)

@@ -45,6 +45,12 @@ class Command(SandboxAppCommand):
             default=0.0,
             help="share of customer-price SKUs absent from Shopify (e.g. 0.2)",
         )
+        parser.add_argument(
+            "--branch-share",
+            type=float,
+            default=None,
+            help="share of customers that are branches of a head office (default about 0.03)",
+        )
         parser.add_argument(CHILD_FLAG, action="store_true", help="internal: run one size, print JSON")
 
     def handle(self, *args, **options):
@@ -58,6 +64,7 @@ class Command(SandboxAppCommand):
                 b2b=options["b2b"],
                 b2b_plan=options["b2b_plan"],
                 missing_sku_share=options["missing_sku_share"],
+                branch_share=options["branch_share"],
             )
             self.stdout.write(json.dumps(result))
             return
@@ -87,6 +94,8 @@ class Command(SandboxAppCommand):
         ]
         arguments += ["--b2b", "--b2b-plan", options["b2b_plan"]] if options["b2b"] else []
         arguments += ["--missing-sku-share", str(options["missing_sku_share"])]
+        if options["branch_share"] is not None:
+            arguments += ["--branch-share", str(options["branch_share"])]
         return run_child("bench_sync", arguments, f"The benchmark of {customers}/{products} failed")
 
 
