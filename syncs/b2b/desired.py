@@ -24,11 +24,13 @@ PREVIEW_CUSTOMER = "(the customer this run would create)"
 @dataclass
 class Desired:
     companies: dict[str, DesiredCompany]  # by Cin7 ID
-    catalogs: dict[str, DesiredCatalog]  # by key
+    catalogs: dict[str, DesiredCatalog]  # by key: the customer catalogs, with `add_tier_catalogs` every one
+    tiers_in_use: set[int]  # the tier codes whose catalogs `add_tier_catalogs` builds
 
 
 def desired_state(ctx, customers, products, variants, *, terms, templates, links: dict) -> Desired:
-    """`links`: Cin7 ID -> company link (what was written so far: the tiers still in use, the buyers)."""
+    """The companies and customer catalogs of `customers`, and the tiers in use (`add_tier_catalogs`).
+    `links`: Cin7 ID -> company link (what was written so far: the tiers still in use, the buyers)."""
     linked = ctx.store.linked_customers()
     by_sku = {p.sku: p for p in products}
     rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
@@ -64,7 +66,14 @@ def desired_state(ctx, customers, products, variants, *, terms, templates, links
             catalogs[catalog.key] = catalog
     apply_trees(ctx, companies, customers, links)
     in_use = _tiers_in_use(companies, {cin7_id: link.written for cin7_id, link in links.items()})
-    return Desired(companies, {**tier_catalogs(in_use, ctx.tiers, products, variants), **catalogs})
+    return Desired(companies, catalogs, in_use)
+
+
+def add_tier_catalogs(ctx, desired: Desired, products, variants) -> None:
+    """Add the catalog of each tier in use to `desired`. Their price maps (a price per tier in use and
+    variant) are the phase's largest objects: built once the Cin7 customers are let go."""
+    tiers = tier_catalogs(desired.tiers_in_use, ctx.tiers, products, variants)
+    desired.catalogs = {**tiers, **desired.catalogs}
 
 
 def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]) -> set[int]:

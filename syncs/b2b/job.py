@@ -22,7 +22,7 @@ from ..pricing.job import Priced
 from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
-from .desired import desired_state, variants_for_b2b
+from .desired import add_tier_catalogs, desired_state, variants_for_b2b
 from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
@@ -76,9 +76,10 @@ class B2BJob:
             templates=list(self.facts.templates),
             links=links,
         )
-        volume = desired_volume(ctx, products, variants, desired.catalogs)
         read_ids = [customer.id for customer in customers]
         customers.clear()
+        add_tier_catalogs(ctx, desired, products, variants)
+        volume = desired_volume(ctx, products, variants, desired.catalogs)
         del products, variants
         CompanyWriter(ctx, self.api, links).write(desired.companies)
         BuyerWriter(ctx, self.api, links).write(desired.companies)

@@ -6,6 +6,7 @@ them with what it wrote last time (zero writes when equal).
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from connectors.cin7.records import Address, Customer, PaymentTerm, PriceTier, Product
 
@@ -144,14 +145,23 @@ def tier_catalogs(
         for code in sorted(set(codes_in_use))
         if code in names
     }
+    texts: dict[Decimal, str] = {}  # one string per distinct amount: ~200k prices at 20k products
     for product in products:
         for variant_id in variants.get(product.sku, ()):
             for code, price in product.tier_prices.items():
                 catalog = catalogs.get(f"tier:{code}")
                 amount = positive_amount(price)
                 if catalog is not None and amount is not None:
-                    catalog.prices[variant_id] = format_amount(amount)
+                    catalog.prices[variant_id] = amount_text(amount, texts)
     return catalogs
+
+
+def amount_text(amount: Decimal, texts: dict[Decimal, str]) -> str:
+    """`format_amount(amount)`, one shared string per value in `texts` (equal amounts format alike)."""
+    text = texts.get(amount)
+    if text is None:
+        text = texts[amount] = format_amount(amount)
+    return text
 
 
 def customer_catalog(
