@@ -197,9 +197,11 @@ class DirectCatalogs:
 
 
 def write_prices(ctx, api: B2BAdmin, row: CatalogRecord, desired: DesiredCatalog, currency: str) -> None:
-    """Bring `row`'s price list to `desired`'s fixed prices (250 per call); only what changed is sent."""
+    """Bring `row`'s price list to `desired`'s fixed prices (250 per call); only what changed is sent.
+    `desired.prices` is let go once compared (`row.prices` keeps what landed): a tier's map is large."""
     written = row.prices or {}
     changed, removed = price_changes(desired.prices, written)
+    desired.prices = {}
     if not changed and not removed:
         return
     for _ in range(-(-(len(changed) + len(removed)) // PER_CALL)):
