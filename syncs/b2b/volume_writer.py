@@ -12,7 +12,14 @@ from connectors.shopify.b2b_volume import PER_CALL, VolumeAdmin, VolumeChange
 
 from ..issues import Code, Issue
 from ..store import CatalogRecord
-from .volume import NO_VOLUME, PACK_SIZE_CARTON, held_state, volume_by_price_list, volume_changes
+from .volume import (
+    NO_VOLUME,
+    PACK_SIZE_CARTON,
+    VariantVolume,
+    held_state,
+    volume_by_price_list,
+    volume_changes,
+)
 from .writes import planned
 
 TIER, MARKET = "tier:", "market:"
@@ -34,7 +41,13 @@ def desired_volume(ctx, products: list[Product], variants: dict, catalog_keys) -
     volume, issues = volume_by_price_list(products, rules, codes, variants, setting)
     for issue in issues:
         ctx.report(issue)
-    return {key: {v: vv.state() for v, vv in rows.items()} for key, rows in volume.items()}
+    states: dict[VariantVolume, dict] = {}  # equal volumes share one state: tiers x variants, few distinct
+    for rows in volume.values():
+        for variant_id, variant_volume in rows.items():
+            if variant_volume not in states:
+                states[variant_volume] = variant_volume.state()
+            rows[variant_id] = states[variant_volume]
+    return volume
 
 
 class VolumeWriter:
