@@ -10,14 +10,13 @@ stage and the operation (a `BulkOperationRecord`) from before its start until it
 next run resumes it (waits for it, reads its results) before any company is looked up or created.
 """
 
-import uuid
-
 from connectors.shopify.bulk import bulk_file_objects, start_bulk_query, wait_for_bulk_query
 from connectors.shopify.bulk_mutations import BulkMutations, BulkOperation, LineOutcome
 from connectors.shopify.documents import document
 
 from ..issues import Code, Issue
 from ..store import BulkOperationRecord, CompanyLinkRecord
+from . import bulk_stage as stage
 from .diff import company_create_input, written_after_create
 from .mapping import DesiredCompany
 
@@ -44,15 +43,7 @@ class BulkCompanyCreator:
 
     def resume(self, companies: dict[str, DesiredCompany]) -> None:
         """Finish what a killed run started: wait for its operation, record the companies it made."""
-        for record in self.ctx.store.bulk_operations((COMPANY_CREATE,)):
-            operation = (
-                self.bulk.get(record.operation_id)
-                if record.operation_id
-                else self.bulk.find(record.client_identifier)
-            )
-            if operation is None:  # never started: its companies are looked up by externalId, as any
-                self.ctx.store.delete_bulk_operation(record)
-                continue
+        for record, operation in stage.pending(self.ctx, self.bulk, (COMPANY_CREATE,)):
             self._finish(record, operation, companies, resumed=True)
 
     def create(self, new: list[tuple[CompanyLinkRecord, DesiredCompany]]) -> None:
@@ -61,28 +52,17 @@ class BulkCompanyCreator:
             return
         for link, _desired in new:
             self.ctx.store.save_company_link(link)  # recorded before the create: a rerun looks it up first
-        record = BulkOperationRecord(
-            COMPANY_CREATE,
-            f"cin7_{COMPANY_CREATE}_{uuid.uuid4().hex}",
-            lines=[link.cin7_id for link, _ in new],
-        )
         lines = ({"input": company_create_input(link.cin7_id, desired.state)} for link, desired in new)
-        self.ctx.before_write()
-        path = self.bulk.stage(lines)
-        self.ctx.store.save_bulk_operation(record)  # a kill from here on: found by its client identifier
-        self.ctx.before_write()
-        operation = self.bulk.run(document("bulk_company_create"), path, record.client_identifier)
-        record.operation_id = operation.id
-        self.ctx.store.save_bulk_operation(record)
+        keys = [link.cin7_id for link, _ in new]
+        record, operation = stage.start(
+            self.ctx, self.bulk, COMPANY_CREATE, "bulk_company_create", keys, lines
+        )
         self._finish(record, operation, {link.cin7_id: desired for link, desired in new}, resumed=False)
 
     def _finish(self, record: BulkOperationRecord, operation: BulkOperation, companies: dict, *, resumed):
         """Wait for the operation, record each company made (with its roles), report each refusal."""
-        if not operation.finished:
-            operation = self.bulk.wait(operation)
         made = {}
-        for outcome in self.bulk.results(operation):
-            cin7_id = record.lines[outcome.line]
+        for cin7_id, outcome in stage.outcomes(self.bulk, record, operation):
             company = (outcome.payload or {}).get("company") if outcome.ok else None
             if company:
                 made[company["id"]] = (cin7_id, company)

@@ -13,6 +13,7 @@ from ..issues import Code, Issue
 from ..store import CompanyLinkRecord
 from .branches import BranchWriter, is_branch
 from .bulk_companies import BulkCompanyCreator
+from .bulk_contacts import BulkMainContacts
 from .diff import company_create_input, company_preview, company_update, written_after_create
 from .mapping import DesiredCompany
 from .writes import Refused, planned, write_one
@@ -27,14 +28,18 @@ class CompanyWriter:
         self.found: dict | None = None
         self.branches = BranchWriter(ctx, TreeAdmin(api.client), self)
         self.bulk = BulkCompanyCreator(ctx, api.client, links)
+        self.contacts = BulkMainContacts(ctx, self.bulk, links)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
         """Head offices (and customers without one) first: a branch's location goes into their company.
-        Many new ones are created in bulk first (`bulk_companies.py`), then go on as any."""
+        Many new ones are created in bulk first (`bulk_companies.py`), and many main contacts assigned in bulk
+        (`bulk_contacts.py`); then each goes on as any."""
         ctx = self.ctx
         if not ctx.dry_run:
             self.bulk.resume(companies)
+            self.contacts.resume()
             self.bulk.create(self._new_companies(companies))
+            self.contacts.assign(companies)
         for cin7_id, desired in sorted(companies.items(), key=lambda item: is_branch(*item)):
             if cin7_id in self.bulk.refused:
                 continue
