@@ -12,6 +12,7 @@ from connectors.shopify.b2b_volume import VolumeAdmin
 from ..issues import Code, Issue
 from ..store import CompanyLinkRecord
 from .branches import BranchWriter, is_branch
+from .bulk_branches import BulkBranchCreator
 from .bulk_companies import BulkCompanyCreator
 from .bulk_contacts import BulkMainContacts
 from .diff import company_create_input, company_preview, company_update, written_after_create
@@ -29,16 +30,19 @@ class CompanyWriter:
         self.branches = BranchWriter(ctx, TreeAdmin(api.client), self)
         self.bulk = BulkCompanyCreator(ctx, api.client, links)
         self.contacts = BulkMainContacts(ctx, self.bulk, links)
+        self.bulk_branches = BulkBranchCreator(ctx, self.bulk, self.branches, links)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
         """Head offices (and customers without one) first: a branch's location goes into their company.
-        Many new ones are created in bulk first (`bulk_companies.py`), and many main contacts assigned in bulk
-        (`bulk_contacts.py`); then each goes on as any."""
+        Many new ones are created in bulk first (`bulk_companies.py`, `bulk_branches.py`), and many main
+        contacts assigned in bulk (`bulk_contacts.py`); then each goes on as any."""
         ctx = self.ctx
         if not ctx.dry_run:
             self.bulk.resume(companies)
+            self.bulk_branches.resume(companies)
             self.contacts.resume()
             self.bulk.create(self._new_companies(companies))
+            self.bulk_branches.create(companies)
             self.contacts.assign(companies)
         for cin7_id, desired in sorted(companies.items(), key=lambda item: is_branch(*item)):
             if cin7_id in self.bulk.refused:

@@ -1,8 +1,9 @@
-"""New companies created in bulk (issue 26 stage 1, syncs/b2b/bulk_companies.py): the company trees' tests
-run again with the bulk stage on from 3 new companies (the tree shop has three: Acme HQ, Bravo, Orphan),
-so the end state, the rerun without writes and the kills anywhere are the single calls'; a run killed
-while the stage runs (waiting for it, or right after its start) is resumed by the next, with no duplicate;
-a refused line is reported for its company."""
+"""The B2B bulk stages (issue 26; syncs/b2b/bulk_companies.py, bulk_branches.py, bulk_contacts.py): the
+company trees' tests run again with the stages on from 2 records (the tree shop has three new companies,
+Acme HQ, Bravo and Orphan, and two branch locations, Acme North and South), so the end state, the rerun
+without writes and the kills anywhere are the single calls'; a run killed while a stage runs (staging,
+right after its start, or waiting for it) is resumed by the next, with no duplicate; a refused line is
+reported for its company."""
 
 import pytest
 
@@ -23,10 +24,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def bulk_from_three(shopify_sandbox, monkeypatch):
-    """Bulk from 3 new companies; operations start at once and run 1000 lines a second."""
+def bulk_from_two(shopify_sandbox, monkeypatch):
+    """Bulk from 2 new companies, branch locations or main contacts; operations start at once and run
+    1000 lines a second."""
     shopify_sandbox.endpoint.bulk_model = BulkModel(rows_per_second=1000, startup_seconds=0)
-    monkeypatch.setattr(BulkCompanyCreator, "threshold", 3)
+    monkeypatch.setattr(BulkCompanyCreator, "threshold", 2)
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def bulk_runs(shopify_sandbox) -> list[str]:
 
 def test_the_new_companies_are_created_in_one_bulk_operation(shop_ids, installed_shop, shopify_sandbox):
     run_sync(installed_shop)
-    assert len(bulk_runs(shopify_sandbox)) == 4  # companies, contacts, main contacts, roles
+    assert len(bulk_runs(shopify_sandbox)) == 5  # companies, branch locations, contacts, main contacts, roles
     assert single_calls(shopify_sandbox) == []
     assert not PendingBulkOperation.objects.exists()
 
@@ -49,7 +51,7 @@ def test_the_new_companies_are_created_in_one_bulk_operation(shop_ids, installed
 def single_calls(shopify_sandbox) -> list[str]:
     """The company and main contact writes made by single calls (none where the bulk stages ran; the
     other buyers' contacts are still single calls)."""
-    fields = {"companyCreate", "companyAssignMainContact"}
+    fields = {"companyCreate", "companyLocationCreate", "companyAssignMainContact"}
     return [c.operation_name for c in shopify_sandbox.calls if fields & set(c.root_fields)]
 
 
@@ -69,7 +71,7 @@ def _kill(monkeypatch, method: str, stage: int) -> None:
     monkeypatch.setattr(BulkMutations, method, killed)
 
 
-@pytest.mark.parametrize("stage", [1, 2, 3])  # companies, contacts, main contacts (roles run beside)
+@pytest.mark.parametrize("stage", [1, 2, 3, 4])  # companies, branches, contacts, main contacts (and roles)
 @pytest.mark.parametrize("method", ["wait", "run", "stage"])
 def test_killed_during_the_stage_the_rerun_ends_in_the_same_state(
     shop_ids,
@@ -100,7 +102,7 @@ def test_killed_during_the_stage_the_rerun_ends_in_the_same_state(
     assert found[ids["north"]][1] == {"boss@acme.test": "Location admin", "north@acme.test": "Location admin",
                                       "clerk@acme.test": "Ordering only"}  # fmt: skip
     assert found[ids["hq"]][2] == "GB 123"
-    assert not [c for c in shopify_sandbox.calls if "companyCreate" in c.root_fields]  # all in bulk
+    assert single_calls(shopify_sandbox) == []  # all in bulk
     assert run_sync(installed_shop).stats["writes"] == 0
 
 
