@@ -41,7 +41,7 @@ class BranchWriter:
         if head is None or not head.company_id or not head.location_id:
             return
         if not link.location_id and link.id is not None:
-            self._find(link, head)
+            self.find(link, head)
         if not link.location_id:
             link.company_id = head.company_id
             self.ctx.store.save_company_link(link)  # recorded before the create: a rerun looks it up first
@@ -49,7 +49,7 @@ class BranchWriter:
         self.companies.update(link, desired)
         self.ctx.store.save_company_link(link)
 
-    def _find(self, link: CompanyLinkRecord, head: CompanyLinkRecord) -> None:
+    def find(self, link: CompanyLinkRecord, head: CompanyLinkRecord) -> None:
         """Adopt the location a killed run made in the head office's company; one with this externalId
         elsewhere (a move a killed run had not finished) is deleted."""
         found = self.trees.location_by_external_id(link.cin7_id)
@@ -67,7 +67,7 @@ class BranchWriter:
         data = company_create_input(link.cin7_id, desired.state)["companyLocation"]
         location, errors = self.companies.api.create_location(head.company_id, data)
         if any(e.code == "TAKEN" for e in errors):  # its externalId is taken: a killed run made it
-            self._find(link, head)
+            self.find(link, head)
             if link.location_id:
                 return
         if errors or not location:

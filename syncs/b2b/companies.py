@@ -12,6 +12,9 @@ from connectors.shopify.b2b_volume import VolumeAdmin
 from ..issues import Code, Issue
 from ..store import CompanyLinkRecord
 from .branches import BranchWriter, is_branch
+from .bulk_branches import BulkBranchCreator
+from .bulk_companies import BulkCompanyCreator
+from .bulk_contacts import BulkMainContacts
 from .diff import company_create_input, company_preview, company_update, written_after_create
 from .mapping import DesiredCompany
 from .writes import Refused, planned, write_one
@@ -25,11 +28,25 @@ class CompanyWriter:
         self.links = links  # by Cin7 ID; gains the companies made now
         self.found: dict | None = None
         self.branches = BranchWriter(ctx, TreeAdmin(api.client), self)
+        self.bulk = BulkCompanyCreator(ctx, api.client, links)
+        self.contacts = BulkMainContacts(ctx, self.bulk, links)
+        self.bulk_branches = BulkBranchCreator(ctx, self.bulk, self.branches, links)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
-        """Head offices (and customers without one) first: a branch's location goes into their company."""
+        """Head offices (and customers without one) first: a branch's location goes into their company.
+        Many new ones are created in bulk first (`bulk_companies.py`, `bulk_branches.py`), and many main
+        contacts assigned in bulk (`bulk_contacts.py`); then each goes on as any."""
         ctx = self.ctx
+        if not ctx.dry_run:
+            self.bulk.resume(companies)
+            self.bulk_branches.resume(companies)
+            self.contacts.resume()
+            self.bulk.create(self._new_companies(companies))
+            self.bulk_branches.create(companies)
+            self.contacts.assign(companies)
         for cin7_id, desired in sorted(companies.items(), key=lambda item: is_branch(*item)):
+            if cin7_id in self.bulk.refused:
+                continue
             link = self.links.get(cin7_id) or CompanyLinkRecord(cin7_id=cin7_id)
             self.links[cin7_id] = link
             if ctx.dry_run:
@@ -52,6 +69,23 @@ class CompanyWriter:
                         subject=f"b2b:{cin7_id}",
                     )
                 )
+
+    def _new_companies(self, companies: dict[str, DesiredCompany]) -> list:
+        """(link, desired) of the head offices without a company, none found by externalId; from the
+        threshold on, those a killed run left without a record are looked up first."""
+        new = []
+        for cin7_id, desired in companies.items():
+            link = self.links.get(cin7_id)
+            if is_branch(cin7_id, desired) or (link is not None and link.company_id):
+                continue
+            new.append((link or CompanyLinkRecord(cin7_id=cin7_id), desired))
+        if len(new) < self.bulk.threshold:
+            return new
+        for link, desired in new:
+            self.links[link.cin7_id] = link
+            if link.id is not None:
+                self._find(link, desired)
+        return [(link, desired) for link, desired in new if not link.company_id]
 
     def _write_company(self, link: CompanyLinkRecord, desired: DesiredCompany) -> None:
         """A head office's (or lone customer's) company, its own location and its main contact."""
