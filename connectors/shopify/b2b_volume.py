@@ -48,15 +48,8 @@ class VolumeAdmin:
         """Variant -> its breaks and quantity rule on the price list (variants with neither left out)."""
         breaks = {}
         for node in self._pages("b2b_price_list_volume", price_list_id, "prices"):
-            rows = node["quantityPriceBreaks"]["nodes"]
-            if rows:
-                pairs = sorted((row["minimumQuantity"], row["price"]["amount"]) for row in rows)
-                breaks[node["variant"]["id"]] = tuple(pairs)
-        rules = {
-            node["productVariant"]["id"]: (node["minimum"], node["increment"], node["maximum"])
-            for node in self._pages("b2b_price_list_rules", price_list_id, "quantityRules")
-        }
-        return {v: Volume(breaks.get(v, ()), rules.get(v)) for v in sorted(set(breaks) | set(rules))}
+            _add_breaks(breaks, node)
+        return self._with_rules(price_list_id, breaks)
 
     def volume_of(self, price_list_id: str, variant_ids) -> dict[str, Volume]:
         """`volume` for `variant_ids` only (their breaks by `variant_id` filter, 30 a request; the list's
@@ -70,10 +63,11 @@ class VolumeAdmin:
             found = self.client.execute(price_list_volume_document(len(batch)), variables)["priceList"]
             for i in range(len(batch)):
                 for node in found[f"p{i}"]["nodes"]:
-                    rows = node["quantityPriceBreaks"]["nodes"]
-                    if rows:
-                        pairs = sorted((row["minimumQuantity"], row["price"]["amount"]) for row in rows)
-                        breaks[node["variant"]["id"]] = tuple(pairs)
+                    _add_breaks(breaks, node)
+        return self._with_rules(price_list_id, breaks)
+
+    def _with_rules(self, price_list_id: str, breaks: dict) -> dict[str, Volume]:
+        """`breaks` joined with every quantity rule of the list (variants with neither left out)."""
         rules = {
             node["productVariant"]["id"]: (node["minimum"], node["increment"], node["maximum"])
             for node in self._pages("b2b_price_list_rules", price_list_id, "quantityRules")
@@ -208,3 +202,11 @@ def _empty_input() -> dict:
         "quantityRulesToAdd": [],
         "quantityRulesToDeleteByVariantId": [],
     }
+
+
+def _add_breaks(breaks: dict, node: dict) -> None:
+    """A price node's quantity price breaks, sorted by minimum, into `breaks` (none: nothing added)."""
+    rows = node["quantityPriceBreaks"]["nodes"]
+    if rows:
+        pairs = sorted((row["minimumQuantity"], row["price"]["amount"]) for row in rows)
+        breaks[node["variant"]["id"]] = tuple(pairs)
