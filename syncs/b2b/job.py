@@ -89,7 +89,7 @@ class B2BJob:
             ctx.count("invited", welcomed)
         catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
-        VolumeWriter(ctx, VolumeAdmin(ctx.shopify.client), currency).write(catalogs.rows, volume)
+        VolumeWriter(ctx, VolumeAdmin(ctx.shopify.client), currency, links).write(catalogs.rows, volume)
         active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)
         desired.catalogs = {}
         wanted = {cin7_id: company.state["catalogs"] for cin7_id, company in desired.companies.items()}

@@ -300,7 +300,9 @@ def price_view(ctx: RequestContext, price_list: PriceList, variant_id: str, row:
             {"amount": money(compare_at), "currencyCode": price_list.currency} if compare_at else None
         ),
         "variant": lambda info: variant_view(ctx, ctx.shop.variants[variant_id]),
-        "quantityPriceBreaks": breaks_connection(ctx, price_list, variant_id),
+        "quantityPriceBreaks": breaks_connection(
+            ctx, price_list, variant_id, lambda: price_list_view(ctx, price_list)
+        ),
     }
 
 
@@ -320,7 +322,9 @@ def contextual_pricing(ctx: RequestContext, variant: dict):
             "compareAtPrice": None,
             "unitPrice": None,
             "quantityRule": rule_view(ctx, variant["id"], rule),
-            "quantityPriceBreaks": breaks_connection(ctx, price_list, variant["id"]),
+            "quantityPriceBreaks": breaks_connection(
+                ctx, price_list, variant["id"], lambda: price_list_view(ctx, price_list)
+            ),
         }
 
     return resolve
