@@ -315,7 +315,10 @@ def contextual_pricing(ctx: RequestContext, variant: dict):
             raise GraphQLError("The Shopify sandbox implements contextualPricing for companyLocationId only.")
         if location_id not in ctx.shop.b2b.locations:
             raise GraphQLError(f"Company location does not exist: {location_id}")
-        amount, price_list = ctx.shop.b2b.pricing_price_list(variant, location_id)
+        key = ("pricing_catalogs", location_id)  # once per request: a bulk export asks for every variant
+        if key not in ctx.memo:
+            ctx.memo[key] = ctx.shop.b2b.pricing_catalogs(location_id)
+        amount, price_list = ctx.shop.b2b.pricing_price_list(variant, location_id, ctx.memo[key])
         rule = price_list.quantity_rules.get(variant["id"]) if price_list else None
         return {
             "price": {"amount": money(amount), "currencyCode": ctx.shop.currency},
