@@ -323,3 +323,21 @@ def test_killed_while_exporting_the_rerun_reads_again_past_stale_operations(
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
     mark = len(shopify_sandbox.calls)
     assert run_sync(installed_shop).stats["writes"] == 0 and b2b_writes(shopify_sandbox, mark) == []
+
+
+@pytest.mark.parametrize("volume_shop", ["plus"], indirect=True)  # direct catalogs: Plus only
+@pytest.mark.parametrize("volume_read", ["export"], indirect=True)
+def test_a_list_without_a_location_it_alone_prices_is_read_per_variant(
+    volume_read, volume_shop, installed_shop, shopify_sandbox, sandbox_shop
+):
+    """On Plus a merchant put the Wholesale locations in the Distributor catalog too: their contextual
+    pricing is no longer the Wholesale list alone, so that list is read per variant; the other exports."""
+    run_sync(installed_shop)
+    rows = {row.key: row for row in ManagedCatalog.objects.filter(shop=installed_shop)}
+    links = CompanyLink.objects.filter(shop=installed_shop)
+    wholesale = [link.location_id for link in links if "tier:1" in (link.written.get("catalogs") or [])]
+    assert len(wholesale) == 2
+    sandbox_shop.b2b.catalogs[rows["tier:2"].catalog_id].location_ids.extend(wholesale)
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] == 0
+    assert volume_reads(shopify_sandbox, mark) == {"exports": 1, "per_variant": 1}
