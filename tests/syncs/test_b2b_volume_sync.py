@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from connectors.shopify import b2b_volume_export
 from connectors.shopify.b2b_volume import VolumeAdmin
 from connectors.shopify.b2b_volume_export import VolumeExports
 from connectors.shopify.bulk import start_bulk_query
@@ -301,7 +302,6 @@ def test_killed_while_exporting_the_rerun_reads_again_past_stale_operations(
     """A run killed while its exports run leaves them running: with them and others filling Shopify's five
     slots, the rerun waits for a slot, exports again and puts the edit back; then nothing to write."""
     run_sync(installed_shop)
-    shopify_sandbox.endpoint.bulk_model = BulkModel(export_startup_seconds=2, export_rows_per_second=10_000)
     variant_a = next(v for v, variant in sandbox_shop.variants.items() if variant["sku"] == "A")
     for price_list in sandbox_shop.b2b.price_lists.values():
         for row in price_list.breaks.get(variant_a, {}).values():
@@ -318,8 +318,15 @@ def test_killed_while_exporting_the_rerun_reads_again_past_stale_operations(
     client = admin_api(installed_shop).client
     for _ in range(3):  # two left running by the killed run, three more: five, Shopify's limit
         start_bulk_query(client, document("bulk_variants"))
+    stale = [op for op in sandbox_shop.bulk_operations if op.type == "QUERY"][-5:]
+    assert sum("contextualPricing" in op.query for op in stale) == 2
+    for operation in stale:  # still running: they finish a little after the rerun reaches its volume read
+        operation.completed_at = sandbox_shop.clock.now() + 4
+    monkeypatch.setattr(b2b_volume_export, "START_RETRY_SECONDS", 1.0)
+    mark = len(shopify_sandbox.calls)
     run = run_sync(installed_shop)
     assert run.stats["writes"] > 0 and not run.issues.filter(code="shopify_user_error").exists()
+    assert volume_reads(shopify_sandbox, mark)["exports"] > 2  # refused (LIMIT_REACHED), waited, started
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
     mark = len(shopify_sandbox.calls)
     assert run_sync(installed_shop).stats["writes"] == 0 and b2b_writes(shopify_sandbox, mark) == []
