@@ -4,7 +4,7 @@ shapes them")."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.cin7 import parse_customer
+from connectors.cin7 import Customer
 from syncs.b2b.shapes import LOCATION_ADMIN, ORDERING_ONLY, Buyer, company_trees, location_state, role_changes
 from syncs.issues import Code
 
@@ -12,7 +12,7 @@ HEAD, NORTH, SOUTH, LONE = "aaaa-head", "bbbb-north", "cccc-south", "dddd-lone"
 
 
 def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None, default=0):
-    return parse_customer(
+    return Customer.parse(
         {
             "ID": cin7_id,
             "Name": name,
@@ -175,7 +175,7 @@ def test_every_customer_is_one_location_and_every_email_one_company(given_custom
 
 def test_location_state_bills_a_bill_parent_branch_to_the_head_office():
     def with_addresses(cin7_id, name, city, *, parent=None, bill_parent=False, tax=None):
-        return parse_customer(
+        return Customer.parse(
             {
                 "ID": cin7_id,
                 "Name": name,
