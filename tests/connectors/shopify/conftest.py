@@ -69,6 +69,12 @@ def shop(sandbox):
 
 
 @pytest.fixture
+def plus(shop):
+    """Direct (company location) catalogs need Shopify Plus; below it they can only be archived."""
+    shop.set_plan("Shopify Plus")
+
+
+@pytest.fixture
 def admin(sandbox) -> Admin:
     return Admin(sandbox, SHOP, sandbox.issue_token(SHOP))
 

@@ -42,11 +42,6 @@ LOCATION_REVOKE = f"""mutation($id: ID!, $ids: [ID!]!) {{
 
 
 @pytest.fixture
-def plus(shop):
-    shop.set_plan("Shopify Plus")
-
-
-@pytest.fixture
 def variants(shop) -> list[str]:
     product = shop.add_product(
         "Wood Screw", [{"sku": f"HDW-{n}", "title": f"V{n}", "price": "40.00"} for n in range(3)]
