@@ -11,7 +11,7 @@ from syncs.issues import Code
 HEAD, NORTH, SOUTH, LONE = "aaaa-head", "bbbb-north", "cccc-south", "dddd-lone"
 
 
-def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None, default=0):
+def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None, default=0, addresses=()):
     return Customer.parse(
         {
             "ID": cin7_id,
@@ -23,6 +23,7 @@ def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None,
                 {"Name": f"Person {n}", "Email": email, "Default": n == default}
                 for n, email in enumerate(contacts)
             ],
+            "Addresses": list(addresses),
         }
     )
 
@@ -174,23 +175,13 @@ def test_every_customer_is_one_location_and_every_email_one_company(given_custom
 
 
 def test_location_state_bills_a_bill_parent_branch_to_the_head_office():
-    def with_addresses(cin7_id, name, city, *, parent=None, bill_parent=False, tax=None):
-        return Customer.parse(
-            {
-                "ID": cin7_id,
-                "Name": name,
-                "CustomerParentID": parent,
-                "IsBillParent": bill_parent,
-                "TaxNumber": tax,
-                "Contacts": [{"Name": "Ann Lee", "Email": f"ann@{cin7_id}.test", "Default": True}],
-                "Addresses": [
-                    {"Line1": f"1 {city} St", "City": city, "Country": "United States", "Type": "Shipping",
-                     "DefaultForType": True},
-                    {"Line1": f"9 {city} Ave", "City": city, "Country": "United States", "Type": "Billing",
-                     "DefaultForType": True},
-                ],
-            }
-        )  # fmt: skip
+    def with_addresses(cin7_id, name, city, **tree):
+        addresses = [
+            {"Line1": f"{n} {city} {street}", "City": city, "Country": "United States", "Type": kind,
+             "DefaultForType": True}
+            for n, street, kind in ((1, "St", "Shipping"), (9, "Ave", "Billing"))
+        ]  # fmt: skip
+        return customer(cin7_id, name, f"ann@{cin7_id}.test", addresses=addresses, **tree)
 
     customers = [
         with_addresses(HEAD, "Acme HQ", "Austin", tax="US-1"),
