@@ -101,14 +101,6 @@ def charged(admin, variant: str, location: str) -> str:
     return pricing["contextualPricing"]["price"]["amount"]
 
 
-@pytest.fixture
-def variants(shop) -> list[str]:
-    product = shop.add_product(
-        "Linen Throw", [{"sku": f"TEX-{n}", "title": f"V{n}", "price": "40.00"} for n in range(1, 5)]
-    )
-    return shop.products[product]["variant_ids"]
-
-
 # -- availability and payment terms --------------------------------------------------------------------
 AVAILABILITY = """{ shop { plan { publicDisplayName shopifyPlus }
   entitlements { markets { b2b { enabled catalogs { enabled } } } } } }"""

@@ -39,14 +39,6 @@ CONTEXT_UPDATE = f"""mutation($id: ID!, $add: CatalogContextInput, $remove: Cata
 
 
 @pytest.fixture
-def variants(shop) -> list[str]:
-    product = shop.add_product(
-        "Throw", [{"sku": f"T-{n}", "title": f"V{n}", "price": "40.00"} for n in range(3)]
-    )
-    return shop.products[product]["variant_ids"]
-
-
-@pytest.fixture
 def markets_admin(sandbox) -> Admin:
     return Admin(sandbox, SHOP, sandbox.issue_token(SHOP, scopes=MARKETS_SCOPES))
 
