@@ -16,7 +16,7 @@ from integration_app.models import CompanyLink, ManagedCatalog, Shop, SyncRun, S
 from integration_app.shopify_api import admin_api
 from syncs.b2b.volume_writer import VolumeWriter
 from syncs.context import WriteLimitReached
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import b2b_customer, killed_until_done, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -211,21 +211,8 @@ def test_a_preview_lists_the_breaks_it_would_change_and_writes_nothing(
     assert all(e["changes"]["price breaks"] == {"set": 0, "cleared": 1} for e in entries)
 
 
-def killed_until_done(shop) -> int:
-    """Runs stopped before their 1st, 2nd, … write until one completes, every other time also losing what
-    it recorded locally (a process killed between Shopify's answer and its database write); the kills."""
-    kills = 0
-    for limit in range(1, 20):
-        try:
-            run_sync(shop, write_limit=limit)
-        except WriteLimitReached:
-            kills += 1
-            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
-            if limit % 2:
-                ManagedCatalog.objects.filter(shop=shop).update(volume={})
-            continue
-        return kills
-    raise AssertionError("no run completed")
+def forget_volume(shop):
+    ManagedCatalog.objects.filter(shop=shop).update(volume={})
 
 
 def test_a_run_killed_during_volume_writes_and_rerun_ends_the_same(
@@ -240,14 +227,14 @@ def test_a_run_killed_during_volume_writes_and_rerun_ends_the_same(
     run_sync(installed_shop)
     cin7_account.update_discount_rule("Volume", lines=RULES["Volume"][:2])  # breaks at 25 go
     set_pack_size(installed_shop, "carton")  # rules come: a call for breaks, then one for rules, per list
-    assert killed_until_done(installed_shop) >= 2
+    assert killed_until_done(installed_shop, forget_volume, tries=20) >= 2
     run = run_sync(installed_shop)
     assert not run.issues.filter(code="shopify_user_error").exists()
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=True, breaks=short)
     assert run_sync(installed_shop).stats["writes"] == 0
     cin7_account.update_discount_rule("Volume", lines=RULES["Volume"])  # breaks at 25 come back
     set_pack_size(installed_shop, "none")  # E's break at 5 meets the carton rule unless it goes first
-    assert killed_until_done(installed_shop) >= 1
+    assert killed_until_done(installed_shop, forget_volume, tries=20) >= 1
     run = run_sync(installed_shop)
     assert not run.issues.filter(code="shopify_user_error").exists()
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
