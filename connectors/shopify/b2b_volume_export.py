@@ -29,6 +29,8 @@ VARIANT = "gid://shopify/ProductVariant/"
 
 
 class VolumeExports:
+    """Starts and reads the exports of `bulk_contextual_volume`, over `GraphQLClient`."""
+
     def __init__(self, client: GraphQLClient):
         self.client = client
 
@@ -65,16 +67,20 @@ class VolumeExports:
         operation = wait_for_bulk_query(self.client, operation_id)
         breaks: dict[str, list] = {}
         rules: dict[str, tuple] = {}
-        for line in bulk_file_objects(self.client, operation):
-            parent = line.get("__parentId")
-            if parent is None:
-                rule = _rule(line)
-                if rule is not None:
-                    rules[line["id"]] = rule
-            elif parent in variant_ids:
-                if (line.get("priceList") or {}).get("id") != price_list_id:
-                    return None
-                breaks.setdefault(parent, []).append((line["minimumQuantity"], line["price"]["amount"]))
+        lines = bulk_file_objects(self.client, operation)
+        try:
+            for line in lines:
+                parent = line.get("__parentId")
+                if parent is None:
+                    rule = _rule(line)
+                    if rule is not None:
+                        rules[line["id"]] = rule
+                elif parent in variant_ids:
+                    if (line.get("priceList") or {}).get("id") != price_list_id:
+                        return None
+                    breaks.setdefault(parent, []).append((line["minimumQuantity"], line["price"]["amount"]))
+        finally:
+            getattr(lines, "close", lambda: None)()  # a generator over the download: closes it
         held = sorted(set(breaks) | set(rules))
         return {v: Volume(tuple(sorted(breaks.get(v, ()))), rules.get(v)) for v in held}
 
