@@ -9,7 +9,6 @@ for Cin7's 60 calls/minute advances modelled time instantly, so hours of API pac
 import functools
 import math
 import multiprocessing
-import resource
 import time
 from contextlib import contextmanager
 
@@ -25,6 +24,7 @@ from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
 from ..shopify_api import admin_api
+from .memory import PhaseMemory
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -83,8 +83,9 @@ def run_benchmark(
     info = sandboxes.info
     shop = install_bench_shop(sandboxes, info)
     missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
+    memory = PhaseMemory()
     try:
-        measure = functools.partial(measure_phase, shop, sandboxes, clock)
+        measure = functools.partial(measure_phase, shop, sandboxes, clock, memory)
         phases = _phases(measure, sandboxes, shop, customers, b2b_plan if b2b else None, clock)
     finally:
         sandboxes.stop()
@@ -95,7 +96,7 @@ def run_benchmark(
         "b2b_plan": B2B_PLANS[b2b_plan] if b2b else "",
         "missing_customer_skus": missing_skus,
         "phases": phases,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": memory.finish(),
         "cin7_floor": {
             "customers": math.ceil(customers / 1000),
             "customers_with_prices": math.ceil(customers / 500),
@@ -130,8 +131,9 @@ def _phases(measure, sandboxes, shop: Shop, customers: int, b2b_plan: str | None
     return phases
 
 
-def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dict:
-    """One scheduled run (as production runs them every few minutes and every day), measured."""
+def measure_phase(shop: Shop, sandboxes, clock, memory: PhaseMemory, name: str, *, full: bool) -> dict:
+    """One scheduled run (as production runs them every few minutes and every day), measured (its
+    memory by `memory`)."""
     from ..runs.execute import execute
 
     writes_before = sandboxes.call("writes")
@@ -140,8 +142,10 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
     )
     cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
     started = modelled
+    rss = memory.start()
     with counting_queries() as queries:
         execute(run, clock=clock)
+    rss = memory.stop(rss)
     real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
     run.refresh_from_db()
     stats = run.stats
@@ -165,6 +169,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
         "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
         "records": records,
+        "rss": rss,
     }
 
 
