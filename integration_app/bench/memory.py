@@ -5,13 +5,20 @@ written to /proc/self/clear_refs, so the mark read after a phase is that phase's
 highest mark seen (the reset also resets `ru_maxrss`). With `BENCH_TRACEMALLOC=<file>` in the environment,
 Python allocations are traced too: each phase's traced peak, and the top allocations by line at the
 highest traced point of the run (a snapshot taken by a sampling thread), written to that file.
+
+The benchmark's child runs with DEBUG on (for its placeholder secrets), where Django would keep the text of
+the last 9,000 queries: `stop_query_log` drops that log, which production (DEBUG off) never keeps.
 """
 
 import os
 import resource
 import threading
 import tracemalloc
+from collections import deque
 from pathlib import Path
+
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 STATUS = Path("/proc/self/status")
 CLEAR_REFS = Path("/proc/self/clear_refs")
@@ -41,6 +48,13 @@ def _reset_high_water() -> bool:
     except OSError:
         return False
     return True
+
+
+def stop_query_log() -> None:
+    """Keep no query text in this process (a DEBUG log: up to 9,000 queries, some with 900 parameters)."""
+    BaseDatabaseWrapper.queries_limit = 0  # connections opened from now on
+    for connection in connections.all(initialized_only=True):
+        connection.queries_log = deque(maxlen=0)
 
 
 class PhaseMemory:

@@ -24,7 +24,7 @@ from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
 from ..shopify_api import admin_api
-from .memory import PhaseMemory
+from .memory import PhaseMemory, stop_query_log
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -83,6 +83,7 @@ def run_benchmark(
     info = sandboxes.info
     shop = install_bench_shop(sandboxes, info)
     missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
+    stop_query_log()
     memory = PhaseMemory()
     try:
         measure = functools.partial(measure_phase, shop, sandboxes, clock, memory)

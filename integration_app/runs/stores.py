@@ -1,6 +1,8 @@
 """The ORM behind `syncs.store.Store`: what one shop's runs keep, in the app's tables.
 
-Queries with many IDs go in chunks (CHUNK per `IN (...)`, under SQLite's variable limit).
+Queries with many IDs go in chunks (CHUNK per `IN (...)`, under SQLite's variable limit); rows that can
+be many (links, prices, catalogs) are read as an iterator (ROWS_PER_FETCH at a time), so the database's
+rows of a whole table are never held beside the records made of them.
 """
 
 from django.utils import timezone
@@ -30,6 +32,7 @@ from .bulk import bulk_save
 
 CHUNK = 900
 ROWS_PER_QUERY = 500
+ROWS_PER_FETCH = 500
 LINK_FIELDS = [
     "email",
     "shopify_id",
@@ -86,10 +89,11 @@ class OrmStore:
     def customer_links(self, cin7_ids) -> dict[str, CustomerLinkRecord]:
         links = CustomerLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *LINK_FIELDS)
         if cin7_ids is None:
-            return {row[1]: _customer_link(row) for row in links}
+            return {row[1]: _customer_link(row) for row in links.iterator(ROWS_PER_FETCH)}
         found = {}
         for chunk in _chunks(list(cin7_ids)):
-            found.update({row[1]: _customer_link(row) for row in links.filter(cin7_id__in=chunk)})
+            rows = links.filter(cin7_id__in=chunk).iterator(ROWS_PER_FETCH)
+            found.update({row[1]: _customer_link(row) for row in rows})
         return found
 
     def in_scope_emails(self, emails: list[str]) -> list[tuple[str, str]]:
@@ -158,7 +162,7 @@ class OrmStore:
             "id", "variant_id", "sku", "value_hash"
         )
         if variant_ids is None:
-            return {row[1]: _variant_price(row) for row in rows}
+            return {row[1]: _variant_price(row) for row in rows.iterator(ROWS_PER_FETCH)}
         found = {}
         for chunk in _chunks(sorted(variant_ids), ROWS_PER_QUERY):
             found.update({row[1]: _variant_price(row) for row in rows.filter(variant_id__in=chunk)})
@@ -180,7 +184,8 @@ class OrmStore:
 
     def priced_variants_by_sku(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for variant_id, sku in VariantPrice.objects.filter(shop=self.shop).values_list("variant_id", "sku"):
+        rows = VariantPrice.objects.filter(shop=self.shop).values_list("variant_id", "sku")
+        for variant_id, sku in rows.iterator(ROWS_PER_FETCH):
             found.setdefault(sku, []).append(variant_id)
         return found
 
@@ -230,7 +235,7 @@ class OrmStore:
     def _keyed_rows(self, model, key: str, fields: list[str], record_type) -> dict:
         """The shop's rows of `model` as `record_type(key, *fields, id=…)`, by their `key`."""
         rows = model.objects.filter(shop=self.shop).values_list("id", key, *fields)
-        return {row[1]: record_type(row[1], *row[2:], id=row[0]) for row in rows}
+        return {row[1]: record_type(row[1], *row[2:], id=row[0]) for row in rows.iterator(ROWS_PER_FETCH)}
 
     def _save_keyed_row(self, model, key: str, fields: list[str], record) -> None:
         """Insert the record's row (then it has an `id`), or update its `fields` and `updated_at`."""
