@@ -23,6 +23,7 @@ from syncs.b2b.volume_writer import price_break_count
 from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
+from ..runs.stores import ROWS_PER_FETCH
 from ..shopify_api import admin_api
 from .memory import PhaseMemory, stop_query_log
 
@@ -190,7 +191,11 @@ def b2b_figures(shop: Shop) -> dict:
     """What the B2B phase made: companies (a head office and its branches are one), locations, catalogs
     (B2B markets below Plus), fixed prices, price breaks and quantity rules."""
     catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
-    volumes = list(catalogs.values_list("volume", flat=True))
+    price_rows = breaks = rules = 0
+    for prices, volume in catalogs.values_list("prices", "volume").iterator(ROWS_PER_FETCH):
+        price_rows += len(prices)
+        breaks += price_break_count(volume)
+        rules += sum(1 for state in (volume.get("variants") or {}).values() if state["pack_size"])
     return {
         "companies": CompanyLink.objects.filter(shop=shop)
         .exclude(company_id="")
@@ -200,11 +205,9 @@ def b2b_figures(shop: Shop) -> dict:
         "locations": CompanyLink.objects.filter(shop=shop).exclude(location_id="").count(),
         "catalogs": catalogs.count(),
         "markets": catalogs.exclude(market_id="").count(),
-        "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
-        "price_breaks": sum(price_break_count(volume) for volume in volumes),
-        "quantity_rules": sum(
-            1 for volume in volumes for state in (volume.get("variants") or {}).values() if state["pack_size"]
-        ),
+        "price_rows": price_rows,
+        "price_breaks": breaks,
+        "quantity_rules": rules,
     }
 
 
@@ -217,7 +220,7 @@ def volume_read(shop: Shop, clock) -> dict:
         .exclude(price_list_id="")
         .values_list("price_list_id", "volume")
     )
-    lists = [(price_list_id, volume) for price_list_id, volume in rows if (volume or {}).get("variants")]
+    lists = [(pid, volume) for pid, volume in rows.iterator(ROWS_PER_FETCH) if (volume or {}).get("variants")]
     figures = {"price_lists": len(lists)}
     for name in ("managed", "whole"):
         admin = VolumeAdmin(admin_api(shop, clock=clock).client)
