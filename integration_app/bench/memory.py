@@ -61,12 +61,14 @@ class PhaseMemory:
     """Peak and current RSS of each phase; the process's peak across them (`peak_mb`)."""
 
     def __init__(self):
-        self.peak_mb = _maxrss_mb()
+        self.peak_mb = self.between_mb = _maxrss_mb()
         self.trace = _Trace(os.environ[TRACE_ENV]) if os.environ.get(TRACE_ENV) else None
 
     def start(self) -> float:
-        """Begin a phase: returns the RSS it starts from."""
-        self.peak_mb = max(self.peak_mb, _status_mb("VmHWM") or _maxrss_mb())
+        """Begin a phase: returns the RSS it starts from (the peak since the last phase, the benchmark's
+        own reads between phases, is kept for `stop`)."""
+        self.between_mb = _status_mb("VmHWM") or _maxrss_mb()
+        self.peak_mb = max(self.peak_mb, self.between_mb)
         _reset_high_water()
         if self.trace:
             tracemalloc.reset_peak()
@@ -76,7 +78,8 @@ class PhaseMemory:
         """End a phase: its RSS at the start, its peak and at the end (MB); traced peak when tracing."""
         peak = _status_mb("VmHWM") or _maxrss_mb()
         self.peak_mb = max(self.peak_mb, peak)
-        figures = {"start_mb": round(start_mb, 1), "peak_mb": round(peak, 1)}
+        figures = {"between_mb": round(self.between_mb, 1), "start_mb": round(start_mb, 1)}
+        figures["peak_mb"] = round(peak, 1)
         figures["end_mb"] = round(_status_mb("VmRSS") or 0.0, 1)
         if self.trace:
             figures["traced_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
@@ -134,5 +137,6 @@ def render_phase_memory(phases: list[dict]) -> list[str]:
         if rss:
             traced = f" (traced peak {rss['traced_peak_mb']})" if "traced_peak_mb" in rss else ""
             figures = f"{rss['start_mb']} -> peak {rss['peak_mb']} -> {rss['end_mb']} MB{traced}"
+            figures += f"; high-water before it {rss['between_mb']} MB" if "between_mb" in rss else ""
             lines.append(f"RSS {phase['phase']}: {figures}")
     return lines
