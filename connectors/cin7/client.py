@@ -123,10 +123,18 @@ class Cin7Client:
         self, *, modified_since: datetime | None = None, include_deprecated: bool = False
     ) -> Iterator[Product]:
         """Every matching product once, with its tier prices (FACTS §5.1-5.2). Equal prices of one listing
-        share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct)."""
+        share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct), and
+        equal statuses and discount rule names one string."""
         params = self._filters(modified_since, include_deprecated)
         shared: dict[str, Decimal] = {}
-        for product in self._iter_records("product", "Products", params, parse_product, PAGE_LIMIT):
+        texts: dict[str, str] = {}
+
+        def parse(row) -> Product:
+            if isinstance(row, dict):
+                _share(row, REPEATED_PRODUCT_KEYS, texts)
+            return parse_product(row)
+
+        for product in self._iter_records("product", "Products", params, parse, PAGE_LIMIT):
             prices = product.tier_prices
             for code, price in prices.items():
                 prices[code] = shared.setdefault(str(price), price)  # by text: 12.5 and 12.50 stay apart
@@ -289,6 +297,7 @@ def _total_of(payload: dict) -> int | None:
 
 REPEATED_CUSTOMER_KEYS = ("Status", "Currency", "PaymentTerm", "TaxRule", "PriceTier")
 REPEATED_ADDRESS_KEYS = ("Country", "State", "City", "Postcode", "Type")
+REPEATED_PRODUCT_KEYS = ("Status", "DiscountRule")
 
 
 def _share_repeated_texts(row, texts: dict[str, str]):
