@@ -144,7 +144,7 @@ class OrmStore:
 
     def linked_customers(self) -> dict[str, str]:
         links = CustomerLink.objects.filter(shop=self.shop, in_scope=True).exclude(shopify_id="")
-        return dict(links.values_list("cin7_id", "shopify_id"))
+        return dict(links.values_list("cin7_id", "shopify_id").iterator(ROWS_PER_FETCH))
 
     def duplicate_email_retries(self, cin7_ids: list[str], emails: set[str]) -> set[str]:
         emails = set(emails)
