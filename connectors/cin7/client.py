@@ -98,21 +98,36 @@ class Cin7Client:
         include_prices: bool = False,
         include_deprecated: bool = False,
     ) -> Iterator[Customer]:
-        """Every matching customer once (FACTS §4.2); `include_prices` adds `product_prices`."""
+        """Every matching customer once (FACTS §4.2); `include_prices` adds `product_prices`. Texts many
+        customers repeat (status, currency, term, tier, an address's country, state, city) share one
+        string per listing: 10k customers decoded page by page would carry 10k copies of each."""
         params = self._filters(modified_since, include_deprecated)
         if include_prices:
             params["IncludeProductPrices"] = "true"
         limit = HEAVY_PAGE_LIMIT if include_prices else PAGE_LIMIT
-        yield from self._iter_records("customer", "CustomerList", params, Customer.parse, limit)
+        texts: dict[str, str] = {}
+
+        def parse(row) -> Customer:
+            return Customer.parse(_share_repeated_texts(row, texts))
+
+        yield from self._iter_records("customer", "CustomerList", params, parse, limit)
 
     def iter_products(
         self, *, modified_since: datetime | None = None, include_deprecated: bool = False
     ) -> Iterator[Product]:
         """Every matching product once, with its tier prices (FACTS §5.1-5.2). Equal prices of one listing
-        share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct)."""
+        share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct), and
+        equal statuses and discount rule names one string."""
         params = self._filters(modified_since, include_deprecated)
         shared: dict[str, Decimal] = {}
-        for product in self._iter_records("product", "Products", params, Product.parse, PAGE_LIMIT):
+        texts: dict[str, str] = {}
+
+        def parse(row) -> Product:
+            if isinstance(row, dict):
+                _share(row, REPEATED_PRODUCT_KEYS, texts)
+            return Product.parse(row)
+
+        for product in self._iter_records("product", "Products", params, parse, PAGE_LIMIT):
             prices = product.tier_prices
             for code, price in prices.items():
                 prices[code] = shared.setdefault(str(price), price)  # by text: 12.5 and 12.50 stay apart
@@ -271,6 +286,29 @@ def _total_of(payload: dict) -> int | None:
     if isinstance(total, str) and total.strip().isdigit():
         return int(total)
     return None
+
+
+REPEATED_CUSTOMER_KEYS = ("Status", "Currency", "PaymentTerm", "TaxRule", "PriceTier")
+REPEATED_ADDRESS_KEYS = ("Country", "State", "City", "Postcode", "Type")
+REPEATED_PRODUCT_KEYS = ("Status", "DiscountRule")
+
+
+def _share_repeated_texts(row, texts: dict[str, str]):
+    """`row` (a customer's JSON, changed in place) with its repeated texts taken from `texts`."""
+    if isinstance(row, dict):
+        _share(row, REPEATED_CUSTOMER_KEYS, texts)
+        addresses = row.get("Addresses")
+        for address in addresses if isinstance(addresses, list) else ():
+            if isinstance(address, dict):
+                _share(address, REPEATED_ADDRESS_KEYS, texts)
+    return row
+
+
+def _share(values: dict, keys: tuple[str, ...], texts: dict[str, str]) -> None:
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, str):
+            values[key] = texts.setdefault(value, value)
 
 
 def _dedupe_key(row) -> str:

@@ -9,7 +9,6 @@ for Cin7's 60 calls/minute advances modelled time instantly, so hours of API pac
 import functools
 import math
 import multiprocessing
-import resource
 import time
 from contextlib import contextmanager
 
@@ -24,7 +23,9 @@ from syncs.b2b.volume_writer import price_break_count
 from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
+from ..runs.stores import ROWS_PER_FETCH
 from ..shopify_api import admin_api
+from .memory import PhaseMemory, stop_query_log
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -83,8 +84,10 @@ def run_benchmark(
     info = sandboxes.info
     shop = install_bench_shop(sandboxes, info)
     missing_skus = sandboxes.call("missing_customer_skus", missing_sku_share) if missing_sku_share else 0
+    stop_query_log()
+    memory = PhaseMemory()
     try:
-        measure = functools.partial(measure_phase, shop, sandboxes, clock)
+        measure = functools.partial(measure_phase, shop, sandboxes, clock, memory)
         phases = _phases(measure, sandboxes, shop, customers, b2b_plan if b2b else None, clock)
     finally:
         sandboxes.stop()
@@ -95,7 +98,7 @@ def run_benchmark(
         "b2b_plan": B2B_PLANS[b2b_plan] if b2b else "",
         "missing_customer_skus": missing_skus,
         "phases": phases,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": memory.finish(),
         "cin7_floor": {
             "customers": math.ceil(customers / 1000),
             "customers_with_prices": math.ceil(customers / 500),
@@ -130,8 +133,9 @@ def _phases(measure, sandboxes, shop: Shop, customers: int, b2b_plan: str | None
     return phases
 
 
-def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dict:
-    """One scheduled run (as production runs them every few minutes and every day), measured."""
+def measure_phase(shop: Shop, sandboxes, clock, memory: PhaseMemory, name: str, *, full: bool) -> dict:
+    """One scheduled run (as production runs them every few minutes and every day), measured (its
+    memory by `memory`)."""
     from ..runs.execute import execute
 
     writes_before = sandboxes.call("writes")
@@ -140,8 +144,10 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
     )
     cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
     started = modelled
+    rss = memory.start()
     with counting_queries() as queries:
         execute(run, clock=clock)
+    rss = memory.stop(rss)
     real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
     run.refresh_from_db()
     stats = run.stats
@@ -165,6 +171,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
         "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
         "records": records,
+        "rss": rss,
     }
 
 
@@ -184,7 +191,11 @@ def b2b_figures(shop: Shop) -> dict:
     """What the B2B phase made: companies (a head office and its branches are one), locations, catalogs
     (B2B markets below Plus), fixed prices, price breaks and quantity rules."""
     catalogs = ManagedCatalog.objects.filter(shop=shop).exclude(catalog_id="")
-    volumes = list(catalogs.values_list("volume", flat=True))
+    price_rows = breaks = rules = 0
+    for prices, volume in catalogs.values_list("prices", "volume").iterator(ROWS_PER_FETCH):
+        price_rows += len(prices)
+        breaks += price_break_count(volume)
+        rules += sum(1 for state in (volume.get("variants") or {}).values() if state["pack_size"])
     return {
         "companies": CompanyLink.objects.filter(shop=shop)
         .exclude(company_id="")
@@ -194,11 +205,9 @@ def b2b_figures(shop: Shop) -> dict:
         "locations": CompanyLink.objects.filter(shop=shop).exclude(location_id="").count(),
         "catalogs": catalogs.count(),
         "markets": catalogs.exclude(market_id="").count(),
-        "price_rows": sum(len(prices) for prices in catalogs.values_list("prices", flat=True)),
-        "price_breaks": sum(price_break_count(volume) for volume in volumes),
-        "quantity_rules": sum(
-            1 for volume in volumes for state in (volume.get("variants") or {}).values() if state["pack_size"]
-        ),
+        "price_rows": price_rows,
+        "price_breaks": breaks,
+        "quantity_rules": rules,
     }
 
 
@@ -211,7 +220,7 @@ def volume_read(shop: Shop, clock) -> dict:
         .exclude(price_list_id="")
         .values_list("price_list_id", "volume")
     )
-    lists = [(price_list_id, volume) for price_list_id, volume in rows if (volume or {}).get("variants")]
+    lists = [(pid, volume) for pid, volume in rows.iterator(ROWS_PER_FETCH) if (volume or {}).get("variants")]
     figures = {"price_lists": len(lists)}
     for name in ("managed", "whole"):
         admin = VolumeAdmin(admin_api(shop, clock=clock).client)

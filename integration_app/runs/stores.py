@@ -1,11 +1,15 @@
 """The ORM behind `syncs.store.Store`: what one shop's runs keep, in the app's tables.
 
-Queries with many IDs go in chunks (CHUNK per `IN (...)`, under SQLite's variable limit).
+Queries with many IDs go in chunks (CHUNK per `IN (...)`, under SQLite's variable limit); rows that can
+be many (links, prices, catalogs) are read as an iterator (ROWS_PER_FETCH at a time), so the database's
+rows of a whole table are never held beside the records made of them, and their JSON (snapshots, price
+maps) is rebuilt row by row with one string per repeated text (`SharedTexts`).
 """
 
 from django.utils import timezone
 
 from syncs.issues import Code
+from syncs.shared_texts import SharedTexts
 from syncs.store import (
     BulkOperationRecord,
     CatalogRecord,
@@ -30,6 +34,7 @@ from .bulk import bulk_save
 
 CHUNK = 900
 ROWS_PER_QUERY = 500
+ROWS_PER_FETCH = 500
 LINK_FIELDS = [
     "email",
     "shopify_id",
@@ -85,11 +90,13 @@ class OrmStore:
     # Customer links -----------------------------------------------------------------------------------
     def customer_links(self, cin7_ids) -> dict[str, CustomerLinkRecord]:
         links = CustomerLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *LINK_FIELDS)
+        texts = SharedTexts()
         if cin7_ids is None:
-            return {row[1]: _customer_link(row) for row in links}
+            return {row[1]: _customer_link(row, texts) for row in links.iterator(ROWS_PER_FETCH)}
         found = {}
         for chunk in _chunks(list(cin7_ids)):
-            found.update({row[1]: _customer_link(row) for row in links.filter(cin7_id__in=chunk)})
+            rows = links.filter(cin7_id__in=chunk).iterator(ROWS_PER_FETCH)
+            found.update({row[1]: _customer_link(row, texts) for row in rows})
         return found
 
     def in_scope_emails(self, emails: list[str]) -> list[tuple[str, str]]:
@@ -137,7 +144,7 @@ class OrmStore:
 
     def linked_customers(self) -> dict[str, str]:
         links = CustomerLink.objects.filter(shop=self.shop, in_scope=True).exclude(shopify_id="")
-        return dict(links.values_list("cin7_id", "shopify_id"))
+        return dict(links.values_list("cin7_id", "shopify_id").iterator(ROWS_PER_FETCH))
 
     def duplicate_email_retries(self, cin7_ids: list[str], emails: set[str]) -> set[str]:
         emails = set(emails)
@@ -158,7 +165,7 @@ class OrmStore:
             "id", "variant_id", "sku", "value_hash"
         )
         if variant_ids is None:
-            return {row[1]: _variant_price(row) for row in rows}
+            return {row[1]: _variant_price(row) for row in rows.iterator(ROWS_PER_FETCH)}
         found = {}
         for chunk in _chunks(sorted(variant_ids), ROWS_PER_QUERY):
             found.update({row[1]: _variant_price(row) for row in rows.filter(variant_id__in=chunk)})
@@ -180,19 +187,20 @@ class OrmStore:
 
     def priced_variants_by_sku(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for variant_id, sku in VariantPrice.objects.filter(shop=self.shop).values_list("variant_id", "sku"):
+        rows = VariantPrice.objects.filter(shop=self.shop).values_list("variant_id", "sku")
+        for variant_id, sku in rows.iterator(ROWS_PER_FETCH):
             found.setdefault(sku, []).append(variant_id)
         return found
 
     # B2B ----------------------------------------------------------------------------------------------
     def company_links(self) -> dict[str, CompanyLinkRecord]:
-        return self._keyed_rows(CompanyLink, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord)
+        return self._keyed_rows(CompanyLink, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord, {"written"})
 
     def save_company_link(self, link: CompanyLinkRecord) -> None:
         self._save_keyed_row(CompanyLink, "cin7_id", COMPANY_FIELDS, link)
 
     def catalogs(self) -> dict[str, CatalogRecord]:
-        return self._keyed_rows(ManagedCatalog, "key", CATALOG_FIELDS, CatalogRecord)
+        return self._keyed_rows(ManagedCatalog, "key", CATALOG_FIELDS, CatalogRecord, {"prices", "volume"})
 
     def save_catalog(self, row: CatalogRecord) -> None:
         self._save_keyed_row(ManagedCatalog, "key", CATALOG_FIELDS, row)
@@ -227,10 +235,16 @@ class OrmStore:
         PendingBulkOperation.objects.filter(pk=record.id).delete()
 
     # Rows the run finds by a key of its own (a Cin7 ID, a catalog key) and saves back -----------------
-    def _keyed_rows(self, model, key: str, fields: list[str], record_type) -> dict:
-        """The shop's rows of `model` as `record_type(key, *fields, id=…)`, by their `key`."""
+    def _keyed_rows(self, model, key: str, fields: list[str], record_type, shared: set[str]) -> dict:
+        """The shop's rows of `model` as `record_type(key, *fields, id=…)`, by their `key`; the JSON
+        `shared` fields with one string per repeated text."""
         rows = model.objects.filter(shop=self.shop).values_list("id", key, *fields)
-        return {row[1]: record_type(row[1], *row[2:], id=row[0]) for row in rows}
+        texts = SharedTexts()
+        found = {}
+        for row in rows.iterator(ROWS_PER_FETCH):
+            values = (texts.of(v) if name in shared else v for name, v in zip(fields, row[2:], strict=True))
+            found[row[1]] = record_type(row[1], *values, id=row[0])
+        return found
 
     def _save_keyed_row(self, model, key: str, fields: list[str], record) -> None:
         """Insert the record's row (then it has an `id`), or update its `fields` and `updated_at`."""
@@ -253,8 +267,10 @@ def _values(record, fields: list[str]) -> dict:
     return {name: getattr(record, name) for name in fields}
 
 
-def _customer_link(row: tuple) -> CustomerLinkRecord:
-    return CustomerLinkRecord(row[1], *row[2:], id=row[0])
+def _customer_link(row: tuple, texts: SharedTexts) -> CustomerLinkRecord:
+    link = CustomerLinkRecord(row[1], *row[2:], id=row[0])
+    link.written = texts.of(link.written)
+    return link
 
 
 def _variant_price(row: tuple) -> VariantPriceRecord:

@@ -92,27 +92,6 @@ def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]
     return in_use
 
 
-SHARED_TEXT_LENGTH = 64  # keys, codes, gids and role names repeat across links; longer texts rarely do
-
-
-def share_written_texts(links: dict) -> None:
-    """Rebuild each link's `written` (equal values) with one string per repeated text: decoded one link
-    at a time, 10k snapshots carry 10k copies of every key, role gid, country code and catalog key."""
-    texts: dict[str, str] = {}
-    for link in links.values():
-        link.written = _shared(link.written, texts)
-
-
-def _shared(value, texts: dict[str, str]):
-    if isinstance(value, dict):
-        return {texts.setdefault(key, key): _shared(item, texts) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_shared(item, texts) for item in value]
-    if isinstance(value, str) and len(value) <= SHARED_TEXT_LENGTH:
-        return texts.setdefault(value, value)
-    return value
-
-
 def variants_for_b2b(ctx, customers: list, listed: dict | None) -> dict[str, list[str]]:
     """SKU -> variant gids: `listed` (the pricing phase's listing of every variant, on full runs), else the
     variants the pricing phase matched, plus one listing of the shop's variants when a customer price names

@@ -22,7 +22,7 @@ from ..pricing.job import Priced
 from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
-from .desired import add_tier_catalogs, desired_state, share_written_texts, variants_for_b2b
+from .desired import add_tier_catalogs, desired_state, variants_for_b2b
 from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
@@ -64,7 +64,6 @@ class B2BJob:
         variants = variants_for_b2b(ctx, customers, priced.variants)
         priced.products = priced.variants = None
         links = ctx.store.company_links()
-        share_written_texts(links)
         if not ctx.full:  # the tree needs the head offices and branches of what changed
             related = (ctx.cin7.customer(i, include_prices=True) for i in relatives_to_read(customers, links))
             customers.extend(customer for customer in related if customer is not None)

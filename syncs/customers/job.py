@@ -7,6 +7,7 @@ without duplicates: a create that may have happened is found by email on the rer
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 
 from connectors.cin7.records import Customer
@@ -15,7 +16,7 @@ from ..store import CustomerLinkRecord
 from .diff import KEEP, DesiredCustomer
 from .duplicates import drop_duplicate_emails
 from .mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
-from .reading import read_customers
+from .reading import FullRead, read_customers
 from .repairs import check_shopify_edits, remember_check
 from .writes import CustomerWriter
 
@@ -38,7 +39,8 @@ def mapping_settings(ctx) -> MappingSettings:
 class CustomerJob:
     """One pass over Cin7 customers. `prices_only` writes just `cin7.customer_prices` of linked customers
     (the pricing kind); otherwise the whole customer. Without `keep_records` the Cin7 records are let go
-    once mapped (the list `run` returns is then empty): only a later phase that reads them needs them."""
+    once mapped (the list `run` returns is then empty): only a later phase that reads them needs them. A
+    full read without `keep_records` maps each customer as it is read, so they are never all held."""
 
     def __init__(self, ctx, *, prices_only: bool = False, keep_records: bool = True):
         self.ctx = ctx
@@ -49,18 +51,33 @@ class CustomerJob:
 
     def run(self, *, since) -> list[Customer]:
         """Read the customers modified since `since` (every one when None), sync them; return them."""
+        if since is None and not self.keep_records:
+            self._sync_as_read()
+            return []
         customers, read_whole = read_customers(self.ctx, since)
         self.sync(customers, complete=since is None and read_whole)
         return customers
 
     def sync(self, customers: list[Customer], *, complete: bool) -> None:
         """`complete`: `customers` is everything Cin7 has (a full read), so absence means gone."""
-        writes_before = self.ctx.writes
         self.links = self._load_links(customers, complete)
-        self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
         desired, leaving, seen = self._map(customers)
         if not self.keep_records:
             customers.clear()  # mapped: the desired states are all the writes need
+        self._write_mapped(desired, leaving, seen, complete)
+
+    def _sync_as_read(self) -> None:
+        """A full read, each customer mapped as Cin7's pages arrive (10k records are never all held)."""
+        self.links = self.ctx.store.customer_links(None)
+        read = FullRead(self.ctx)
+        desired, leaving, seen = self._map(read, phase="Reading Cin7 customers")
+        if not read.whole:  # not complete: only the links of the customers read, as `sync` loads them
+            self.links = {cin7_id: link for cin7_id, link in self.links.items() if cin7_id in seen}
+        self._write_mapped(desired, leaving, seen, read.whole)
+
+    def _write_mapped(self, desired: dict, leaving: list, seen: set, complete: bool) -> None:
+        writes_before = self.ctx.writes
+        self.writer = CustomerWriter(self.ctx, self.links, prices_only=self.prices_only)
         drop_duplicate_emails(self.ctx, desired, complete, seen)
         listing = None
         if complete and not self.prices_only:
@@ -77,12 +94,12 @@ class CustomerJob:
         if listing is not None and not self.ctx.dry_run:
             remember_check(self.ctx, listing, wrote=self.ctx.writes > writes_before)
 
-    def _map(self, customers: list[Customer]) -> tuple[dict, list, set]:
+    def _map(self, customers: Iterable[Customer], phase: str = "Mapping customers") -> tuple[dict, list, set]:
         """The desired state of each customer in scope, the links of those that left it, and every ID."""
         # Keys Shopify defines with another type (a definition_conflict issue): Shopify would refuse them.
         blocked = {key for owner, key in self.ctx.definition_conflicts if owner == "CUSTOMER"}
         desired, leaving, seen = {}, [], set()
-        self.ctx.progress.phase("Mapping customers")
+        self.ctx.progress.phase(phase)
         for customer in customers:
             seen.add(customer.id)
             self.ctx.count("read")

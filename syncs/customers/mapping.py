@@ -3,6 +3,7 @@
 No I/O. `map_customer` never raises on a parsed `Customer`: every problem becomes an `Issue`.
 """
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -181,13 +182,20 @@ def _customer_group(tags: Iterable[str], settings: MappingSettings) -> str | Non
     return next((group for tag, group in settings.group_mappings if tag.casefold() in present), None)
 
 
-def _text(value: str | None) -> Metafield:
-    text = " ".join((value or "").split())
-    return Metafield("single_line_text_field", text or None)
+def _text(value: str | None, shared: bool = True) -> Metafield:
+    """`shared`: a value many customers have (a tier, a term, a group), so one instance serves them."""
+    text = " ".join((value or "").split()) or None
+    return (_shared_metafield if shared else Metafield)("single_line_text_field", text)
 
 
 def _decimal(value) -> Metafield:
-    return Metafield("number_decimal", format_amount(value) if value is not None else None)
+    return _shared_metafield("number_decimal", format_amount(value) if value is not None else None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_metafield(type_: str, value: str | None) -> Metafield:
+    """One instance per repeated value (a tier, a term, a group, no value): 10k customers share a few."""
+    return Metafield(type_, value)
 
 
 def customer_prices_value(customer: Customer) -> str | None:
@@ -214,7 +222,7 @@ def customer_prices_value(customer: Customer) -> str | None:
 def _metafields(customer: Customer, settings: MappingSettings) -> tuple[dict[str, Metafield], str]:
     prices = customer_prices_value(customer)
     too_large = ""
-    prices_field = Metafield("json", prices)
+    prices_field = Metafield("json", prices) if prices is not None else _shared_metafield("json", None)
     if prices is not None and len(prices.encode()) > JSON_LIMIT_BYTES:
         too_large = (
             f"The customer-specific prices of “{customer.name}” ({len(customer.product_prices)} prices, "
@@ -224,13 +232,13 @@ def _metafields(customer: Customer, settings: MappingSettings) -> tuple[dict[str
         )
         prices_field = KEEP
     return {
-        "company_name": _text(customer.name),
+        "company_name": _text(customer.name, shared=False),
         "customer_group": _text(_customer_group(customer.tags, settings)),
         "credit_limit": _decimal(customer.credit_limit),
-        "on_hold": Metafield("boolean", "true" if customer.is_on_credit_hold else "false"),
+        "on_hold": _shared_metafield("boolean", "true" if customer.is_on_credit_hold else "false"),
         "price_tier": _text(customer.price_tier),
         "payment_term": _text(customer.payment_term),
         "discount": _decimal(customer.discount),
         "customer_prices": prices_field,
-        "cin7_id": _text(customer.id),
+        "cin7_id": _text(customer.id, shared=False),
     }, too_large

@@ -1,5 +1,7 @@
 """Reading the Cin7 customers of a run: all of them, or those modified since, plus the ones to retry."""
 
+from collections.abc import Iterator
+
 from connectors.cin7.errors import Cin7RecordError
 from connectors.cin7.records import Customer
 
@@ -22,6 +24,22 @@ def read_customers(ctx, since) -> tuple[list[Customer], bool]:
     read_whole = len(ctx.cin7.bad_records) == unread_before
     ctx.report_bad_records()
     return customers, read_whole
+
+
+class FullRead:
+    """Every Cin7 customer, yielded as read and kept by no one; once read, `whole`: whether every record
+    could be read (as `read_customers` returns it), the unreadable ones reported."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.whole = False
+
+    def __iter__(self) -> Iterator[Customer]:
+        cin7 = self.ctx.cin7
+        unread_before = len(cin7.bad_records)
+        yield from cin7.iter_customers(include_prices=True, include_deprecated=True)
+        self.whole = len(cin7.bad_records) == unread_before
+        self.ctx.report_bad_records()
 
 
 def _customers_to_retry(ctx, customers: list[Customer]) -> list[Customer]:

@@ -1,6 +1,17 @@
 """The values `syncs` writes are the ones the app's models store (the ORM store maps nothing)."""
 
-from integration_app.models import InviteStatus, OnUntag, RunKind
+import pytest
+
+from integration_app.models import (
+    CompanyLink,
+    CustomerLink,
+    InviteStatus,
+    ManagedCatalog,
+    OnUntag,
+    RunKind,
+    Shop,
+)
+from integration_app.runs.stores import OrmStore
 from syncs.context import RunKind as SyncsRunKind
 from syncs.store import InviteState
 
@@ -12,3 +23,28 @@ def test_invite_states_are_the_stored_invite_statuses():
 def test_run_kinds_and_untag_choice_are_the_stored_ones():
     assert {SyncsRunKind.ALL, SyncsRunKind.CUSTOMERS, SyncsRunKind.PRICING} == set(RunKind.values)
     assert OnUntag.STRIP == "strip" and OnUntag.KEEP == "keep"
+
+
+@pytest.mark.django_db
+def test_loaded_json_keeps_its_values_and_shares_repeated_texts():
+    shop = Shop.objects.create(domain="texts.myshopify.com", access_token="token")
+    written = {"catalogs": ["tier:2"], "location": {"shipping": {"countryCode": "NZ"}}, "name": "x" * 100}
+    prices = {"gid://shopify/ProductVariant/1": "12.50", "gid://shopify/ProductVariant/2": "3.00"}
+    for cin7_id in ("a", "b"):
+        CompanyLink.objects.create(shop=shop, cin7_id=cin7_id, company_id="c" + cin7_id, written=written)
+        CustomerLink.objects.create(shop=shop, cin7_id=cin7_id, email=f"{cin7_id}@x.test", written=written)
+        ManagedCatalog.objects.create(shop=shop, key=f"tier:{cin7_id}", title=cin7_id, prices=prices)
+    store = OrmStore(shop)
+
+    companies, customers, catalogs = store.company_links(), store.customer_links(None), store.catalogs()
+
+    assert [link.written for link in companies.values()] == [written, written]
+    assert [link.written for link in customers.values()] == [written, written]
+    assert [row.prices for row in catalogs.values()] == [prices, prices]
+    first, second = companies["a"].written, customers["b"].written
+    assert first["catalogs"][0] is companies["b"].written["catalogs"][0]
+    assert next(iter(second)) is next(iter(customers["a"].written))
+    one, other = (next(iter(row.prices.items())) for row in catalogs.values())
+    assert one[0] is other[0] and one[1] is other[1]
+    first["catalogs"].append("tier:3")  # containers of its own: one link's edit stays its own
+    assert companies["b"].written["catalogs"] == ["tier:2"]

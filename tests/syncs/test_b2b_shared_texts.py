@@ -1,9 +1,9 @@
-"""The B2B phase's memory savings change no value: shared texts and amounts are equal to what they replace."""
+"""The runs' memory savings change no value: shared texts and amounts are equal to what they replace."""
 
 from decimal import Decimal
 
-from syncs.b2b.desired import share_written_texts
 from syncs.b2b.mapping import amount_text
+from syncs.shared_texts import SharedTexts
 from syncs.store import CompanyLinkRecord
 
 
@@ -16,7 +16,9 @@ def test_written_snapshots_keep_their_values_and_share_repeated_texts():
     }
     before = {cin7_id: repr(link.written) for cin7_id, link in links.items()}
 
-    share_written_texts(links)
+    texts = SharedTexts()
+    for link in links.values():
+        link.written = texts.of(link.written)
 
     assert {cin7_id: repr(link.written) for cin7_id, link in links.items()} == before
     first, second = links["a"].written, links["b"].written

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from integration_app.bench.child import CHILD_FLAG, run_child
+from integration_app.bench.memory import render_phase_memory
 from integration_app.bench.sandbox_app import SandboxAppCommand
 from integration_app.bench.sync_bench import B2B_PLANS, run_benchmark
 from integration_app.management.foreground import flush_each_line
@@ -200,6 +201,7 @@ def render_size(result: dict) -> str:
                 f"{p['shopify_cost']}); whole price lists would take {whole['requests']} requests, cost "
                 f"{whole['cost']}"
             )
+    lines += render_phase_memory(result["phases"])
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):
         lines.append(f"  [{'PASS' if met else 'FAIL'}] {name}: {figures}")

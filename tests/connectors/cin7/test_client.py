@@ -316,6 +316,28 @@ def test_stops_when_page_times_limit_reaches_total(clock):
     assert len(session.requests) == 2  # no empty third page
 
 
+def test_customers_of_a_listing_share_their_repeated_texts(clock):
+    address = {"Country": "New Zealand", "City": "Auckland", "Type": "Billing", "Line1": "1 Queen St"}
+    rows = [
+        {"ID": i, "Name": i, "Currency": "NZD", "PriceTier": "Wholesale", "Addresses": [dict(address)]}
+        for i in ("a", "b")
+    ]
+    pages = [response(body={"Total": 2, "Page": n + 1, "CustomerList": [row]}) for n, row in enumerate(rows)]
+    first, second = client_for(ScriptedSession(*pages), clock, page_size=1).iter_customers()
+    assert (first.currency, first.addresses[0].country) == ("NZD", "New Zealand")
+    assert first.currency is second.currency and first.price_tier is second.price_tier
+    assert first.addresses[0].country is second.addresses[0].country
+    assert first.addresses[0].city is second.addresses[0].city
+
+
+def test_products_of_a_listing_share_their_statuses_and_rule_names(clock):
+    rows = [{"ID": i, "SKU": i, "Status": "Active", "DiscountRule": "Bulk buy"} for i in ("a", "b")]
+    pages = [response(body={"Total": 2, "Page": n + 1, "Products": [row]}) for n, row in enumerate(rows)]
+    first, second = client_for(ScriptedSession(*pages), clock, page_size=1).iter_products()
+    assert (first.status, first.discount_rule) == ("Active", "Bulk buy")
+    assert first.status is second.status and first.discount_rule is second.discount_rule
+
+
 def test_duplicates_across_pages_are_yielded_once_and_missing_ones_re_read(clock):
     session = ScriptedSession(
         customers_page(["a", "b"], 4),
