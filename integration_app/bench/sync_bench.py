@@ -160,6 +160,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         "modelled_seconds": round(modelled, 1),
         "floor_seconds": round(cost / RESTORE_RATE, 1),
         "bulk_seconds": round(sandboxes.call("bulk_seconds", started), 1),
+        "cost_by_field": sandboxes.call("cost_by_field", started),
         "cin7_floor_seconds": round(stats.get("cin7_calls", 0) * 60 / settings.CIN7_CALLS_PER_MINUTE, 1),
         "real_seconds": round(real, 2),
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
