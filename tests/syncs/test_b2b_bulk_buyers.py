@@ -13,7 +13,7 @@ from syncs.b2b.bulk_companies import BulkCompanyCreator
 from syncs.context import WriteLimitReached
 from syncs.customers.existing import ExistingCustomers
 from tests.helpers import run_sync
-from tests.syncs.test_b2b_trees import LA, OO, locations, tree_shop  # noqa: F401  (the tree shop fixture)
+from tests.syncs.test_b2b_trees import LA, OO, contacts, locations, tree_shop  # noqa: F401  (the tree shop fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,3 +144,17 @@ def test_contacts_and_roles_shopify_has_already_fall_back_to_the_single_path(
     assert "B2BCompanyContacts" in [c.operation_name for c in shopify_sandbox.calls[mark:]]  # TAKEN: read
     assert_clean_state(customers_synced, sandbox_shop, installed_shop, invites=())  # welcomed before
     assert run_sync(installed_shop).stats["writes"] == 0
+
+
+def test_a_refused_customer_line_is_reported_as_the_single_call_reports_it(
+    customers_synced, installed_shop, sandbox_shop, cin7_account
+):
+    bravo = customers_synced["bravo"]
+    cin7_account.update_customer(
+        bravo, Contacts=contacts("bravo@b.test", "buyer@acme.test", "bad mail@b.test", "new@b.test")
+    )
+    run = run_sync(installed_shop)
+    refused = [i.message for i in run.issues.all() if "refused the buyer " in i.message]
+    assert refused == ["Shopify refused the buyer bad mail@b.test: email: Email is invalid"]
+    assert sandbox_shop.customer_by_email("new@b.test") is not None
+    assert locations(sandbox_shop)[bravo][1]["new@b.test"] == OO
