@@ -33,6 +33,7 @@ BULK_DOCUMENTS = frozenset(
         "customer_create", "customer_update", "metafields_set", "metafields_delete", "tags_add",
         "tags_remove", "bulk_address_create", "bulk_address_update", "bulk_company_create",
         "b2b_company_update", "b2b_contact_assign", "bulk_main_contact", "bulk_location_roles",
+        "b2b_location_roles_assign",
         "b2b_location_create", "b2b_location_update", "b2b_location_tax", "b2b_price_list_create",
         "b2b_catalog_create", "b2b_catalog_update", "b2b_catalog_context", "bulk_fixed_prices_add",
         "b2b_fixed_prices_update", "b2b_market_create", "b2b_market_update",

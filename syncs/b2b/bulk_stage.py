@@ -4,7 +4,7 @@ read, so the run after a kill finds it (by its id, or by its client identifier w
 the start and the save) and reads it instead of starting another."""
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from connectors.shopify.bulk_mutations import BulkMutations, BulkOperation, LineOutcome
 from connectors.shopify.documents import document
@@ -12,13 +12,24 @@ from connectors.shopify.documents import document
 from ..store import BulkOperationRecord
 
 
-def start(ctx, bulk: BulkMutations, kind: str, document_name: str, keys: list, variables: Iterable[dict]):
+def start(
+    ctx,
+    bulk: BulkMutations,
+    kind: str,
+    document_name: str,
+    keys: list,
+    variables: Iterable[dict],
+    before_run: Callable[[], None] | None = None,
+):
     """Stage the variables (one line per key, same order) and start the operation; returns its record
-    and the operation as Shopify answered."""
+    and the operation as Shopify answered. `before_run`: what to store once the record is, before the
+    operation may run (a mark a rerun reads when the operation cannot be found)."""
     record = BulkOperationRecord(kind, f"cin7_{kind}_{uuid.uuid4().hex}", lines=keys)
     ctx.before_write()
     path = bulk.stage(variables)
     ctx.store.save_bulk_operation(record)  # a kill from here on: found by its client identifier
+    if before_run is not None:
+        before_run()
     ctx.before_write()
     operation = bulk.run(document(document_name), path, record.client_identifier)
     record.operation_id = operation.id

@@ -6,15 +6,19 @@ What each location's buyers hold is kept in its link's `written["buyers"]` (emai
 the synced customer of its Cin7 customer, else one found by exact email, else one created with its email
 and name (never two: the lookup comes first, so a run killed after a create finds it). Roles are assigned
 after `roles_pending` is stored; a rerun that finds it reads the location's roles before assigning again.
+From `BULK_COMPANY_THRESHOLD` of them, the look-ups, creates, contacts and roles go in bulk stages
+(`bulk_buyers.py`); what a stage did not do comes back here.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 
 from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.b2b_trees import TreeAdmin
 from connectors.shopify.b2b_volume import VolumeAdmin
 
 from ..issues import Code, Issue
+from .bulk_buyers import BulkBuyers, buyer_input
 from .mapping import DesiredCompany
 from .shapes import role_changes
 from .welcomes import first_invite_state
@@ -29,9 +33,13 @@ class BuyerWriter:
         self.volume = VolumeAdmin(api.client)
         self.links = links
         self.contacts: dict[tuple[str, str], str] = {}  # (company, customer) -> company contact
+        self.taken: set[tuple[str, str]] = set()  # (company, customer) a bulk line found a contact already
         self.created: set[str] = set()  # emails of the buyer customers the app made (welcomed once)
+        self.bulk = BulkBuyers(ctx, api.client, links)
 
     def write(self, companies: dict[str, DesiredCompany]) -> None:
+        if not self.ctx.dry_run:
+            self.bulk.resume(self.contacts, lambda link: self._settle(link, companies.get(link.cin7_id)))
         wanted, current = {}, {}
         for cin7_id, desired in companies.items():
             link = self.links.get(cin7_id)
@@ -45,26 +53,48 @@ class BuyerWriter:
             self._plan(companies, assign, revoke)
             return
         self._revoke(revoke)
-        if not assign:
-            return
+        if assign:
+            self._assign_all(companies, assign)
+
+    def _assign_all(self, companies: dict[str, DesiredCompany], assign: dict) -> None:
+        """Each location's new roles: customers and contacts first, then one roles call per location (in
+        bulk stages from the threshold on); a location Shopify refuses is reported."""
         self._known_contacts()
         customers = self._customers(companies, assign)
         by_location = defaultdict(dict)
         for (cin7_id, email), role in assign.items():
             by_location[cin7_id][email] = role
+        self.bulk.contacts(self._missing_contacts(by_location, customers), self.contacts, self.taken)
+        wanted = {}
         for cin7_id, roles in sorted(by_location.items()):
-            try:
-                self._assign(self.links[cin7_id], companies[cin7_id], roles, customers)
-            except Refused as refused:
-                self.ctx.report(
-                    Issue(
-                        Code.SHOPIFY_USER_ERROR,
-                        f"Shopify refused the buyers of “{companies[cin7_id].state['location']['name']}”: "
-                        f"{refused}",
-                        cin7_id=cin7_id,
-                        subject=f"b2b:{cin7_id}",
-                    )
+            with self._reporting(cin7_id, companies):
+                wanted[cin7_id] = self._wanted(self.links[cin7_id], roles, customers)
+        jobs = [
+            (self.links[cin7_id], roles)
+            for cin7_id, roles in wanted.items()
+            if roles and not self.links[cin7_id].written.get("roles_pending")
+        ]
+        done = self.bulk.roles(jobs, lambda link: self._settle(link, companies[link.cin7_id]))
+        for cin7_id, roles in sorted(wanted.items()):
+            if cin7_id not in done:
+                with self._reporting(cin7_id, companies):
+                    self._assign(self.links[cin7_id], companies[cin7_id], roles)
+
+    @contextmanager
+    def _reporting(self, cin7_id: str, companies: dict[str, DesiredCompany]):
+        """A refusal of a location's buyers is reported for it; the others go on."""
+        try:
+            yield
+        except Refused as refused:
+            self.ctx.report(
+                Issue(
+                    Code.SHOPIFY_USER_ERROR,
+                    f"Shopify refused the buyers of “{companies[cin7_id].state['location']['name']}”: "
+                    f"{refused}",
+                    cin7_id=cin7_id,
+                    subject=f"b2b:{cin7_id}",
                 )
+            )
 
     def _revoke(self, revoke: list[tuple[str, str]]) -> None:
         """Revoke removed or changed roles, one call per contact; an assignment already gone is done."""
@@ -104,22 +134,36 @@ class BuyerWriter:
         wanting = {email: cin7_id for cin7_id, email in sorted(assign, reverse=True)}
         missing = sorted(wanting.keys() - known.keys())
         if missing:
-            known.update({email: c.id for email, c in self.ctx.shopify.customers_by_email(missing).items()})
+            known.update(self.bulk.look_up(missing))
         creating = {e for link in self.links.values() for e in link.written.get("creating") or ()}
         self.created = {email for email in missing if email in creating and email in known}
-        for email in missing:
+        new = [email for email in missing if email not in known]
+        self._mark_creating(new, wanting)  # a killed run's rerun finds them made by the app
+        made = self.bulk.create({email: names.get(email) for email in new})
+        if made is not None:
+            known.update(made)
+            self.created.update(made)
+            left = [email for email in new if email not in made]
+            if left:  # refused (taken meanwhile?) or never answered: adopted if Shopify has it now
+                known.update({email: c.id for email, c in self.ctx.shopify.customers_by_email(left).items()})
+        for email in new:
             if email not in known:
-                link = self.links[wanting[email]]
-                link.written["creating"] = sorted({*link.written.get("creating", ()), email})
-                self.ctx.store.save_company_link(link)  # a killed run's rerun finds it made by the app
                 self._create_customer(email, names.get(email), known)
         return known
 
+    def _mark_creating(self, emails: list[str], wanting: dict[str, str]) -> None:
+        """Note on each buyer's link, before any create, the emails the app is about to create."""
+        by_link = defaultdict(set)
+        for email in emails:
+            by_link[wanting[email]].add(email)
+        for cin7_id, marked in sorted(by_link.items()):
+            link = self.links[cin7_id]
+            link.written["creating"] = sorted({*link.written.get("creating", ()), *marked})
+            self.ctx.store.save_company_link(link)
+
     def _create_customer(self, email: str, name: str | None, known: dict) -> None:
-        first, _, last = (name or "").strip().partition(" ")
-        data = {"email": email, "firstName": first or None, "lastName": last or None}
         self.ctx.before_write()
-        result = self.ctx.shopify.create_customer({k: v for k, v in data.items() if v})
+        result = self.ctx.shopify.create_customer(buyer_input(email, name))
         if result.errors or not result.customer:
             why = result.errors[0] if result.errors else "no customer returned"
             self.ctx.report(
@@ -134,16 +178,26 @@ class BuyerWriter:
         known[email] = result.customer.id
         self.created.add(email)
 
-    def _assign(self, link, desired: DesiredCompany, roles: dict[str, str], customers: dict) -> None:
-        """Each buyer as a contact of the company with its role at the location (one call). Where a killed
-        run may have assigned some (`roles_pending`, or Shopify says a contact has a role there already),
-        the location's roles are read and those already right kept, the others replaced."""
+    def _missing_contacts(self, by_location: dict, customers: dict) -> list[tuple[str, str]]:
+        """(company, customer) of the buyers to assign who are no contact of that company yet."""
+        pairs = set()
+        for cin7_id, roles in by_location.items():
+            company_id = self.links[cin7_id].company_id
+            for email in roles:
+                customer = customers.get(email)
+                if customer and (company_id, customer) not in self.contacts:
+                    pairs.add((company_id, customer))
+        return sorted(pairs)
+
+    def _wanted(self, link, roles: dict[str, str], customers: dict) -> dict[str, tuple[dict, str]]:
+        """Email -> (buyer entry, role ID) of the roles to assign at the location, each buyer made a
+        contact of the company first if it is none yet."""
         head = self.links.get(link.written.get("head") or link.cin7_id) or link
         role_ids = {
             (node.get("name") or "").strip().casefold(): node["id"]
             for node in ((head.written.get("roles") or link.written.get("roles") or {}).get("nodes") or ())
         }
-        wanted = {}  # email -> (entry, role id)
+        wanted = {}
         for email, role in sorted(roles.items()):
             customer, role_id = customers.get(email), role_ids.get(role.casefold())
             if customer and role_id:
@@ -152,6 +206,12 @@ class BuyerWriter:
                 if email in self.created:
                     entry["invite"] = first_invite_state(self.ctx)
                 wanted[email] = (entry, role_id)
+        return wanted
+
+    def _assign(self, link, desired: DesiredCompany, wanted: dict) -> None:
+        """The buyers' roles at the location (one call). Where a killed run may have assigned some
+        (`roles_pending`, or Shopify says a contact has a role there already), the location's roles are
+        read and those already right kept, the others replaced."""
         buyers = link.written.setdefault("buyers", {})
         read = bool(link.written.get("roles_pending"))
         for attempt in range(2):
@@ -172,11 +232,17 @@ class BuyerWriter:
                     buyers[email] = {**entry, "assignment": assigned[entry["contact"]]}
             if not errors:
                 break
+        self._settle(link, desired)
+
+    def _settle(self, link, desired: DesiredCompany | None) -> None:
+        """After a location's roles were assigned: no longer pending, the emails made dropped from
+        `creating`, a branch's own buyer its default contact; stored."""
+        buyers = link.written.setdefault("buyers", {})
         link.written.pop("roles_pending", None)
         creating = [email for email in link.written.pop("creating", None) or () if email not in buyers]
         if creating:
             link.written["creating"] = creating
-        own = buyers.get(desired.email)
+        own = buyers.get(desired.email) if desired is not None else None
         if own and link.written.get("head", link.cin7_id) != link.cin7_id:
             # A branch's default contact: the synced customer's company contact (its welcome email)
             link.contact_id = own["contact"]
@@ -204,6 +270,10 @@ class BuyerWriter:
     def _contact(self, company_id: str, customer_id: str) -> str:
         """The customer's contact in the company, made now if it is none yet."""
         key = (company_id, customer_id)
+        if key in self.taken:  # a bulk line answered TAKEN: read it
+            found = self.trees.contact_of(company_id, customer_id)
+            if found:
+                self.contacts[key] = found
         if key not in self.contacts:
             self.ctx.before_write()
             contact, errors = self.api.assign_contact(company_id, customer_id)

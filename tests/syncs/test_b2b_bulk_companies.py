@@ -43,7 +43,8 @@ def bulk_runs(shopify_sandbox) -> list[str]:
 
 def test_the_new_companies_are_created_in_one_bulk_operation(shop_ids, installed_shop, shopify_sandbox):
     run_sync(installed_shop)
-    assert len(bulk_runs(shopify_sandbox)) == 5  # companies, branch locations, contacts, main contacts, roles
+    # companies, branch locations, contacts, main contacts, roles; then the buyers' customers, contacts, roles
+    assert len(bulk_runs(shopify_sandbox)) == 8
     assert single_calls(shopify_sandbox) == []
     assert not PendingBulkOperation.objects.exists()
 
