@@ -25,6 +25,7 @@ from ..install.setup import after_install
 from ..models import Cin7Connection, CompanyLink, ManagedCatalog, RunKind, RunTrigger, Shop, SyncSettings
 from ..runs.control import claim_run, start_run
 from ..shopify_api import admin_api
+from .root_costs import counting_root_fields, top
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -140,7 +141,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
     )
     cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
     started = modelled
-    with counting_queries() as queries:
+    with counting_queries() as queries, counting_root_fields() as by_root:
         execute(run, clock=clock)
     real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
     run.refresh_from_db()
@@ -165,6 +166,7 @@ def measure_phase(shop: Shop, sandboxes, clock, name: str, *, full: bool) -> dic
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
         "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
         "records": records,
+        "cost_by_root_field": top(by_root),
     }
 
 

@@ -191,6 +191,12 @@ def render_size(result: dict) -> str:
                 f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s; "
                 f"{made['price_breaks']} price breaks, {made['quantity_rules']} quantity rules"
             )
+        if "b2b" in p and p.get("cost_by_root_field"):
+            fields = p["cost_by_root_field"]
+            lines.append(
+                f"Points by root field ({p['phase']}): "
+                + ", ".join(f"{name} {cost} ({requests} req)" for name, requests, cost in fields)
+            )
         if "b2b_volume_read" in p:
             read = p["b2b_volume_read"]
             managed, whole = read["managed"], read["whole"]

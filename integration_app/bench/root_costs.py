@@ -1,0 +1,86 @@
+"""Bucket points per GraphQL root field, as the app's client spent them in one benchmark phase.
+
+`counting_root_fields()` wraps `GraphQLClient.execute` for the phase: each request's points (what the
+bucket charged, retries included) and its count go to the root fields of its document, shared evenly when
+a document has several. A `bulkOperationRunMutation` is named after the mutation it runs
+(`bulkOperationRunMutation(priceListFixedPricesAdd)`), so a stage's start is told from another's.
+"""
+
+import functools
+import re
+from contextlib import contextmanager
+
+from connectors.shopify.client import GraphQLClient
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+@functools.lru_cache(maxsize=512)
+def root_fields(document: str) -> tuple[str, ...]:
+    """The top-level field names of a document's first operation (aliases resolved to the field)."""
+    start = document.find("{")
+    if start < 0:
+        return ()
+    fields, depth, position, parens = [], 0, start, 0
+    while position < len(document):
+        char = document[position]
+        if char in "({[":
+            depth += char == "{"
+            parens += char == "("
+        elif char in ")}]":
+            depth -= char == "}"
+            parens -= char == ")"
+            if depth == 0:
+                break
+        elif char == "#":
+            position = document.find("\n", position) % (len(document) + 1)
+            continue
+        elif depth == 1 and not parens and (found := _NAME.match(document, position)):
+            name, position = found.group(), found.end()
+            alias = re.match(r"\s*:\s*", document[position:])
+            if alias:  # `alias: field`: the field is what costs
+                position += alias.end()
+                name = _NAME.match(document, position).group()
+                position += len(name)
+            fields.append(name)
+            continue
+        position += 1
+    return tuple(fields)
+
+
+def _label(document: str, variables: dict | None) -> tuple[str, ...]:
+    fields = root_fields(document)
+    if fields == ("bulkOperationRunMutation",) and (variables or {}).get("mutation"):
+        inner = ",".join(root_fields(variables["mutation"]))
+        return (f"bulkOperationRunMutation({inner})",)
+    return fields
+
+
+@contextmanager
+def counting_root_fields():
+    """Yields {root field: {"requests": n, "cost": points}}, filled while the block runs."""
+    counts: dict[str, dict] = {}
+    original = GraphQLClient.execute
+
+    def execute(client, document, variables=None, **kwargs):
+        requests, cost = client.stats.requests, client.stats.actual_cost
+        try:
+            return original(client, document, variables, **kwargs)
+        finally:
+            fields = _label(document, variables) or ("?",)
+            for name in fields:
+                entry = counts.setdefault(name, {"requests": 0, "cost": 0.0})
+                entry["requests"] += (client.stats.requests - requests) / len(fields)
+                entry["cost"] += (client.stats.actual_cost - cost) / len(fields)
+
+    GraphQLClient.execute = execute
+    try:
+        yield counts
+    finally:
+        GraphQLClient.execute = original
+
+
+def top(counts: dict[str, dict], limit: int = 12) -> list[tuple[str, int, int]]:
+    """(root field, requests, points) of the costliest root fields, most points first."""
+    rows = sorted(counts.items(), key=lambda item: -item[1]["cost"])[:limit]
+    return [(name, round(entry["requests"]), round(entry["cost"])) for name, entry in rows]
