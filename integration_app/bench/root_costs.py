@@ -80,7 +80,7 @@ def counting_root_fields():
         GraphQLClient.execute = original
 
 
-def top(counts: dict[str, dict], limit: int = 12) -> list[tuple[str, int, int]]:
+def top(counts: dict[str, dict], limit: int = 20) -> list[tuple[str, int, int]]:
     """(root field, requests, points) of the costliest root fields, most points first."""
     rows = sorted(counts.items(), key=lambda item: -item[1]["cost"])[:limit]
     return [(name, round(entry["requests"]), round(entry["cost"])) for name, entry in rows]

@@ -64,8 +64,9 @@ class BulkCatalogs:
         started = stage.start(self.ctx, self.stages.bulk, CATALOG_CREATE, "b2b_catalog_create", keys, lines)
         self._catalogs_made(*started, fresh=True)
 
-    def create_price_lists(self, catalogs: dict) -> None:
-        """The price lists of the catalogs without one, in one bulk stage from the threshold on."""
+    def create_price_lists(self, catalogs: dict, found: dict) -> None:
+        """The price lists of the catalogs without one, in one bulk stage from the threshold on; a price
+        list Shopify already has for the catalog (a killed run's) is adopted instead."""
         rows = [
             self.writer.rows[key]
             for key in sorted(catalogs)
@@ -75,6 +76,15 @@ class BulkCatalogs:
             and key not in self.skip
         ]
         if len(rows) < self.stages.threshold:
+            return
+        by_id = {node["id"]: node for node in found.values()}
+        for row in rows:
+            existing = ((by_id.get(row.catalog_id) or {}).get("priceList") or {}).get("id")
+            if existing:
+                row.price_list_id = existing
+                self.ctx.store.save_catalog(row)
+        rows = [row for row in rows if not row.price_list_id]
+        if not rows:
             return
         currency = self.writer.currency
         keys = [[row.key, row.catalog_id] for row in rows]

@@ -99,6 +99,8 @@ def _write_in_bulk(ctx, stages: CatalogStages, changes: list, currency: str, nou
         for row, changed, removed in changes
         for adds, deletes in fixed_price_batches(changed, removed)
     ]
+    rows = [row for row, _changed, _removed in changes]
+    changes.clear()  # the batches hold what is sent: the maps of changes can go (a tier's is large)
     keys = [[row.key, row.price_list_id, deletes] for row, _adds, deletes in batches]
     lines = (
         fixed_prices_variables(row.price_list_id, adds, deletes, currency) for row, adds, deletes in batches
@@ -116,7 +118,7 @@ def _write_in_bulk(ctx, stages: CatalogStages, changes: list, currency: str, nou
             written.pop(variant_id, None)
         row.prices = written
         ctx.count("variants_updated", len(adds) + len(deletes))
-    for row, _changed, _removed in changes:
+    for row in rows:
         ctx.store.save_catalog(row)
     ctx.store.delete_bulk_operation(record)
     for row, outcome in refused.values():

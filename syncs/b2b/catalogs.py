@@ -64,7 +64,7 @@ class DirectCatalogs:
             if any(key not in self.rows or not self.rows[key].price_list_id for key in catalogs):
                 found = found if found is not None else self._listing()
                 self.in_bulk.create_catalogs(catalogs, companies, found)
-                self.in_bulk.create_price_lists(catalogs)
+                self.in_bulk.create_price_lists(catalogs, found)
         priced = []
         for key, desired in sorted(catalogs.items()):
             row = self.rows.get(key) or CatalogRecord(key=key, title=desired.title)

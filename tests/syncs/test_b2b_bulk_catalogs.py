@@ -96,7 +96,11 @@ def _kill(monkeypatch, method: str, stage: int) -> None:
     monkeypatch.setattr(BulkMutations, method, killed)
 
 
-@pytest.mark.parametrize("stage", [1, 2, 3, 4])  # catalogs, price lists, fixed prices, membership
+# Plus: catalogs, price lists, fixed prices, membership; Grow: fixed prices (its markets are single calls)
+STAGE_CASES = [("Shopify Plus", n) for n in range(1, len(PLUS_STAGES) + 1)] + [("Grow", 1)]
+
+
+@pytest.mark.parametrize(("tree_shop", "stage"), STAGE_CASES, indirect=["tree_shop"])
 @pytest.mark.parametrize("method", ["wait", "run", "stage"])
 def test_killed_during_a_catalog_stage_the_rerun_ends_in_the_same_state(
     tree_shop,  # noqa: F811
@@ -108,8 +112,6 @@ def test_killed_during_a_catalog_stage_the_rerun_ends_in_the_same_state(
     stage,
 ):
     plus, ids = tree_shop
-    if not plus and stage > len(GROW_STAGES):
-        pytest.skip("Grow has one catalog stage (fixed prices)")
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=False)
     run_sync(installed_shop)  # customers and prices first: every later bulk operation is a catalog one
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
