@@ -12,11 +12,13 @@ import pytest
 from connectors.shopify.bulk_mutations import BulkMutations
 from connectors.shopify.sandbox.context import BulkModel
 from integration_app.models import ManagedCatalog, PendingBulkOperation, SyncRun, SyncSettings
+from syncs.b2b.bulk_companies import BulkCompanyCreator
 from syncs.b2b.bulk_prices import CatalogStages
 from syncs.context import WriteLimitReached
 from tests.helpers import run_sync
 from tests.syncs.test_b2b_trees import (  # noqa: F401  (fixtures and the trees' tests, run here in bulk)
     assert_prices,
+    locations,
     test_a_run_killed_anywhere_and_rerun_leaves_no_duplicate_location_contact_or_buyer,
     test_head_offices_branches_buyers_tax_ids_and_billing,
     tree_shop,
@@ -154,4 +156,24 @@ def test_a_refused_price_line_is_reported_for_its_catalog_and_sent_again(
     assert len(refused) == 1 and refused[0].startswith(f"Shopify refused {noun} “"), refused
     run_sync(installed_shop)  # the refused line's prices are sent again
     assert_end_state(installed_shop, sandbox_shop, ids, plus)
+    assert run_sync(installed_shop).stats["writes"] == 0
+
+
+@pytest.mark.parametrize("company_stages", [False, True])
+def test_a_new_locations_tax_id_goes_in_its_create_not_a_call_of_its_own(
+    tree_shop,  # noqa: F811
+    installed_shop,
+    sandbox_shop,
+    shopify_sandbox,
+    monkeypatch,
+    company_stages,
+):
+    """Head office and branch locations made by single calls or in bulk carry `taxRegistrationId`."""
+    _plus, ids = tree_shop
+    if company_stages:
+        monkeypatch.setattr(BulkCompanyCreator, "threshold", 2)
+    run_sync(installed_shop)
+    tax_calls = [c for c in shopify_sandbox.calls if "companyLocationTaxSettingsUpdate" in c.root_fields]
+    assert tax_calls == []
+    assert locations(sandbox_shop)[ids["hq"]][2] == "GB 123"
     assert run_sync(installed_shop).stats["writes"] == 0
