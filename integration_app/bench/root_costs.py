@@ -48,7 +48,8 @@ def root_fields(document: str) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def _label(document: str, variables: dict | None) -> tuple[str, ...]:
+def root_label(document: str, variables: dict | None) -> tuple[str, ...]:
+    """The names a request's points go under: its root fields, a bulk run's named after its mutation."""
     fields = root_fields(document)
     if fields == ("bulkOperationRunMutation",) and (variables or {}).get("mutation"):
         inner = ",".join(root_fields(variables["mutation"]))
@@ -67,7 +68,7 @@ def counting_root_fields():
         try:
             return original(client, document, variables, **kwargs)
         finally:
-            fields = _label(document, variables) or ("?",)
+            fields = root_label(document, variables) or ("?",)
             for name in fields:
                 entry = counts.setdefault(name, {"requests": 0, "cost": 0.0})
                 entry["requests"] += (client.stats.requests - requests) / len(fields)
