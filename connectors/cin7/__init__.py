@@ -14,11 +14,6 @@ from .records import (
     ProductPrice,
     TaxRule,
     Webhook,
-    parse_customer,
-    parse_me,
-    parse_price_tier,
-    parse_product,
-    parse_tax_rule,
 )
 from .retry import RetryPolicy
 from .transport import Cin7Stats
@@ -46,10 +41,5 @@ __all__ = [
     "RetryPolicy",
     "TaxRule",
     "Webhook",
-    "parse_customer",
     "parse_discount_rule",
-    "parse_me",
-    "parse_price_tier",
-    "parse_product",
-    "parse_tax_rule",
 ]

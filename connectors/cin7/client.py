@@ -26,13 +26,6 @@ from .records import (
     Product,
     TaxRule,
     Webhook,
-    parse_customer,
-    parse_me,
-    parse_payment_term,
-    parse_price_tier,
-    parse_product,
-    parse_tax_rule,
-    parse_webhook,
 )
 from .retry import DEFAULT_RETRY, RetryPolicy
 from .transport import Cin7Transport
@@ -96,7 +89,7 @@ class Cin7Client:
         payload = self._get("me")
         if not isinstance(payload, dict) or is_error_model(payload):
             raise self._shape_error("me", payload, "an object")
-        return parse_me(payload)
+        return Me.parse(payload)
 
     def iter_customers(
         self,
@@ -110,7 +103,7 @@ class Cin7Client:
         if include_prices:
             params["IncludeProductPrices"] = "true"
         limit = HEAVY_PAGE_LIMIT if include_prices else PAGE_LIMIT
-        yield from self._iter_records("customer", "CustomerList", params, parse_customer, limit)
+        yield from self._iter_records("customer", "CustomerList", params, Customer.parse, limit)
 
     def iter_products(
         self, *, modified_since: datetime | None = None, include_deprecated: bool = False
@@ -119,7 +112,7 @@ class Cin7Client:
         share one `Decimal` (20,000 products carry some 200,000 tier prices, a fifth of them distinct)."""
         params = self._filters(modified_since, include_deprecated)
         shared: dict[str, Decimal] = {}
-        for product in self._iter_records("product", "Products", params, parse_product, PAGE_LIMIT):
+        for product in self._iter_records("product", "Products", params, Product.parse, PAGE_LIMIT):
             prices = product.tier_prices
             for code, price in prices.items():
                 prices[code] = shared.setdefault(str(price), price)  # by text: 12.5 and 12.50 stay apart
@@ -128,17 +121,17 @@ class Cin7Client:
     def price_tiers(self) -> list[PriceTier]:
         """The ten price tiers (FACTS §5.3), by code. A malformed tier raises `Cin7RecordError`."""
         rows = self._rows("ref/priceTier", self._get("ref/priceTier"), "PriceTiers")
-        return sorted((parse_price_tier(row) for row in rows), key=lambda tier: tier.code)
+        return sorted((PriceTier.parse(row) for row in rows), key=lambda tier: tier.code)
 
     def payment_terms(self) -> list[PaymentTerm]:
         """All payment terms, every page (APIB "Payment Term"); malformed ones go to `bad_records`."""
         return list(
-            self._iter_records("ref/paymentterm", "PaymentTermList", {}, parse_payment_term, PAGE_LIMIT)
+            self._iter_records("ref/paymentterm", "PaymentTermList", {}, PaymentTerm.parse, PAGE_LIMIT)
         )
 
     def tax_rules(self) -> list[TaxRule]:
         """All tax rules, every page (FACTS §6.1); malformed ones go to `bad_records`."""
-        return list(self._iter_records("ref/tax", "TaxRuleList", {}, parse_tax_rule, PAGE_LIMIT))
+        return list(self._iter_records("ref/tax", "TaxRuleList", {}, TaxRule.parse, PAGE_LIMIT))
 
     def discount_rules(self) -> list[DiscountRule]:
         """All product discount rules with their lines, every page (`GET /reference/discount`,
@@ -155,7 +148,7 @@ class Cin7Client:
         rows = self._rows("customer", self._get("customer", params), "CustomerList")
         wanted = customer_id.strip().lower()
         match = next((row for row in rows if (record_id_of(row) or "").strip().lower() == wanted), None)
-        return None if match is None else parse_customer(match)
+        return None if match is None else Customer.parse(match)
 
     # -- webhooks (FACTS §7; Cin7 needs its Automation module for these) -------------------------------
     def webhooks(self) -> list[Webhook]:
@@ -178,7 +171,7 @@ class Cin7Client:
         rows = self._rows("webhooks", payload, "Webhooks", method)
         if method != "GET" and not rows:
             raise self._shape_error("webhooks", payload, "the registration", method)
-        return [parse_webhook(row) for row in rows]
+        return [Webhook.parse(row) for row in rows]
 
     # -- paging ------------------------------------------------------------------------------------------
     def _iter_records(

@@ -3,7 +3,7 @@
 Lenient where Cin7 is loose (number/string decimals, string booleans, date spellings, absent newer fields,
 null lists; see `parsing`), strict where it matters: a record without a usable `ID` (or a product without a
 `SKU`) raises `Cin7RecordError` naming the field. Money is `Decimal` throughout. Each attribute declares
-the Cin7 key it is read from and how (`parsing.cin7`); `parse_*` read one JSON object.
+the Cin7 key it is read from and how (`parsing.cin7`); `Record.parse(data)` reads one JSON object.
 """
 
 from dataclasses import dataclass, field
@@ -198,17 +198,6 @@ class Webhook(Cin7Record):
     is_active: bool = field(metadata=cin7("IsActive", "flag"))
     external_url: str | None = field(metadata=cin7("ExternalURL"))
     authorization_type: str | None = field(metadata=cin7("ExternalAuthorizationType"))
-
-
-# Each from one item of Cin7's list (`CustomerList`, `Products`, `PriceTiers`, `PaymentTermList`,
-# `TaxRuleList`, `Webhooks`) or the `GET /me` object; a `Cin7RecordError` names what was unusable.
-parse_customer = Customer.parse
-parse_product = Product.parse
-parse_price_tier = PriceTier.parse
-parse_payment_term = PaymentTerm.parse
-parse_tax_rule = TaxRule.parse
-parse_me = Me.parse
-parse_webhook = Webhook.parse
 
 
 def _is_deprecated(status: str | None) -> bool:

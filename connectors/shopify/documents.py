@@ -4,7 +4,9 @@ batched address writes.
 A document shares a selection through a fragment file in `graphql/fragments/`: a line
 `#import "fragments/<name>.graphql"` at its top is replaced by that file's fragment definitions, appended
 once each (fragment files may import others). `document()` returns the text exactly as it is sent, and
-every document, including generated ones, is validated against the Admin schema by the test suite.
+every document, including generated ones, is validated against the Admin schema by the test suite. A
+selection of leaves stands on its field's line, `userErrors { field message code }` (checked by
+tests/connectors/shopify/test_document_style.py).
 """
 
 import functools

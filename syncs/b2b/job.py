@@ -89,7 +89,7 @@ class B2BJob:
             ctx.count("invited", welcomed)
         catalogs = self._catalog_writer(currency, links, desired.companies, complete)
         catalogs.write(desired.catalogs, desired.companies)
-        VolumeWriter(ctx, VolumeAdmin(ctx.shopify.client), currency).write(catalogs.rows, volume)
+        VolumeWriter(ctx, VolumeAdmin(ctx.shopify.client), currency, links).write(catalogs.rows, volume)
         active = all(row.catalog_id for key, row in catalogs.rows.items() if key in desired.catalogs)
         desired.catalogs = {}
         wanted = {cin7_id: company.state["catalogs"] for cin7_id, company in desired.companies.items()}
@@ -124,26 +124,16 @@ class B2BJob:
         return MarketCatalogs(ctx, self.api, currency, links, served)
 
     def _report_refusals(self, catalogs: CatalogWriter) -> None:
-        if catalogs.refused:
-            self.ctx.report(
-                Issue(
-                    Code.B2B_CATALOG_LIMIT,
-                    "Shopify refused these catalogs (the plan's catalog limit): "
-                    + ", ".join(catalogs.refused)
-                    + ". Their buyers pay their other catalog's price or retail.",
-                    subject="b2b:shop",
-                )
-            )
-        if catalogs.plan_refused:
-            self.ctx.report(
-                Issue(
-                    Code.B2B_PLAN_REFUSED,
-                    "Shopify's plan does not allow these catalogs: "
-                    + ", ".join(catalogs.plan_refused)
-                    + ". Their buyers pay their other catalog's price or retail.",
-                    subject="b2b:shop",
-                )
-            )
+        """One issue for the catalogs refused for the plan's catalog limit, one for those the plan forbids."""
+        limit = "Shopify refused these catalogs (the plan's catalog limit)"
+        plan = "Shopify's plan does not allow these catalogs"
+        for code, why, titles in (
+            (Code.B2B_CATALOG_LIMIT, limit, catalogs.refused),
+            (Code.B2B_PLAN_REFUSED, plan, catalogs.plan_refused),
+        ):
+            if titles:
+                consequence = "Their buyers pay their other catalog's price or retail."
+                self.ctx.report(Issue(code, f"{why}: {', '.join(titles)}. {consequence}", subject="b2b:shop"))
 
     def _available(self) -> bool:
         """The shop's token has B2B's scopes and its plan has B2B; else reported (False)."""

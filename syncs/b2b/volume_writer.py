@@ -4,11 +4,18 @@ below Plus. Runs after the fixed prices (a break needs one:
 `QUANTITY_PRICE_BREAK_ADD_PRICE_LIST_PRICE_NOT_FOUND`).
 
 `CatalogRecord.volume` keeps what was written per price list, so a rerun without change writes nothing; a
-full run compares what Shopify holds instead (Cin7 wins), for the variants the app manages only.
+full run compares what Shopify holds instead (Cin7 wins), for the variants the app manages only. From
+`EXPORT_THRESHOLD` managed variants on a list, that read is a bulk export through a company location the
+list alone prices (`VolumeExports`), started for every such list before the first is read; below it, or
+when no such location is at hand or the export fails, the variants are read 30 a request.
 """
+
+import logging
 
 from connectors.cin7.records import Product
 from connectors.shopify.b2b_volume import PER_CALL, VolumeAdmin, VolumeChange
+from connectors.shopify.b2b_volume_export import VolumeExports
+from connectors.shopify.errors import ShopifyQueryError, ShopifyUnavailableError
 
 from ..issues import Code, Issue
 from ..store import CatalogRecord
@@ -22,7 +29,14 @@ from .volume import (
 )
 from .writes import planned
 
+logger = logging.getLogger(__name__)
+
 TIER, MARKET = "tier:", "market:"
+# Measured on the sandbox (docs/benchmarks.md "Volume pricing and pack sizes"): the per-variant read costs
+# about 7 points a variant, an export about 20 points (start, location check, polls) whatever its size but
+# some 8 s of polling; from 100 variants (700 points, 7 s of a standard bucket) the export wins on both.
+EXPORT_THRESHOLD = 100
+PROBES = 3  # candidate locations checked per price list before falling back to the per-variant read
 
 
 def desired_volume(ctx, products: list[Product], variants: dict, catalog_keys) -> dict[str, dict[str, dict]]:
@@ -53,13 +67,18 @@ def desired_volume(ctx, products: list[Product], variants: dict, catalog_keys) -
 class VolumeWriter:
     """Brings each tier price list's breaks and quantity rules to the desired state."""
 
-    def __init__(self, ctx, api: VolumeAdmin, currency: str):
+    export_threshold = EXPORT_THRESHOLD
+
+    def __init__(self, ctx, api: VolumeAdmin, currency: str, links: dict | None = None):
         self.ctx = ctx
         self.api = api
         self.currency = currency
+        self.links = links or {}  # Cin7 ID -> CompanyLinkRecord: where a location's catalogs are recorded
+        self.exports = VolumeExports(api.client)
 
     def write(self, rows: dict[str, CatalogRecord], volume: dict[str, dict[str, dict]]) -> None:
         """`rows`: the catalogs the mode's writer owns, by key; `volume` as `desired_volume` returns."""
+        lists = []
         for key, row in sorted(rows.items()):
             tier_key = tier_key_of(key)
             if tier_key is None or not row.catalog_id or not row.price_list_id:
@@ -67,11 +86,14 @@ class VolumeWriter:
             priced = row.prices or {}
             desired = {v: state for v, state in volume.get(tier_key, {}).items() if v in priced}
             written = written_volume(row)
-            if not desired and not written:
-                continue
+            if desired or written:
+                lists.append((row, desired, written))
+        started = self._start_exports(lists)
+        for row, desired, written in lists:
             current = written or {}
             if not self.ctx.dry_run and (written is None or (self.ctx.full and written)):
-                current = self._held(row, None if written is None else set(desired) | set(written))
+                variants = None if written is None else set(desired) | set(written)
+                current = self._held(row, variants, started.get(row.key))
             change, rules = volume_changes(desired, current)
             if self.ctx.dry_run:
                 _plan(self.ctx, row, change, rules)
@@ -80,18 +102,63 @@ class VolumeWriter:
             elif current != written:
                 _save(self.ctx, row, current)
 
-    def _held(self, row: CatalogRecord, variants: set[str] | None) -> dict:
+    def _start_exports(self, lists: list) -> dict[str, str]:
+        """Catalog key -> the bulk export started for it: a full run's lists with at least
+        `export_threshold` variants to compare, each through a location it alone prices."""
+        started: dict[str, str] = {}
+        if self.ctx.dry_run or not self.ctx.full:
+            return started
+        for row, desired, written in lists:
+            if not written or len(set(desired) | set(written)) < self.export_threshold:
+                continue
+            try:
+                location_id = self._probe(row)
+                if location_id:
+                    started[row.key] = self.exports.start(location_id)
+            except (ShopifyQueryError, ShopifyUnavailableError) as exc:
+                logger.warning("Volume export of %s not started (%s); reading per variant", row.title, exc)
+        return started
+
+    def _probe(self, row: CatalogRecord) -> str | None:
+        """A company location the price list of `row` alone prices, checked in Shopify: recorded in that
+        catalog only (Plus: its direct catalog; below Plus: its market, with no direct catalog)."""
+        market = row.key.startswith(MARKET)
+        expected = [] if market else [(row.catalog_id, "ACTIVE")]
+        checked = 0
+        for link in sorted(self.links.values(), key=lambda link: link.cin7_id):
+            catalogs = link.written.get("catalogs") or []
+            recorded = (link.written.get("markets") or [], catalogs) if market else (catalogs, [])
+            if not link.location_id or recorded != ([row.key], []):
+                continue
+            if self.exports.location_catalogs(link.location_id) == expected:
+                return link.location_id
+            checked += 1
+            if checked >= PROBES:
+                break
+        return None
+
+    def _held(self, row: CatalogRecord, variants: set[str] | None, export_id: str | None = None) -> dict:
         """What Shopify holds on `row`'s price list (the app's own: Cin7 wins on all of it). Full runs read
         the breaks of `variants` (those the app wants or wrote) and every quantity rule, where the app has
-        written volume; with nothing recorded for the price list (adopted, or a run killed before recording;
-        `variants` None) the whole list is read, so a write never meets a rule or break it does not know of.
-        A price list the app created is recorded empty (`new_price_list_volume`): nothing to read."""
-        if variants is None:
-            held = self.api.volume(row.price_list_id)
-        else:
-            held = self.api.volume_of(row.price_list_id, variants)
+        written volume (from `export_id` when one was started); with nothing recorded for the price list
+        (adopted, or a run killed before recording; `variants` None) the whole list is read, so a write
+        never meets a rule or break it does not know of. A price list the app created is recorded empty
+        (`new_price_list_volume`): nothing to read."""
+        held = None
+        if export_id and variants is not None:
+            try:
+                held = self.exports.held(export_id, row.price_list_id, variants)
+            except (ShopifyQueryError, ShopifyUnavailableError) as exc:
+                logger.warning("Volume export of %s failed (%s); reading per variant", row.title, exc)
+        if held is None:
+            held = self._read(row, variants)
         states = {v: held_state(volume) for v, volume in held.items()}
         return {v: state for v, state in states.items() if state != NO_VOLUME}
+
+    def _read(self, row: CatalogRecord, variants: set[str] | None) -> dict:
+        if variants is None:
+            return self.api.volume(row.price_list_id)
+        return self.api.volume_of(row.price_list_id, variants)
 
     def _apply(self, row: CatalogRecord, desired: dict, current: dict, change: VolumeChange, rules: dict):
         ctx, result = self.ctx, {v: dict(state) for v, state in current.items()}

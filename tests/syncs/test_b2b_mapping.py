@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.cin7.records import PaymentTerm, PriceTier, parse_customer, parse_product
+from connectors.cin7.records import Customer, PaymentTerm, PriceTier, Product
 from syncs.b2b.mapping import customer_catalog, map_company, payment_terms_template, tier_catalogs
 from syncs.issues import Code
 
@@ -79,7 +79,7 @@ def customer(**overrides):
         ],
     }
     data.update(overrides)
-    return parse_customer(data)
+    return Customer.parse(data)
 
 
 def company(record, **options):
@@ -149,9 +149,9 @@ def test_billing_defaults_to_shipping_and_unknown_tier_gets_no_tier_catalog():
 
 def products():
     return [
-        parse_product({"ID": "p1", "SKU": "A", "PriceTier1": 12, "PriceTier2": 9.1234, "PriceTier3": 0}),
-        parse_product({"ID": "p2", "SKU": "B", "PriceTier1": 40, "PriceTier2": 25}),
-        parse_product({"ID": "p3", "SKU": "Z", "PriceTier2": 5}),  # no Shopify variant
+        Product.parse({"ID": "p1", "SKU": "A", "PriceTier1": 12, "PriceTier2": 9.1234, "PriceTier3": 0}),
+        Product.parse({"ID": "p2", "SKU": "B", "PriceTier1": 40, "PriceTier2": 25}),
+        Product.parse({"ID": "p3", "SKU": "Z", "PriceTier2": 5}),  # no Shopify variant
     ]
 
 

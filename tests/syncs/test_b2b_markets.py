@@ -6,10 +6,9 @@ import pytest
 
 from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.sandbox.b2b.store import DIRECT
-from integration_app.models import CompanyLink, ManagedCatalog, Shop, SyncRun, SyncSettings
+from integration_app.models import CompanyLink, ManagedCatalog, Shop, SyncSettings
 from integration_app.shopify_api import admin_api
-from syncs.context import WriteLimitReached
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import b2b_customer, killed_until_done, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -176,25 +175,17 @@ def test_the_chosen_tiers_are_served_and_a_moved_customer_is_charged_its_new_tie
         PRODUCTS["D"] = ("7.00", "5", "4.5", "6", "6.5")
 
 
+def forget_market_ids(shop):
+    ManagedCatalog.objects.filter(shop=shop).update(market_id="", catalog_id="", price_list_id="")
+
+
 def test_a_run_killed_anywhere_and_rerun_makes_no_duplicate_market_catalog_or_price_list(
     grow_shop, installed_shop, sandbox_shop
 ):
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=False)
     run_sync(installed_shop)
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
-    kills = 0
-    for limit in range(1, 80):
-        try:
-            run_sync(installed_shop, write_limit=limit)
-        except WriteLimitReached:
-            kills += 1
-            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
-            if limit % 2:  # also losing what it recorded locally
-                ManagedCatalog.objects.filter(shop=installed_shop).update(
-                    market_id="", catalog_id="", price_list_id=""
-                )
-            continue
-        break
+    kills = killed_until_done(installed_shop, forget_market_ids, tries=80)
     assert kills >= 6  # each kill one write further: companies, markets, catalogs, price lists, prices
     run_sync(installed_shop)
     b2b = sandbox_shop.b2b

@@ -4,15 +4,15 @@ shapes them")."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.cin7 import parse_customer
+from connectors.cin7 import Customer
 from syncs.b2b.shapes import LOCATION_ADMIN, ORDERING_ONLY, Buyer, company_trees, location_state, role_changes
 from syncs.issues import Code
 
 HEAD, NORTH, SOUTH, LONE = "aaaa-head", "bbbb-north", "cccc-south", "dddd-lone"
 
 
-def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None, default=0):
-    return parse_customer(
+def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None, default=0, addresses=()):
+    return Customer.parse(
         {
             "ID": cin7_id,
             "Name": name,
@@ -23,6 +23,7 @@ def customer(cin7_id, name, *contacts, parent=None, bill_parent=False, tax=None,
                 {"Name": f"Person {n}", "Email": email, "Default": n == default}
                 for n, email in enumerate(contacts)
             ],
+            "Addresses": list(addresses),
         }
     )
 
@@ -174,23 +175,13 @@ def test_every_customer_is_one_location_and_every_email_one_company(given_custom
 
 
 def test_location_state_bills_a_bill_parent_branch_to_the_head_office():
-    def with_addresses(cin7_id, name, city, *, parent=None, bill_parent=False, tax=None):
-        return parse_customer(
-            {
-                "ID": cin7_id,
-                "Name": name,
-                "CustomerParentID": parent,
-                "IsBillParent": bill_parent,
-                "TaxNumber": tax,
-                "Contacts": [{"Name": "Ann Lee", "Email": f"ann@{cin7_id}.test", "Default": True}],
-                "Addresses": [
-                    {"Line1": f"1 {city} St", "City": city, "Country": "United States", "Type": "Shipping",
-                     "DefaultForType": True},
-                    {"Line1": f"9 {city} Ave", "City": city, "Country": "United States", "Type": "Billing",
-                     "DefaultForType": True},
-                ],
-            }
-        )  # fmt: skip
+    def with_addresses(cin7_id, name, city, **tree):
+        addresses = [
+            {"Line1": f"{n} {city} {street}", "City": city, "Country": "United States", "Type": kind,
+             "DefaultForType": True}
+            for n, street, kind in ((1, "St", "Shipping"), (9, "Ave", "Billing"))
+        ]  # fmt: skip
+        return customer(cin7_id, name, f"ann@{cin7_id}.test", addresses=addresses, **tree)
 
     customers = [
         with_addresses(HEAD, "Acme HQ", "Austin", tax="US-1"),

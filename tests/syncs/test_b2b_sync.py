@@ -12,12 +12,10 @@ from integration_app.models import (
     CustomerLink,
     ManagedCatalog,
     ShopSyncState,
-    SyncRun,
     SyncSettings,
 )
 from integration_app.shopify_api import admin_api
-from syncs.context import WriteLimitReached
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import b2b_customer, killed_until_done, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -198,27 +196,18 @@ def test_reruns_write_nothing_then_only_what_changed(
     assert fixed[variant_ids(sandbox_shop)["D"]]["price"] == Decimal("5.5")
 
 
+def forget_company_and_catalog_ids(shop):
+    CompanyLink.objects.filter(shop=shop).update(company_id="", location_id="", contact_id="")
+    ManagedCatalog.objects.filter(shop=shop).update(catalog_id="", price_list_id="")
+
+
 def test_a_run_killed_anywhere_and_rerun_leaves_no_duplicates(b2b_shop, installed_shop, sandbox_shop):
     """Stopped before its 1st, 2nd, … B2B write; every other time also losing what it recorded locally
     (as a process killed between Shopify's answer and the database write would)."""
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=False)
     run_sync(installed_shop)  # customers and prices first: every later write is a B2B one
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
-    kills = 0
-    for limit in range(1, 60):
-        try:
-            run_sync(installed_shop, write_limit=limit)
-        except WriteLimitReached:
-            kills += 1
-            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
-            if limit % 2:
-                CompanyLink.objects.filter(shop=installed_shop).update(
-                    company_id="", location_id="", contact_id=""
-                )
-                ManagedCatalog.objects.filter(shop=installed_shop).update(catalog_id="", price_list_id="")
-            continue
-        break
-    assert kills >= 10
+    assert killed_until_done(installed_shop, forget_company_and_catalog_ids, tries=60) >= 10
     run = run_sync(installed_shop)
     assert run.status == "completed_with_issues"
     b2b = sandbox_shop.b2b

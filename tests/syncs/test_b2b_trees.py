@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 
 from connectors.shopify.b2b import B2BAdmin
-from integration_app.models import CompanyLink, Shop, SyncRun, SyncSettings
+from integration_app.models import CompanyLink, Shop, SyncSettings
 from integration_app.shopify_api import admin_api
-from syncs.context import WriteLimitReached
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import b2b_customer, killed_until_done, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -181,6 +180,15 @@ def test_a_branch_moves_with_its_parent_and_a_removed_contact_loses_its_role_onl
     assert_prices(installed_shop, sandbox_shop, tiers, {ids["south"]: {"A": Decimal(8)}} if plus else {})
 
 
+def forget_links(shop):
+    """Every link's Shopify ids and what it recorded of buyers and roles."""
+    for link in CompanyLink.objects.filter(shop=shop):
+        for key in ("buyers", "roles_pending", "customer", "contact_of"):
+            link.written.pop(key, None)
+        link.company_id = link.location_id = link.contact_id = ""
+        link.save()
+
+
 def test_a_run_killed_anywhere_and_rerun_leaves_no_duplicate_location_contact_or_buyer(
     tree_shop, installed_shop, sandbox_shop
 ):
@@ -190,22 +198,7 @@ def test_a_run_killed_anywhere_and_rerun_leaves_no_duplicate_location_contact_or
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=False)
     run_sync(installed_shop)  # customers and prices first: every later write is a B2B one
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
-    kills = 0
-    for limit in range(1, 90):
-        try:
-            run_sync(installed_shop, write_limit=limit)
-        except WriteLimitReached:
-            kills += 1
-            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
-            if limit % 2:
-                for link in CompanyLink.objects.filter(shop=installed_shop):
-                    for key in ("buyers", "roles_pending", "customer", "contact_of"):
-                        link.written.pop(key, None)
-                    link.company_id = link.location_id = link.contact_id = ""
-                    link.save()
-            continue
-        break
-    assert kills >= 15
+    assert killed_until_done(installed_shop, forget_links, tries=90) >= 15
     run_sync(installed_shop)
     b2b = sandbox_shop.b2b
     assert (len(b2b.companies), len(b2b.locations)) == (3, 5)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.cin7 import parse_discount_rule, parse_product
+from connectors.cin7 import Product, parse_discount_rule
 from connectors.shopify.b2b_volume import Volume
 from syncs.b2b.volume import (
     PACK_SIZE_CARTON,
@@ -42,7 +42,7 @@ def rule(lines, name="Volume", rule_type="QuantityBased", active=True):
 
 def product(sku="SKU-1", rule_name="Volume", carton=None, tiers=None):
     prices = {f"PriceTier{code}": price for code, price in (tiers or {1: "10.00"}).items()}
-    return parse_product(
+    return Product.parse(
         {"ID": f"p-{sku}", "SKU": sku, "DiscountRule": rule_name, "CartonQuantity": carton, **prices}
     )
 

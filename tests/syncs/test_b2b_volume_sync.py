@@ -1,15 +1,22 @@
 """Volume pricing and pack sizes in both B2B modes, against both sandboxes (contract §3 "Companies as Cin7
-shapes them": `DiscountRule` -> quantity price breaks, `CartonQuantity` -> quantity rules; issue 25)."""
+shapes them": `DiscountRule` -> quantity price breaks, `CartonQuantity` -> quantity rules; issue 25). Every
+test runs with both full-run read-backs: the managed variants 30 a request, and the bulk export."""
 
 from decimal import Decimal
 
 import pytest
 
+from connectors.shopify import b2b_volume_export
 from connectors.shopify.b2b_volume import VolumeAdmin
+from connectors.shopify.b2b_volume_export import VolumeExports
+from connectors.shopify.bulk import start_bulk_query
+from connectors.shopify.documents import document
+from connectors.shopify.sandbox.context import BulkModel
 from integration_app.models import CompanyLink, ManagedCatalog, Shop, SyncRun, SyncSettings
 from integration_app.shopify_api import admin_api
+from syncs.b2b.volume_writer import VolumeWriter
 from syncs.context import WriteLimitReached
-from tests.helpers import b2b_customer, run_sync
+from tests.helpers import b2b_customer, killed_until_done, run_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,6 +50,19 @@ BREAKS = {
 }
 CARTONS = {"B": 5, "D": 6, "E": 4, "F": 12}
 CUSTOMERS = {"alpha": 1, "beta": 2, "gamma": 1}
+
+
+FAST_EXPORTS = BulkModel(export_startup_seconds=0, export_rows_per_second=10_000)
+
+
+@pytest.fixture(autouse=True, params=["per_variant", "export"])
+def volume_read(request, shopify_sandbox, monkeypatch):
+    """How full runs read volume back: the managed variants 30 a request, or (the threshold lowered to
+    one variant) one bulk export per price list, the sandbox's exports starting at once."""
+    if request.param == "export":
+        shopify_sandbox.endpoint.bulk_model = FAST_EXPORTS
+        monkeypatch.setattr(VolumeWriter, "export_threshold", 1)
+    return request.param
 
 
 @pytest.fixture(params=["plus", "grow"])
@@ -110,7 +130,10 @@ def assert_checkout(shop, sandbox_shop, cin7_account, *, cartons: bool, breaks=B
 
 
 def b2b_writes(sandbox, since: int) -> list[str]:
-    return [c.operation_name for c in sandbox.calls[since:] if c.mutation]
+    """The mutations sent since `since`, bar bulk export starts (a read: `bulkOperationRunQuery` is a
+    mutation that changes nothing in the shop)."""
+    calls = sandbox.calls[since:]
+    return [c.operation_name for c in calls if c.mutation and "bulkOperationRunQuery" not in c.root_fields]
 
 
 def test_breaks_reach_checkout_and_a_rerun_writes_nothing(
@@ -188,21 +211,8 @@ def test_a_preview_lists_the_breaks_it_would_change_and_writes_nothing(
     assert all(e["changes"]["price breaks"] == {"set": 0, "cleared": 1} for e in entries)
 
 
-def killed_until_done(shop) -> int:
-    """Runs stopped before their 1st, 2nd, … write until one completes, every other time also losing what
-    it recorded locally (a process killed between Shopify's answer and its database write); the kills."""
-    kills = 0
-    for limit in range(1, 20):
-        try:
-            run_sync(shop, write_limit=limit)
-        except WriteLimitReached:
-            kills += 1
-            SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
-            if limit % 2:
-                ManagedCatalog.objects.filter(shop=shop).update(volume={})
-            continue
-        return kills
-    raise AssertionError("no run completed")
+def forget_volume(shop):
+    ManagedCatalog.objects.filter(shop=shop).update(volume={})
 
 
 def test_a_run_killed_during_volume_writes_and_rerun_ends_the_same(
@@ -217,15 +227,111 @@ def test_a_run_killed_during_volume_writes_and_rerun_ends_the_same(
     run_sync(installed_shop)
     cin7_account.update_discount_rule("Volume", lines=RULES["Volume"][:2])  # breaks at 25 go
     set_pack_size(installed_shop, "carton")  # rules come: a call for breaks, then one for rules, per list
-    assert killed_until_done(installed_shop) >= 2
+    assert killed_until_done(installed_shop, forget_volume, tries=20) >= 2
     run = run_sync(installed_shop)
     assert not run.issues.filter(code="shopify_user_error").exists()
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=True, breaks=short)
     assert run_sync(installed_shop).stats["writes"] == 0
     cin7_account.update_discount_rule("Volume", lines=RULES["Volume"])  # breaks at 25 come back
     set_pack_size(installed_shop, "none")  # E's break at 5 meets the carton rule unless it goes first
-    assert killed_until_done(installed_shop) >= 1
+    assert killed_until_done(installed_shop, forget_volume, tries=20) >= 1
     run = run_sync(installed_shop)
     assert not run.issues.filter(code="shopify_user_error").exists()
     assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
     assert run_sync(installed_shop).stats["writes"] == 0
+
+
+def volume_reads(sandbox, since: int) -> dict[str, int]:
+    """How a run read volume back: bulk exports of contextual volume, per-variant pages of price lists."""
+    calls = sandbox.calls[since:]
+    return {
+        "exports": sum(c.operation_name == "BulkRunExport" for c in calls),
+        "per_variant": sum(c.operation_name == "B2BPriceListVolumeOf" for c in calls),
+    }
+
+
+@pytest.mark.parametrize("volume_read", ["export"], indirect=True)
+def test_the_export_puts_back_a_break_and_a_quantity_rule_edited_in_shopify(
+    volume_read, volume_shop, installed_shop, shopify_sandbox, sandbox_shop, cin7_account
+):
+    set_pack_size(installed_shop, "carton")
+    run_sync(installed_shop)
+    variant = {v["sku"]: v_id for v_id, v in sandbox_shop.variants.items()}
+    for price_list in sandbox_shop.b2b.price_lists.values():  # a merchant's edits in the admin
+        for row in price_list.breaks.get(variant["A"], {}).values():
+            row["price"] = Decimal("1.00")
+        if variant["B"] in price_list.quantity_rules:
+            price_list.quantity_rules[variant["B"]] = {"minimum": 5, "increment": 1, "maximum": 50}
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] > 0
+    assert volume_reads(shopify_sandbox, mark) == {"exports": 2, "per_variant": 0}  # one per tier list
+    assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=True)
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] == 0 and b2b_writes(shopify_sandbox, mark) == []
+    assert volume_reads(shopify_sandbox, mark) == {"exports": 2, "per_variant": 0}
+
+
+@pytest.mark.parametrize("volume_read", ["export"], indirect=True)
+def test_below_the_threshold_full_runs_read_per_variant(
+    volume_read, volume_shop, installed_shop, shopify_sandbox, monkeypatch
+):
+    run_sync(installed_shop)
+    monkeypatch.setattr(VolumeWriter, "export_threshold", 5)  # 4 variants with volume on each list
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] == 0
+    assert volume_reads(shopify_sandbox, mark) == {"exports": 0, "per_variant": 2}
+
+
+@pytest.mark.parametrize("volume_read", ["export"], indirect=True)
+def test_killed_while_exporting_the_rerun_reads_again_past_stale_operations(
+    volume_read, volume_shop, installed_shop, shopify_sandbox, sandbox_shop, cin7_account, monkeypatch
+):
+    """A run killed while its exports run leaves them running: with them and others filling Shopify's five
+    slots, the rerun waits for a slot, exports again and puts the edit back; then nothing to write."""
+    run_sync(installed_shop)
+    variant_a = next(v for v, variant in sandbox_shop.variants.items() if variant["sku"] == "A")
+    for price_list in sandbox_shop.b2b.price_lists.values():
+        for row in price_list.breaks.get(variant_a, {}).values():
+            row["price"] = Decimal("1.00")
+
+    def killed(*args, **kwargs):
+        raise WriteLimitReached("killed while waiting for the export")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(VolumeExports, "held", killed)
+        with pytest.raises(WriteLimitReached):
+            run_sync(installed_shop)
+    SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")
+    client = admin_api(installed_shop).client
+    for _ in range(3):  # two left running by the killed run, three more: five, Shopify's limit
+        start_bulk_query(client, document("bulk_variants"))
+    stale = [op for op in sandbox_shop.bulk_operations if op.type == "QUERY"][-5:]
+    assert sum("contextualPricing" in op.query for op in stale) == 2
+    for operation in stale:  # still running: they finish a little after the rerun reaches its volume read
+        operation.completed_at = sandbox_shop.clock.now() + 4
+    monkeypatch.setattr(b2b_volume_export, "START_RETRY_SECONDS", 1.0)
+    mark = len(shopify_sandbox.calls)
+    run = run_sync(installed_shop)
+    assert run.stats["writes"] > 0 and not run.issues.filter(code="shopify_user_error").exists()
+    assert volume_reads(shopify_sandbox, mark)["exports"] > 2  # refused (LIMIT_REACHED), waited, started
+    assert_checkout(installed_shop, sandbox_shop, cin7_account, cartons=False)
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] == 0 and b2b_writes(shopify_sandbox, mark) == []
+
+
+@pytest.mark.parametrize("volume_shop", ["plus"], indirect=True)  # direct catalogs: Plus only
+@pytest.mark.parametrize("volume_read", ["export"], indirect=True)
+def test_a_list_without_a_location_it_alone_prices_is_read_per_variant(
+    volume_read, volume_shop, installed_shop, shopify_sandbox, sandbox_shop
+):
+    """On Plus a merchant put the Wholesale locations in the Distributor catalog too: their contextual
+    pricing is no longer the Wholesale list alone, so that list is read per variant; the other exports."""
+    run_sync(installed_shop)
+    rows = {row.key: row for row in ManagedCatalog.objects.filter(shop=installed_shop)}
+    links = CompanyLink.objects.filter(shop=installed_shop)
+    wholesale = [link.location_id for link in links if "tier:1" in (link.written.get("catalogs") or [])]
+    assert len(wholesale) == 2
+    sandbox_shop.b2b.catalogs[rows["tier:2"].catalog_id].location_ids.extend(wholesale)
+    mark = len(shopify_sandbox.calls)
+    assert run_sync(installed_shop).stats["writes"] == 0
+    assert volume_reads(shopify_sandbox, mark) == {"exports": 1, "per_variant": 1}

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.cin7.errors import Cin7RecordError
-from connectors.cin7.records import parse_customer
+from connectors.cin7.records import Customer
 from syncs.customers.diff import JSON_LIMIT_BYTES, KEEP
 from syncs.customers.mapping import MappingSettings, in_scope, map_customer, selected_by_test_filter
 from syncs.issues import Code
@@ -66,7 +66,7 @@ def customer(**overrides):
         "ProductPrices": [{"ProductSKU": "SKU-2", "Price": 12.5}, {"ProductSKU": "SKU-1", "Price": "9.1234"}],
     }
     data.update(overrides)
-    return parse_customer(data)
+    return Customer.parse(data)
 
 
 def mapped(**overrides):
@@ -332,7 +332,7 @@ cin7_customer = st.fixed_dictionaries(
 @given(cin7_customer)
 def test_mapping_never_raises_on_any_cin7_shaped_input(data):
     try:
-        record = parse_customer(data)
+        record = Customer.parse(data)
     except Cin7RecordError:
         return  # reported as invalid_record by the run
     state, issues = map_customer(record, SETTINGS)

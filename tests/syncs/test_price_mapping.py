@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.cin7.records import PriceTier, parse_product
+from connectors.cin7.records import PriceTier, Product
 from syncs.money import format_amount, positive_amount
 from syncs.pricing.mapping import (
     duplicate_tier_names,
@@ -65,7 +65,7 @@ def test_positive_amount_rejects_zero_negative_non_finite_and_float():
 
 
 def product(**tiers):
-    return parse_product({"ID": "p-1", "SKU": "SKU-1", **tiers})
+    return Product.parse({"ID": "p-1", "SKU": "SKU-1", **tiers})
 
 
 def test_tier_prices_by_code_names_zero_tiers_left_out():

@@ -44,6 +44,7 @@ class RequestContext:
     bulk_model: BulkModel = field(default_factory=BulkModel)
     extensions: Extensions = field(default_factory=Extensions)
     search_warnings: list[dict] = field(default_factory=list)
+    memo: dict = field(default_factory=dict)  # what one request computes once (e.g. a bulk export's rows)
 
     def page(self, items, *, sort_key, view, **arguments) -> dict:
         """A connection over `items`; bulk operations read whole connections, ignoring page sizes."""

@@ -14,15 +14,12 @@ from connectors.cin7 import (
     Cin7Error,
     Cin7RecordError,
     Contact,
+    Customer,
     Me,
     PriceTier,
+    Product,
     ProductPrice,
     TaxRule,
-    parse_customer,
-    parse_me,
-    parse_price_tier,
-    parse_product,
-    parse_tax_rule,
 )
 from connectors.cin7.parsing import format_modified_since
 from tests.connectors.cin7.apib import REPAIRS, apib_example
@@ -39,7 +36,7 @@ def product_json(**fields) -> dict:
 # -- the reference's examples -------------------------------------------------------------------------------
 def test_customer_list_example():
     first, second = (
-        parse_customer(row) for row in apib_example("### GET [GET /customer?Page=")["CustomerList"]
+        Customer.parse(row) for row in apib_example("### GET [GET /customer?Page=")["CustomerList"]
     )
     assert first.id == "0365e5bb-e5ea-4a45-b98b-fdc4466bdaf1"
     assert (first.name, first.currency, first.payment_term) == ("Human Test", "AUD", "30 days")
@@ -83,7 +80,7 @@ def test_customer_list_example():
 
 def test_customer_updated_webhook_example_nests_lists_beside_the_customer():
     details = apib_example("+ Customer/Updated Response 200")["CustomerDetailsList"][0]
-    customer = parse_customer(
+    customer = Customer.parse(
         {**details["Customer"], "Addresses": details["Addresses"], "Contacts": details["Contacts"]}
     )
     assert customer.last_modified == datetime(2018, 2, 7, 7, 22, 37, 210000, tzinfo=UTC)  # no `Z`
@@ -95,7 +92,7 @@ def test_customer_updated_webhook_example_nests_lists_beside_the_customer():
 
 
 def test_product_example():
-    product = parse_product(apib_example("### GET [GET /product?ID=")["Products"][0])
+    product = Product.parse(apib_example("### GET [GET /product?ID=")["Products"][0])
     assert (product.id, product.sku, product.name, product.status) == (
         "524c20a3-a8ec-44f2-9685-311f1f7d1498",
         "Bread",
@@ -108,20 +105,20 @@ def test_product_example():
 
 
 def test_price_tier_example():
-    tiers = [parse_price_tier(row) for row in apib_example("### GET [GET /ref/priceTier]")["PriceTiers"]]
+    tiers = [PriceTier.parse(row) for row in apib_example("### GET [GET /ref/priceTier]")["PriceTiers"]]
     assert tiers == [PriceTier(code, f"Tier {code}") for code in range(1, 11)]
 
 
 def test_tax_rule_example():
     rows = apib_example("### GET [GET /ref/tax?Page=")["TaxRuleList"]
-    assert [parse_tax_rule(row) for row in rows] == [
+    assert [TaxRule.parse(row) for row in rows] == [
         TaxRule("9d707beb-19cf-4d7b-a5d9-9eaff05c504c", "GST on Income", Decimal(10), True),
         TaxRule("d4d53cdf-4b87-4b67-9c17-733fc5419a2a", "Tax test", Decimal(0), True),
     ]
 
 
 def test_me_example():
-    assert parse_me(apib_example("## Me [/me]")) == Me("PE Vitaliy L", "RUB", "Europe/Moscow")
+    assert Me.parse(apib_example("## Me [/me]")) == Me("PE Vitaliy L", "RUB", "Europe/Moscow")
 
 
 def test_loader_repairs_what_the_reference_gets_wrong():
@@ -147,14 +144,14 @@ def test_loader_repairs_what_the_reference_gets_wrong():
     ],
 )
 def test_decimals_as_numbers_or_strings(value, expected):
-    customer = parse_customer(customer_json(Discount=value, CreditLimit=value))
+    customer = Customer.parse(customer_json(Discount=value, CreditLimit=value))
     assert customer.discount == expected and customer.credit_limit == expected
 
 
 @pytest.mark.parametrize("value", [True, "ten", "NaN", "Infinity", [], {}, "1E+999999999", "1E-999999999"])
 def test_impossible_decimals_name_the_field(value):
     with pytest.raises(Cin7RecordError, match=r"Customer\.CreditLimit") as caught:
-        parse_customer(customer_json(CreditLimit=value))
+        Customer.parse(customer_json(CreditLimit=value))
     assert caught.value.record_id == "0365e5bb-e5ea-4a45-b98b-fdc4466bdaf1"
     assert isinstance(caught.value, Cin7Error)
 
@@ -173,13 +170,13 @@ def test_impossible_decimals_name_the_field(value):
     ],
 )
 def test_dates_with_or_without_zone_and_0_to_7_fraction_digits(text):
-    moment = parse_customer(customer_json(LastModifiedOn=text)).last_modified
+    moment = Customer.parse(customer_json(LastModifiedOn=text)).last_modified
     assert moment.tzinfo is UTC
     assert moment.replace(microsecond=0) == datetime(2018, 1, 24, 5, 7, 23, tzinfo=UTC)
 
 
 def test_seven_fraction_digits_keep_microseconds():
-    moment = parse_customer(customer_json(LastModifiedOn="2018-01-24T05:07:23.1234567")).last_modified
+    moment = Customer.parse(customer_json(LastModifiedOn="2018-01-24T05:07:23.1234567")).last_modified
     assert moment.microsecond == 123456
 
 
@@ -188,7 +185,7 @@ def test_seven_fraction_digits_keep_microseconds():
 )
 def test_bad_dates_name_the_field(text):
     with pytest.raises(Cin7RecordError, match="LastModifiedOn"):
-        parse_customer(customer_json(LastModifiedOn=text))
+        Customer.parse(customer_json(LastModifiedOn=text))
 
 
 @pytest.mark.parametrize(
@@ -203,7 +200,7 @@ def test_bad_dates_name_the_field(text):
     ],
 )
 def test_tags_are_a_comma_separated_string(value, expected):
-    assert parse_customer(customer_json(Tags=value)).tags == expected
+    assert Customer.parse(customer_json(Tags=value)).tags == expected
 
 
 @pytest.mark.parametrize(
@@ -211,18 +208,18 @@ def test_tags_are_a_comma_separated_string(value, expected):
     [(True, True), (False, False), ("true", True), ("False", False), (" TRUE ", True), (1, True), (0, False)],
 )
 def test_booleans_as_bools_or_strings(value, expected):
-    customer = parse_customer(customer_json(IsOnCreditHold=value, Contacts=[{"Name": "A", "Default": value}]))
+    customer = Customer.parse(customer_json(IsOnCreditHold=value, Contacts=[{"Name": "A", "Default": value}]))
     assert customer.is_on_credit_hold is expected and customer.contacts[0].default is expected
 
 
 @pytest.mark.parametrize("value", ["maybe", 2, [], Decimal("0.5")])
 def test_impossible_booleans_name_the_field(value):
     with pytest.raises(Cin7RecordError, match=r"Customer\.IsOnCreditHold"):
-        parse_customer(customer_json(IsOnCreditHold=value))
+        Customer.parse(customer_json(IsOnCreditHold=value))
 
 
 def test_absent_newer_fields_and_null_lists():
-    customer = parse_customer(
+    customer = Customer.parse(
         {
             "ID": "b41c4eb0-7ecb-48e4-ac97-7567885976c5",
             "Addresses": None,
@@ -237,7 +234,7 @@ def test_absent_newer_fields_and_null_lists():
 
 
 def test_tax_number_and_other_text_may_be_numbers():
-    assert parse_customer(customer_json(TaxNumber=12345, PaymentTerm=30)).payment_term == "30"
+    assert Customer.parse(customer_json(TaxNumber=12345, PaymentTerm=30)).payment_term == "30"
 
 
 def test_emails_are_stripped_but_otherwise_kept():
@@ -246,40 +243,40 @@ def test_emails_are_stripped_but_otherwise_kept():
         {"Name": "B", "Email": "   ", "Default": True},
         {"Name": "C", "Email": "not an email", "Default": True},
     ]
-    customer = parse_customer(customer_json(Contacts=contacts))
+    customer = Customer.parse(customer_json(Contacts=contacts))
     assert [contact.email for contact in customer.contacts] == ["Buyer@Example.COM", None, "not an email"]
     assert customer.default_contact.name == "B"  # neither default has an email: the first of them
     contacts[2]["Email"] = " c@example.com "
-    assert parse_customer(customer_json(Contacts=contacts)).default_contact.name == "C"
+    assert Customer.parse(customer_json(Contacts=contacts)).default_contact.name == "C"
 
 
 def test_deprecated_status_in_any_casing():
-    assert parse_customer(customer_json(Status="Deprecated")).is_deprecated
-    assert parse_product(product_json(Status="DEPRECATED")).is_deprecated
-    assert not parse_product(product_json(Status="Setup required")).is_deprecated
+    assert Customer.parse(customer_json(Status="Deprecated")).is_deprecated
+    assert Product.parse(product_json(Status="DEPRECATED")).is_deprecated
+    assert not Product.parse(product_json(Status="Setup required")).is_deprecated
 
 
 def test_product_tier_prices_as_given():
-    product = parse_product(product_json(PriceTier1="12.1234", PriceTier3=9, PriceTier4=None))
+    product = Product.parse(product_json(PriceTier1="12.1234", PriceTier3=9, PriceTier4=None))
     assert product.tier_prices == {1: Decimal("12.1234"), 3: Decimal(9)}
 
 
 def test_product_prices_need_a_price_and_a_product():
     with pytest.raises(Cin7RecordError, match=r"ProductPrices\[0\]\.Price"):
-        parse_customer(customer_json(ProductPrices=[{"ProductSKU": "A", "Price": None}]))
+        Customer.parse(customer_json(ProductPrices=[{"ProductSKU": "A", "Price": None}]))
     with pytest.raises(Cin7RecordError, match=r"ProductPrices\[1\]"):
-        parse_customer(customer_json(ProductPrices=[{"ProductSKU": "A", "Price": 1}, {"Price": 2}]))
+        Customer.parse(customer_json(ProductPrices=[{"ProductSKU": "A", "Price": 1}, {"Price": 2}]))
 
 
 def test_price_tier_codes_as_strings_and_bounds():
-    assert parse_price_tier({"Code": "3", "Name": "Distributor"}) == PriceTier(3, "Distributor")
+    assert PriceTier.parse({"Code": "3", "Name": "Distributor"}) == PriceTier(3, "Distributor")
     for bad in ({"Code": 11, "Name": "X"}, {"Code": "one", "Name": "X"}, {"Code": 1, "Name": ""}):
         with pytest.raises(Cin7RecordError):
-            parse_price_tier(bad)
+            PriceTier.parse(bad)
 
 
 def test_tax_rule_percent_as_string():
-    rule = parse_tax_rule(
+    rule = TaxRule.parse(
         {"ID": "9d707beb", "Name": "GST", "TaxPercent": "10.0000000000", "IsActive": "false"}
     )
     assert rule.percent == Decimal(10) and rule.is_active is False
@@ -289,31 +286,31 @@ def test_tax_rule_percent_as_string():
 @pytest.mark.parametrize("record_id", [None, "", "   ", 42, ["x"]])
 def test_customer_without_a_usable_id_is_refused(record_id):
     with pytest.raises(Cin7RecordError, match=r"Customer\.ID"):
-        parse_customer(customer_json(ID=record_id))
+        Customer.parse(customer_json(ID=record_id))
 
 
 @pytest.mark.parametrize("sku", [None, "", "  ", 17])
 def test_product_without_a_sku_is_refused(sku):
     with pytest.raises(Cin7RecordError, match=r"Product\.SKU") as caught:
-        parse_product(product_json(SKU=sku))
+        Product.parse(product_json(SKU=sku))
     assert caught.value.record_id == "524c20a3-a8ec-44f2-9685-311f1f7d1498"
 
 
 @pytest.mark.parametrize("data", [None, [], "customer", 3])
 def test_a_record_must_be_an_object(data):
     with pytest.raises(Cin7RecordError):
-        parse_customer(data)
+        Customer.parse(data)
 
 
 def test_lists_of_the_wrong_type_name_the_item():
     with pytest.raises(Cin7RecordError, match=r"Customer\.Contacts\[1\]"):
-        parse_customer(customer_json(Contacts=[{"Name": "A"}, "B"]))
+        Customer.parse(customer_json(Contacts=[{"Name": "A"}, "B"]))
     with pytest.raises(Cin7RecordError, match=r"Customer\.Addresses"):
-        parse_customer(customer_json(Addresses="none"))
+        Customer.parse(customer_json(Addresses="none"))
 
 
 def test_records_are_frozen():
-    customer = parse_customer(customer_json())
+    customer = Customer.parse(customer_json())
     with pytest.raises(AttributeError):
         customer.name = "Other"
 
@@ -382,7 +379,7 @@ CUSTOMER_SHAPED = st.fixed_dictionaries(
 @given(CUSTOMER_SHAPED)
 def test_any_customer_shaped_dict_parses_or_raises_a_record_error(data):
     try:
-        customer = parse_customer(data)
+        customer = Customer.parse(data)
     except Cin7RecordError as error:
         assert str(error)
         return

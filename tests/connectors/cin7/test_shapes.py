@@ -8,10 +8,10 @@ import pytest
 
 from connectors.cin7 import (
     Cin7RecordError,
+    Customer,
     DiscountLine,
-    parse_customer,
+    Product,
     parse_discount_rule,
-    parse_product,
 )
 from tests.connectors.cin7.apib import apib_example
 from tests.connectors.cin7.conftest import sandbox_client
@@ -29,32 +29,32 @@ VOLUME_LINES = [
 # -- parsing ----------------------------------------------------------------------------------------------
 def test_customer_examples_carry_parent_and_tax_number():
     head, child = (
-        parse_customer(row) for row in apib_example("### GET [GET /customer?Page=")["CustomerList"]
+        Customer.parse(row) for row in apib_example("### GET [GET /customer?Page=")["CustomerList"]
     )
     assert (head.parent_id, head.is_bill_parent, head.tax_number) == (None, False, None)
     assert (child.parent_id, child.is_bill_parent) == ("ceb4ef7a-e23d-4730-8021-e807e5b76882", True)
 
 
 def test_tax_number_is_stripped_text():
-    assert parse_customer(customer_json(TaxNumber=" 51 824 753 556 ")).tax_number == "51 824 753 556"
-    assert parse_customer(customer_json(TaxNumber=123456)).tax_number == "123456"
-    assert parse_customer(customer_json(TaxNumber="  ")).tax_number is None
+    assert Customer.parse(customer_json(TaxNumber=" 51 824 753 556 ")).tax_number == "51 824 753 556"
+    assert Customer.parse(customer_json(TaxNumber=123456)).tax_number == "123456"
+    assert Customer.parse(customer_json(TaxNumber="  ")).tax_number is None
 
 
 def test_product_example_carries_carton_quantity_and_no_rule():
-    product = parse_product(apib_example("### GET [GET /product?ID=")["Products"][0])
+    product = Product.parse(apib_example("### GET [GET /product?ID=")["Products"][0])
     assert (product.carton_quantity, product.discount_rule) == (Decimal(2), None)
 
 
 def test_product_rule_name_and_carton():
-    product = parse_product(product_json(DiscountRule=" Volume ", CartonQuantity="12.0000"))
+    product = Product.parse(product_json(DiscountRule=" Volume ", CartonQuantity="12.0000"))
     assert (product.discount_rule, product.carton_quantity) == ("Volume", Decimal(12))
 
 
 @pytest.mark.parametrize("value", [-1, "-0.5", "lots", True])
 def test_bad_carton_quantity_is_a_bad_record(value):
     with pytest.raises(Cin7RecordError, match="CartonQuantity"):
-        parse_product(product_json(CartonQuantity=value))
+        Product.parse(product_json(CartonQuantity=value))
 
 
 def test_discount_rule_example_lines_sorted_by_min_value():

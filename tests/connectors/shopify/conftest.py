@@ -69,6 +69,21 @@ def shop(sandbox):
 
 
 @pytest.fixture
+def plus(shop):
+    """Direct (company location) catalogs need Shopify Plus; below it they can only be archived."""
+    shop.set_plan("Shopify Plus")
+
+
+@pytest.fixture
+def variants(shop) -> list[str]:
+    """The four variants of one product, each at 40.00."""
+    product = shop.add_product(
+        "Linen Throw", [{"sku": f"TEX-{n}", "title": f"V{n}", "price": "40.00"} for n in range(1, 5)]
+    )
+    return shop.products[product]["variant_ids"]
+
+
+@pytest.fixture
 def admin(sandbox) -> Admin:
     return Admin(sandbox, SHOP, sandbox.issue_token(SHOP))
 

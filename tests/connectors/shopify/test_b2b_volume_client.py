@@ -5,6 +5,7 @@ the location is charged, tax registration IDs, role revokes."""
 import pytest
 
 from connectors.shopify.b2b_volume import PER_CALL, Volume, VolumeAdmin, VolumeChange
+from connectors.shopify.b2b_volume_export import VolumeExports
 from connectors.shopify.client import GraphQLClient
 
 from .conftest import SHOP, VERSION, Admin
@@ -118,3 +119,24 @@ def test_batches_respect_the_input_limit():
     batches = list(VolumeAdmin(None)._batches(change, "USD"))
     assert all(len(v["quantityPriceBreaksToAdd"]) <= PER_CALL for _, v in batches)
     assert sum(len(b) for b, _ in batches) == 100 and len(batches) == 3
+
+
+def test_the_export_reads_what_the_per_variant_read_reads_and_gives_up_on_another_list(
+    sandbox, api, priced, admin_http
+):
+    """`VolumeExports.held` at a location the list alone prices equals `volume_of` (breaks of the variants
+    asked for, every rule); at a location another list prices it answers None."""
+    variants, location, list_id = priced
+    change = VolumeChange(breaks={v: ((12, "9.50"),) for v in variants[:40]}, rules={variants[50]: (6, 6)})
+    api.update_volume(list_id, change, "USD")
+    exports = VolumeExports(api.client)
+    catalog_id = sandbox.shops[SHOP].b2b.price_lists[list_id].catalog_id
+    assert exports.location_catalogs(location) == [(catalog_id, "ACTIVE")]
+    asked = set(variants[:30])
+    held = exports.held(exports.start(location), list_id, asked)
+    assert held == api.volume_of(list_id, asked)
+    assert held[variants[50]] == Volume((), (6, 6, None)) and len(held) == 31
+    other = location_id(create_company(admin_http, name="Other", external_id="C-2"))
+    other_list = priced_catalog(admin_http, "Cin7 · Other", [other], dict.fromkeys(variants, "9.00"))
+    api.update_volume(other_list, VolumeChange(breaks={variants[0]: ((12, "8.00"),)}), "USD")
+    assert exports.held(exports.start(other), list_id, asked) is None

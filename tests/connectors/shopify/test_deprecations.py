@@ -3,7 +3,7 @@ deprecated there, in the document or in the values the app builds for its variab
 
 import pytest
 
-from connectors.cin7.records import parse_customer
+from connectors.cin7.records import Customer
 from connectors.shopify.admin import ADDRESSES_PER_CALL, EMAILS_PER_LOOKUP
 from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.documents import (
@@ -85,7 +85,7 @@ def test_the_gate_catches_deprecated_input_fields_in_variables():
 
 
 def _desired():
-    record = parse_customer({"ID": "c-1", **b2b_customer("Ann Lee", "ann@example.com")})
+    record = Customer.parse({"ID": "c-1", **b2b_customer("Ann Lee", "ann@example.com")})
     desired, _issues = map_customer(record, MappingSettings.build(customer_tags=["b2b"]))
     assert desired.fields.get("address"), "the sample needs an address to prove it is not sent"
     return desired

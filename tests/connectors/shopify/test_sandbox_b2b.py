@@ -47,6 +47,17 @@ CONTEXTUAL = """query($id: ID!, $location: ID!) {
     price { amount currencyCode } } }
 }"""
 ADDRESS = {"address1": "1 Main St", "city": "Austin", "countryCode": "US", "zoneCode": "TX"}
+# What `catalogCreate` answers beyond the plan's active B2B catalog limit.
+CATALOG_LIMIT_REFUSED = {
+    "catalog": None,
+    "userErrors": [
+        {
+            "field": ["input"],
+            "message": "You've reached the maximum number of B2B catalogs allowed for your plan.",
+            "code": None,
+        }
+    ],
+}
 NET_30 = "gid://shopify/PaymentTermsTemplate/4"
 
 
@@ -88,20 +99,6 @@ def priced_catalog(admin, title: str, location_ids: list[str], prices: dict, sta
 def charged(admin, variant: str, location: str) -> str:
     pricing = admin.data(CONTEXTUAL, {"id": variant, "location": location})["productVariant"]
     return pricing["contextualPricing"]["price"]["amount"]
-
-
-@pytest.fixture
-def plus(shop):
-    """Direct (company location) catalogs need Shopify Plus; below it they can only be archived."""
-    shop.set_plan("Shopify Plus")
-
-
-@pytest.fixture
-def variants(shop) -> list[str]:
-    product = shop.add_product(
-        "Linen Throw", [{"sku": f"TEX-{n}", "title": f"V{n}", "price": "40.00"} for n in range(1, 5)]
-    )
-    return shop.products[product]["variant_ids"]
 
 
 # -- availability and payment terms --------------------------------------------------------------------
@@ -360,16 +357,7 @@ def test_the_plans_catalog_limit_refuses_active_catalogs_beyond_it(plus, shop, a
     location = location_id(create_company(admin))
     assert new_catalog(admin, "Cin7 · Wholesale", [location])["userErrors"] == []
     refused = new_catalog(admin, "Cin7 · Distributor", [location])
-    assert refused == {
-        "catalog": None,
-        "userErrors": [
-            {
-                "field": ["input"],
-                "message": "You've reached the maximum number of B2B catalogs allowed for your plan.",
-                "code": None,
-            }
-        ],
-    }
+    assert refused == CATALOG_LIMIT_REFUSED
     assert new_catalog(admin, "Cin7 · Draft", [location], status="DRAFT")["userErrors"] == []
     assert len(shop.b2b.catalogs) == 2
     shop.b2b.settings.catalog_limit, shop.b2b.settings.shopify_plus = None, True

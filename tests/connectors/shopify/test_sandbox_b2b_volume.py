@@ -1,8 +1,6 @@
 """Volume pricing, quantity rules, tax registration IDs and role revokes in the Shopify sandbox over real HTTP
 (sandbox/B2B.md "Volume pricing", "Roles")."""
 
-import pytest
-
 from .test_sandbox_b2b import ASSIGN_CONTACT, ERRORS, create_company, location_id, payload, priced_catalog
 
 QUANTITY_PRICING = f"""mutation($id: ID!, $input: QuantityPricingByVariantUpdateInput!) {{
@@ -39,19 +37,6 @@ LOCATION_REVOKE = f"""mutation($id: ID!, $ids: [ID!]!) {{
   companyLocationRevokeRoles(companyLocationId: $id, rolesToRevoke: $ids) {{
     revokedRoleAssignmentIds {ERRORS} }}
 }}"""
-
-
-@pytest.fixture
-def plus(shop):
-    shop.set_plan("Shopify Plus")
-
-
-@pytest.fixture
-def variants(shop) -> list[str]:
-    product = shop.add_product(
-        "Wood Screw", [{"sku": f"HDW-{n}", "title": f"V{n}", "price": "40.00"} for n in range(3)]
-    )
-    return shop.products[product]["variant_ids"]
 
 
 def usd(amount: str) -> dict:

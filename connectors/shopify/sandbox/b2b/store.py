@@ -258,12 +258,15 @@ class B2BState:
         pricing the location that have a price list, else the variant price."""
         return self.pricing_price_list(variant, location_id)[0]
 
-    def pricing_price_list(self, variant: dict, location_id: str) -> tuple[Decimal, PriceList | None]:
+    def pricing_price_list(
+        self, variant: dict, location_id: str, catalogs: list[Catalog] | None = None
+    ) -> tuple[Decimal, PriceList | None]:
         """The price a buyer at `location_id` pays and the price list giving it (the first of the lowest,
-        in catalog order), or the variant price and None. Its breaks and quantity rule apply (B2B.md)."""
+        in catalog order), or the variant price and None. Its breaks and quantity rule apply (B2B.md).
+        `catalogs`: the location's `pricing_catalogs`, when the caller has them already."""
         base = Decimal(variant["price"])
         best: tuple[Decimal, PriceList | None] = (base, None)
-        for catalog in self.pricing_catalogs(location_id):
+        for catalog in self.pricing_catalogs(location_id) if catalogs is None else catalogs:
             price_list = self.price_lists.get(catalog.price_list_id or "")
             if price_list is None:
                 continue

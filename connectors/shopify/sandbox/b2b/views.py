@@ -300,7 +300,9 @@ def price_view(ctx: RequestContext, price_list: PriceList, variant_id: str, row:
             {"amount": money(compare_at), "currencyCode": price_list.currency} if compare_at else None
         ),
         "variant": lambda info: variant_view(ctx, ctx.shop.variants[variant_id]),
-        "quantityPriceBreaks": breaks_connection(ctx, price_list, variant_id),
+        "quantityPriceBreaks": breaks_connection(
+            ctx, price_list, variant_id, lambda: price_list_view(ctx, price_list)
+        ),
     }
 
 
@@ -313,14 +315,19 @@ def contextual_pricing(ctx: RequestContext, variant: dict):
             raise GraphQLError("The Shopify sandbox implements contextualPricing for companyLocationId only.")
         if location_id not in ctx.shop.b2b.locations:
             raise GraphQLError(f"Company location does not exist: {location_id}")
-        amount, price_list = ctx.shop.b2b.pricing_price_list(variant, location_id)
+        key = ("pricing_catalogs", location_id)  # once per request: a bulk export asks for every variant
+        if key not in ctx.memo:
+            ctx.memo[key] = ctx.shop.b2b.pricing_catalogs(location_id)
+        amount, price_list = ctx.shop.b2b.pricing_price_list(variant, location_id, ctx.memo[key])
         rule = price_list.quantity_rules.get(variant["id"]) if price_list else None
         return {
             "price": {"amount": money(amount), "currencyCode": ctx.shop.currency},
             "compareAtPrice": None,
             "unitPrice": None,
             "quantityRule": rule_view(ctx, variant["id"], rule),
-            "quantityPriceBreaks": breaks_connection(ctx, price_list, variant["id"]),
+            "quantityPriceBreaks": breaks_connection(
+                ctx, price_list, variant["id"], lambda: price_list_view(ctx, price_list)
+            ),
         }
 
     return resolve

@@ -279,8 +279,9 @@ def rule_view(ctx: RequestContext, variant_id: str, rule: dict | None) -> dict:
     }
 
 
-def breaks_connection(ctx: RequestContext, price_list: PriceList | None, variant_id: str):
-    """`quantityPriceBreaks(...)`: the price list's breaks for the variant, by minimum quantity."""
+def breaks_connection(ctx: RequestContext, price_list: PriceList | None, variant_id: str, list_view=None):
+    """`quantityPriceBreaks(...)`: the price list's breaks for the variant, by minimum quantity;
+    `list_view()` renders the break's `priceList`."""
     rows = sorted(((price_list.breaks if price_list else {}).get(variant_id) or {}).items())
 
     def resolve(info, sortKey=None, **page):
@@ -291,6 +292,7 @@ def breaks_connection(ctx: RequestContext, price_list: PriceList | None, variant
                 "minimumQuantity": minimum,
                 "price": {"amount": money(row["price"]), "currencyCode": price_list.currency},
                 "variant": lambda info: variant_view(ctx, ctx.shop.variants[variant_id]),
+                "priceList": lambda info: list_view(),
             }
 
         return ctx.page(rows, sort_key=lambda item: (item[0],), view=view, **page)
