@@ -157,8 +157,6 @@ def _serve_sandboxes(
             pipe.send(None)
         elif command == "bulk_seconds":  # args: a moment of the shared clock
             pipe.send(_bulk_seconds(sandboxes.shop, *args))
-        elif command == "cost_by_field":  # args: a moment of the shared clock
-            pipe.send(cost_by_field(shopify, *args))
         elif command == "missing_customer_skus":
             pipe.send(_missing_customer_skus(account, *args))
         elif command == "stop":
@@ -171,18 +169,6 @@ def _bulk_seconds(shop, since: float) -> float:
     """Seconds of bulk processing (start-up included, at the sandbox's stated rates) of the operations
     started from `since` on: exports and imports alike, each from its creation to its completion."""
     return sum(op.completed_at - op.created_at for op in shop.bulk_operations if op.created_at >= since)
-
-
-def cost_by_field(shopify: ShopifySandbox, since: float) -> dict[str, list[int]]:
-    """Root fields (joined by `+` when a request has several) -> [requests, bucket points] of the requests
-    executed from `since` on, the costliest first."""
-    found: dict[str, list[int]] = {}
-    for call in shopify.calls:
-        if call.at >= since and call.actual_cost is not None:
-            entry = found.setdefault("+".join(sorted(set(call.root_fields))) or "?", [0, 0])
-            entry[0] += 1
-            entry[1] += call.actual_cost
-    return dict(sorted(found.items(), key=lambda item: -item[1][1]))
 
 
 def data_writes(shopify: ShopifySandbox) -> int:

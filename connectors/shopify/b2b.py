@@ -130,8 +130,8 @@ class B2BAdmin(MarketOperations):
         yield from self._pages("b2b_catalogs", "catalogs", PAGE)
 
     def create_catalog(self, title: str, location_ids: list[str]) -> tuple[str | None, tuple[UserError, ...]]:
-        data = {"title": title, "status": "ACTIVE", "context": {"companyLocationIds": location_ids}}
-        payload = self.client.execute(document("b2b_catalog_create"), {"input": data})["catalogCreate"]
+        variables = catalog_create_variables(title, location_ids)
+        payload = self.client.execute(document("b2b_catalog_create"), variables)["catalogCreate"]
         return (payload.get("catalog") or {}).get("id"), _user_errors(payload)
 
     def rename_catalog(self, catalog_id: str, title: str) -> tuple[UserError, ...]:
@@ -150,35 +150,18 @@ class B2BAdmin(MarketOperations):
     def create_price_list(
         self, name: str, currency: str, catalog_id: str
     ) -> tuple[str | None, tuple[UserError, ...]]:
-        data = {
-            "name": name,
-            "currency": currency,
-            "catalogId": catalog_id,
-            "parent": {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 0}},
-        }
-        payload = self.client.execute(document("b2b_price_list_create"), {"input": data})["priceListCreate"]
+        variables = price_list_create_variables(name, currency, catalog_id)
+        payload = self.client.execute(document("b2b_price_list_create"), variables)["priceListCreate"]
         return (payload.get("priceList") or {}).get("id"), _user_errors(payload)
 
     def set_fixed_prices(
         self, price_list_id: str, prices: dict[str, str], delete: list[str], currency: str
     ) -> tuple[set[str], tuple[UserError, ...]]:
         """Adds/overwrites `prices` and deletes `delete`, 250 per call; returns the variants applied."""
-        adds = sorted(prices.items())
-        deletes = sorted(delete)
         done: set[str] = set()
         errors: tuple[UserError, ...] = ()
-        while adds or deletes:
-            batch_adds, adds = adds[:PRICES_PER_CALL], adds[PRICES_PER_CALL:]
-            room = PRICES_PER_CALL - len(batch_adds)
-            batch_deletes, deletes = deletes[:room] if room else [], deletes[room:] if room else deletes
-            variables = {
-                "priceListId": price_list_id,
-                "pricesToAdd": [
-                    {"variantId": v, "price": {"amount": amount, "currencyCode": currency}}
-                    for v, amount in batch_adds
-                ],
-                "variantIdsToDelete": batch_deletes,
-            }
+        for batch_adds, batch_deletes in fixed_price_batches(prices, delete):
+            variables = fixed_prices_variables(price_list_id, batch_adds, batch_deletes, currency)
             payload = self.client.execute(document("b2b_fixed_prices_update"), variables)
             payload = payload["priceListFixedPricesUpdate"]
             batch_errors = _user_errors(payload)
@@ -216,3 +199,41 @@ def location_admin_role(roles_connection: dict | None) -> str | None:
     """The id of the "Location admin" role in a company's `contactRoles` connection."""
     roles = (roles_connection or {}).get("nodes") or ()
     return next((r["id"] for r in roles if (r.get("name") or "").strip().casefold() == LOCATION_ADMIN), None)
+
+
+def catalog_create_variables(title: str, location_ids: list[str]) -> dict:
+    """`catalogCreate`'s variables: an ACTIVE catalog on these company locations."""
+    return {"input": {"title": title, "status": "ACTIVE", "context": {"companyLocationIds": location_ids}}}
+
+
+def price_list_create_variables(name: str, currency: str, catalog_id: str) -> dict:
+    """`priceListCreate`'s variables: `catalog_id`'s list at the variants' own prices (fixed ones next)."""
+    return {
+        "input": {
+            "name": name,
+            "currency": currency,
+            "catalogId": catalog_id,
+            "parent": {"adjustment": {"type": "PERCENTAGE_DECREASE", "value": 0}},
+        }
+    }
+
+
+def fixed_price_batches(prices: dict[str, str], delete: list[str]) -> Iterator[tuple[list, list]]:
+    """(adds as (variant, amount), variant IDs to delete) per `priceListFixedPricesUpdate`, 250 in all."""
+    adds, deletes = sorted(prices.items()), sorted(delete)
+    while adds or deletes:
+        batch_adds, adds = adds[:PRICES_PER_CALL], adds[PRICES_PER_CALL:]
+        room = PRICES_PER_CALL - len(batch_adds)
+        batch_deletes, deletes = deletes[:room] if room else [], deletes[room:] if room else deletes
+        yield batch_adds, batch_deletes
+
+
+def fixed_prices_variables(price_list_id: str, adds: list, deletes: list[str], currency: str) -> dict:
+    """`priceListFixedPricesUpdate`'s variables for one batch of `fixed_price_batches`."""
+    return {
+        "priceListId": price_list_id,
+        "pricesToAdd": [
+            {"variantId": v, "price": {"amount": amount, "currencyCode": currency}} for v, amount in adds
+        ],
+        "variantIdsToDelete": deletes,
+    }

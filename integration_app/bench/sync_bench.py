@@ -26,6 +26,7 @@ from ..runs.control import claim_run, start_run
 from ..runs.stores import ROWS_PER_FETCH
 from ..shopify_api import admin_api
 from .memory import PhaseMemory, stop_query_log
+from .root_costs import counting_root_fields, top
 
 BENCH_SETTINGS = {
     "customer_tags": ["b2b"],
@@ -145,7 +146,7 @@ def measure_phase(shop: Shop, sandboxes, clock, memory: PhaseMemory, name: str, 
     cpu, real, modelled = time.process_time(), time.monotonic(), clock.now()
     started = modelled
     rss = memory.start()
-    with counting_queries() as queries:
+    with counting_queries() as queries, counting_root_fields() as by_root:
         execute(run, clock=clock)
     rss = memory.stop(rss)
     real, cpu, modelled = time.monotonic() - real, time.process_time() - cpu, clock.now() - modelled
@@ -166,13 +167,13 @@ def measure_phase(shop: Shop, sandboxes, clock, memory: PhaseMemory, name: str, 
         "modelled_seconds": round(modelled, 1),
         "floor_seconds": round(cost / RESTORE_RATE, 1),
         "bulk_seconds": round(sandboxes.call("bulk_seconds", started), 1),
-        "cost_by_field": sandboxes.call("cost_by_field", started),
         "cin7_floor_seconds": round(stats.get("cin7_calls", 0) * 60 / settings.CIN7_CALLS_PER_MINUTE, 1),
         "real_seconds": round(real, 2),
         "cpu_ms_per_record": round(cpu * 1000 / records, 3) if records else 0.0,
         "queries_per_record": round(queries["queries"] / records, 3) if records else 0.0,
         "records": records,
         "rss": rss,
+        "cost_by_root_field": top(by_root),
     }
 
 

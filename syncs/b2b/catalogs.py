@@ -8,20 +8,19 @@ Found in Shopify (by title) before any create, so a killed run makes no duplicat
 was written, so a rerun without change writes nothing.
 """
 
-from datetime import UTC, datetime
 from typing import Protocol
 
 from connectors.shopify.b2b import B2BAdmin
 
 from ..issues import Code, Issue
 from ..store import CatalogRecord, CompanyLinkRecord
-from .diff import membership_moves, price_changes
+from .bulk_catalogs import BulkCatalogs
+from .bulk_prices import CatalogStages, write_all_prices
+from .catalog_rows import PER_CALL, add_catalog, note_refused, plan_catalog, remember_refusal
+from .diff import membership_moves
 from .mapping import DesiredCatalog, DesiredCompany
-from .refusals import LIMIT, first_refusal
 from .volume_writer import new_price_list_volume
-from .writes import Refused, planned, write_one
-
-PER_CALL = 250  # fixed prices per priceListFixedPricesUpdate, locations per catalogContextUpdate
+from .writes import Refused, write_one
 
 
 class CatalogWriter(Protocol):
@@ -47,48 +46,64 @@ class DirectCatalogs:
         self.rows: dict[str, CatalogRecord] = {}
         self.refused: list[str] = []  # titles refused for the plan's catalog limit
         self.plan_refused: list[str] = []  # titles the plan does not allow
+        self.stages = CatalogStages(ctx, api.client)
+        self.in_bulk = BulkCatalogs(self, self.stages)
 
     def write(self, catalogs: dict[str, DesiredCatalog], companies: dict[str, DesiredCompany]) -> None:
+        """Many new catalogs, price lists and fixed prices go in bulk (`bulk_catalogs.py`,
+        `bulk_prices.py`), after what a killed run left in bulk is finished; then each goes on as any."""
         ctx = self.ctx
         self.rows = {k: r for k, r in ctx.store.catalogs().items() if not k.startswith("market:")}
         found = None
-        if ctx.full and not ctx.dry_run and any(row.catalog_id for row in self.rows.values()):
-            found = {node["title"]: node for node in self.api.catalogs()}
-            self._forget_deleted(found)
+        if not ctx.dry_run:
+            self.in_bulk.resume()
+            self.stages.resume_prices(self.rows)
+            if ctx.full and any(row.catalog_id for row in self.rows.values()):
+                found = self._listing()
+                self._forget_deleted(found)
+            if any(key not in self.rows or not self.rows[key].price_list_id for key in catalogs):
+                found = found if found is not None else self._listing()
+                self.in_bulk.create_catalogs(catalogs, companies, found)
+                self.in_bulk.create_price_lists(catalogs, found)
+        priced = []
         for key, desired in sorted(catalogs.items()):
             row = self.rows.get(key) or CatalogRecord(key=key, title=desired.title)
             self.rows[key] = row
             if ctx.dry_run:
-                self._plan(row, desired)
+                plan_catalog(ctx, row, desired)
                 continue
-            if (not row.catalog_id or not row.price_list_id) and found is None:
-                found = {node["title"]: node for node in self.api.catalogs()}
+            if key in self.in_bulk.skip:
+                continue
             try:
-                self._write_one(row, desired, found or {}, companies)
+                if self._write_one(row, desired, found or {}, companies):
+                    priced.append((row, desired))
             except Refused as refused:
-                ctx.report(
-                    Issue(
-                        Code.SHOPIFY_USER_ERROR,
-                        f"Shopify refused catalog “{desired.title}”: {refused}",
-                        subject="b2b:shop",
-                    )
-                )
+                self._report_refused(desired.title, refused)
+        write_all_prices(ctx, self.api, self.stages, priced, self.currency, "catalog")
 
-    def _write_one(self, row: CatalogRecord, desired: DesiredCatalog, found: dict, companies: dict) -> None:
+    def _listing(self) -> dict:
+        return {node["title"]: node for node in self.api.catalogs()}
+
+    def _report_refused(self, title: str, refused) -> None:
+        message = f"Shopify refused catalog “{title}”: {refused}"
+        self.ctx.report(Issue(Code.SHOPIFY_USER_ERROR, message, subject="b2b:shop"))
+
+    def _write_one(self, row: CatalogRecord, desired: DesiredCatalog, found: dict, companies: dict) -> bool:
+        """Create or rename the catalog and make its price list; True when its prices can be written."""
         store = self.ctx.store
         if not row.catalog_id and desired.title in found:
             row.catalog_id = found[desired.title]["id"]
             row.price_list_id = (found[desired.title].get("priceList") or {}).get("id") or ""
             store.save_catalog(row)
         if not row.catalog_id and not self._create_catalog(row, desired, companies):
-            return
+            return False
         if row.title != desired.title:
             write_one(self.ctx, self.api.rename_catalog, row.catalog_id, desired.title)
             row.title = desired.title
             store.save_catalog(row)
         if not row.price_list_id:
             self._create_price_list(row, desired, found)
-        self._write_prices(row, desired)
+        return True
 
     def _forget_deleted(self, found: dict) -> None:
         """Cin7 wins on full runs: a catalog or price list deleted in Shopify is made again, whole."""
@@ -111,7 +126,7 @@ class DirectCatalogs:
 
     def _create_catalog(self, row: CatalogRecord, desired: DesiredCatalog, companies: dict) -> bool:
         """Created with its first member location (a catalog needs a context); False when refused."""
-        member = self._first_member(row.key, companies)
+        member = self.first_member(row.key, companies)
         if member is None:
             return False
         if row.refused_at and not self.ctx.retry_refused:  # tried again on full runs started by a person
@@ -125,12 +140,11 @@ class DirectCatalogs:
             raise Refused(errors[0] if errors else "no catalog returned")
         row.catalog_id, row.title, row.refused_at, row.refusal = catalog_id, desired.title, None, ""
         self.ctx.store.save_catalog(row)
-        member.written["catalogs"] = sorted({*member.written.get("catalogs", []), row.key})
-        self.ctx.store.save_company_link(member)
+        add_catalog(self.ctx, member, row.key)
         self.ctx.count("created")
         return True
 
-    def _first_member(self, key: str, companies: dict) -> CompanyLinkRecord | None:
+    def first_member(self, key: str, companies: dict) -> CompanyLinkRecord | None:
         for cin7_id, link in sorted(self.links.items()):
             desired = companies.get(cin7_id)
             if desired and key in desired.state["catalogs"] and link.location_id:
@@ -151,12 +165,6 @@ class DirectCatalogs:
             row.prices, row.volume = {}, new_price_list_volume(price_list_id)
         self.ctx.store.save_catalog(row)
 
-    def _write_prices(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
-        write_prices(self.ctx, self.api, row, desired, self.currency)
-
-    def _plan(self, row: CatalogRecord, desired: DesiredCatalog) -> None:
-        plan_catalog(self.ctx, row, desired)
-
     def write_membership(self, wanted: dict[str, list[str]]) -> None:
         """Move company locations into and out of the catalogs (`wanted`: Cin7 ID -> catalog keys)."""
         if self.ctx.dry_run:
@@ -166,11 +174,15 @@ class DirectCatalogs:
             for cin7_id, link in self.links.items()
             if link.location_id
         }
-        for key, (added, removed) in sorted(membership_moves(wanted, current).items()):
-            row = self.rows.get(key)
-            if row is None or not row.catalog_id:
-                continue
-            self._move(row, [self.links[i] for i in added], [self.links[i] for i in removed])
+        moves = [
+            (self.rows[key], [self.links[i] for i in added], [self.links[i] for i in removed])
+            for key, (added, removed) in sorted(membership_moves(wanted, current).items())
+            if key in self.rows and self.rows[key].catalog_id
+        ]
+        if self.in_bulk.move(moves):
+            return
+        for row, added, removed in moves:
+            self._move(row, added, removed)
 
     def _move(self, row: CatalogRecord, added: list, removed: list) -> None:
         for start in range(0, max(len(added), len(removed)), PER_CALL):
@@ -189,62 +201,7 @@ class DirectCatalogs:
                 )
                 continue
             for link in add:
-                link.written["catalogs"] = sorted({*link.written.get("catalogs", []), row.key})
-                self.ctx.store.save_company_link(link)
+                add_catalog(self.ctx, link, row.key)
             for link in remove:
                 link.written["catalogs"] = sorted(set(link.written.get("catalogs", [])) - {row.key})
                 self.ctx.store.save_company_link(link)
-
-
-def write_prices(ctx, api: B2BAdmin, row: CatalogRecord, desired: DesiredCatalog, currency: str) -> None:
-    """Bring `row`'s price list to `desired`'s fixed prices (250 per call); only what changed is sent.
-    `desired.prices` is let go once compared (`row.prices` keeps what landed): a tier's map is large."""
-    written = row.prices or {}
-    changed, removed = price_changes(desired.prices, written)
-    desired.prices = {}
-    if not changed and not removed:
-        return
-    for _ in range(-(-(len(changed) + len(removed)) // PER_CALL)):
-        ctx.before_write()
-    done, errors = api.set_fixed_prices(row.price_list_id, changed, removed, currency)
-    for variant_id in done:
-        if variant_id in changed:
-            written[variant_id] = changed[variant_id]
-        else:
-            written.pop(variant_id, None)
-    row.prices = written
-    ctx.store.save_catalog(row)
-    ctx.count("variants_updated", len(done))
-    if errors:
-        raise Refused(errors[0])
-
-
-def note_refused(writer, row: CatalogRecord, title: str) -> None:
-    """A catalog the plan refused before: named again in this run's issue, not sent again."""
-    (writer.refused if row.refusal in ("", LIMIT) else writer.plan_refused).append(title)
-
-
-def remember_refusal(writer, row: CatalogRecord, title: str, errors) -> bool:
-    """Whether `errors` are the plan's refusal; if so it is recorded on `row` (not retried every run)."""
-    kind = first_refusal(errors)
-    if kind is None:
-        return False
-    row.title, row.refused_at, row.refusal = title, datetime.now(UTC), kind
-    writer.ctx.store.save_catalog(row)
-    note_refused(writer, row, title)
-    return True
-
-
-def plan_catalog(ctx, row: CatalogRecord, desired: DesiredCatalog, **extra) -> None:
-    """A preview's entry for a catalog to create or whose fixed prices change (`extra`: what else to show)."""
-    changed, removed = price_changes(desired.prices, row.prices or {})
-    if not row.catalog_id or changed or removed:
-        planned(
-            ctx,
-            {
-                "action": "update" if row.catalog_id else "create",
-                "catalog": desired.title,
-                **extra,
-                "changes": {"fixed prices": {"set": len(changed), "removed": len(removed)}},
-            },
-        )

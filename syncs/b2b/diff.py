@@ -87,6 +87,8 @@ def company_create_input(cin7_id: str, state: dict) -> dict:
         "taxExempt": state["tax_exempt"],
         "buyerExperienceConfiguration": _experience(state),
     }
+    if state.get("tax_id"):  # `CompanyLocationInput.taxRegistrationId`: no separate call after the create
+        location["taxRegistrationId"] = state["tax_id"]
     shipping, billing = state["location"]["shipping"], state["location"]["billing"]
     if shipping:
         location["shippingAddress"] = shipping
@@ -98,9 +100,9 @@ def company_create_input(cin7_id: str, state: dict) -> dict:
 
 
 def written_after_create(state: dict, roles) -> dict:
-    """The snapshot of a company (or branch location) just created: everything but its catalogs (the
-    membership adds them) and its tax registration ID (written next)."""
-    kept = {k: v for k, v in state.items() if k not in ("catalogs", "tax_id")}  # the tax ID: an update
+    """The snapshot of a company (or branch location) just created with `company_create_input`:
+    everything but its catalogs (the membership adds them)."""
+    kept = {k: v for k, v in state.items() if k != "catalogs"}
     return {**kept, "catalogs": [], "roles": roles}
 
 

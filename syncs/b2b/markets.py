@@ -12,7 +12,8 @@ from connectors.shopify.b2b_markets import B2BMarket
 
 from ..issues import Code, Issue
 from ..store import CatalogRecord, CompanyLinkRecord
-from .catalogs import PER_CALL, note_refused, plan_catalog, remember_refusal, write_prices
+from .bulk_prices import CatalogStages, write_all_prices
+from .catalog_rows import PER_CALL, note_refused, plan_catalog, remember_refusal
 from .diff import membership_moves
 from .mapping import DesiredCatalog
 from .volume_writer import new_price_list_volume
@@ -40,15 +41,18 @@ class MarketCatalogs:
         self.refused: list[str] = []
         self.plan_refused: list[str] = []
         self._markets: dict[str, B2BMarket] | None = None  # Shopify's B2B markets by id, read once
+        self.stages = CatalogStages(ctx, api.client)
 
     def write(self, catalogs: dict[str, DesiredCatalog], companies: dict) -> None:
         ctx = self.ctx
         self.rows = {k: r for k, r in ctx.store.catalogs().items() if k.startswith(MARKET)}
         if not ctx.dry_run:
+            self.stages.resume_prices(self.rows)
             if ctx.full and any(row.market_id for row in self.rows.values()):
                 self._forget_deleted()
             retired = [k for k in self.rows if int(k.removeprefix(MARKET)) not in self.served]
             retire_markets(ctx, self.api, self.rows, self.links, retired)
+        priced = []
         for code in self.served:
             desired = catalogs.get(f"tier:{code}")
             if desired is None:
@@ -63,7 +67,8 @@ class MarketCatalogs:
                 note_refused(self, row, desired.title)
                 continue
             try:
-                self._write_one(row, desired, companies)
+                if self._write_one(row, desired, companies):
+                    priced.append((row, desired))
             except Refused as refused:
                 ctx.report(
                     Issue(
@@ -72,14 +77,16 @@ class MarketCatalogs:
                         subject="b2b:shop",
                     )
                 )
+        write_all_prices(ctx, self.api, self.stages, priced, self.currency, "B2B market")
 
-    def _write_one(self, row: CatalogRecord, desired: DesiredCatalog, companies: dict) -> None:
+    def _write_one(self, row: CatalogRecord, desired: DesiredCatalog, companies: dict) -> bool:
+        """Market, catalog and price list made or renamed; True when its fixed prices can be written."""
         if not row.market_id:
             self._adopt(row, desired.title)
         if not row.market_id and not self._create_market(row, desired, companies):
-            return
+            return False
         if not row.catalog_id and not self._create_catalog(row, desired):
-            return
+            return False
         if row.title != desired.title:
             write_one(self.ctx, self.api.rename_market, row.market_id, desired.title)
             write_one(self.ctx, self.api.rename_catalog, row.catalog_id, desired.title)
@@ -94,7 +101,7 @@ class MarketCatalogs:
             row.price_list_id, row.prices = price_list_id, {}
             row.volume = new_price_list_volume(price_list_id)
             self.ctx.store.save_catalog(row)
-        write_prices(self.ctx, self.api, row, desired, self.currency)
+        return True
 
     def _listing(self) -> dict[str, B2BMarket]:
         if self._markets is None:

@@ -192,7 +192,12 @@ def render_size(result: dict) -> str:
                 f"modelled {p['modelled_seconds']} s vs cost floor {p['floor_seconds']} s; "
                 f"{made['price_breaks']} price breaks, {made['quantity_rules']} quantity rules"
             )
-            lines.append(f"Bucket points by root field ({p['phase']}): " + _by_field(p.get("cost_by_field")))
+        if "b2b" in p and p.get("cost_by_root_field"):
+            fields = p["cost_by_root_field"]
+            lines.append(
+                f"Points by root field ({p['phase']}): "
+                + ", ".join(f"{name} {cost} ({requests} req)" for name, requests, cost in fields)
+            )
         if "b2b_volume_read" in p:
             read = p["b2b_volume_read"]
             managed, whole = read["managed"], read["whole"]
@@ -207,16 +212,6 @@ def render_size(result: dict) -> str:
     for name, met, figures in targets(result):
         lines.append(f"  [{'PASS' if met else 'FAIL'}] {name}: {figures}")
     return "\n".join(lines) + "\n"
-
-
-def _by_field(found: dict | None, shown: int = 12) -> str:
-    """`field requests/points` of the costliest root fields (one request may have several)."""
-    rows = list((found or {}).items())
-    text = ", ".join(f"{field} {requests}/{points}" for field, (requests, points) in rows[:shown])
-    rest = rows[shown:]
-    if rest:
-        text += f", {len(rest)} others {sum(r for _, (r, _p) in rest)}/{sum(p for _, (_r, p) in rest)}"
-    return text or "none"
 
 
 def render_growth(results: list[dict]) -> str:
