@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 
+from connectors.shopify.bulk_mutations import BulkMutations
 from integration_app.models import SyncRun
 from integration_app.runs.control import claim_run, start_run
 from integration_app.runs.execute import execute
@@ -30,6 +31,23 @@ def killed_until_done(shop, forget, *, tries: int) -> int:
             continue
         return limit - 1  # every earlier run was killed
     raise AssertionError(f"no run completed in {tries - 1} tries")
+
+
+def kill_bulk_stage(monkeypatch, method: str, stage: int) -> None:
+    """At the `stage`th bulk operation the worker dies while it stages the lines (`stage`), right after
+    the start, before the operation's ID was stored (`run`), or while it waits (`wait`: the operation runs
+    on in Shopify)."""
+    real, calls = getattr(BulkMutations, method), []
+
+    def killed(self, *args):
+        calls.append(method)
+        if len(calls) != stage:
+            return real(self, *args)
+        if method == "run":
+            real(self, *args)
+        raise WriteLimitReached(f"killed in {method}")
+
+    monkeypatch.setattr(BulkMutations, method, killed)
 
 
 def b2b_customer(

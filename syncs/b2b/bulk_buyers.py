@@ -16,6 +16,7 @@ roles of a location still `roles_pending` before assigning there (`BuyerWriter._
 """
 
 from collections.abc import Callable
+from functools import cached_property
 
 from connectors.shopify.bulk_mutations import BulkMutations
 
@@ -41,17 +42,14 @@ class BulkBuyers:
 
     def __init__(self, ctx, client, links: dict[str, CompanyLinkRecord]):
         self.ctx, self.client, self.links = ctx, client, links
-        self._bulk: BulkMutations | None = None
 
     @property
     def threshold(self) -> int:
         return BulkCompanyCreator.threshold
 
-    @property
+    @cached_property
     def bulk(self) -> BulkMutations:
-        if self._bulk is None:
-            self._bulk = BulkMutations(self.client)
-        return self._bulk
+        return BulkMutations(self.client)
 
     def resume(self, contacts: dict, settle: Callable[[CompanyLinkRecord], None]) -> None:
         """Finish a killed run's stages: its customers made (found by the look-ups that follow), its

@@ -10,6 +10,8 @@ stage and the operation (a `BulkOperationRecord`) from before its start until it
 next run resumes it (waits for it, reads its results) before any company is looked up or created.
 """
 
+from functools import cached_property
+
 from connectors.shopify.bulk import bulk_file_objects, start_bulk_query, wait_for_bulk_query
 from connectors.shopify.bulk_mutations import BulkMutations, BulkOperation, LineOutcome
 from connectors.shopify.documents import document
@@ -33,13 +35,10 @@ class BulkCompanyCreator:
     def __init__(self, ctx, client, links: dict[str, CompanyLinkRecord]):
         self.ctx, self.client, self.links = ctx, client, links
         self.refused: set[str] = set()  # Cin7 IDs whose company Shopify refused: reported, left this run
-        self._bulk: BulkMutations | None = None
 
-    @property
+    @cached_property
     def bulk(self) -> BulkMutations:
-        if self._bulk is None:
-            self._bulk = BulkMutations(self.client)
-        return self._bulk
+        return BulkMutations(self.client)
 
     def resume(self, companies: dict[str, DesiredCompany]) -> None:
         """Finish what a killed run started: wait for its operation, record the companies it made."""

@@ -10,6 +10,8 @@ the deletions it made are then recorded, its additions not (the amounts it sent 
 are sent again, which overwrites and duplicates nothing.
 """
 
+from functools import cached_property
+
 from connectors.shopify.b2b import B2BAdmin, fixed_price_batches, fixed_prices_variables
 from connectors.shopify.bulk_mutations import BulkMutations
 
@@ -33,13 +35,10 @@ class CatalogStages:
 
     def __init__(self, ctx, client):
         self.ctx, self.client = ctx, client
-        self._bulk: BulkMutations | None = None
 
-    @property
+    @cached_property
     def bulk(self) -> BulkMutations:
-        if self._bulk is None:
-            self._bulk = BulkMutations(self.client)
-        return self._bulk
+        return BulkMutations(self.client)
 
     def resume_prices(self, rows: dict[str, CatalogRecord]) -> None:
         """Wait for the fixed prices a killed run sent in bulk; record the deletions they made."""

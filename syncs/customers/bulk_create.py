@@ -10,6 +10,7 @@ anyone, so a customer whose create is still running is never created again.
 """
 
 import uuid
+from functools import cached_property
 
 from connectors.shopify.bulk_mutations import BulkMutations, BulkOperation
 from connectors.shopify.documents import document
@@ -36,13 +37,10 @@ class BulkCreator:
 
     def __init__(self, ctx, book: LinkBook, writes: CustomerWrites, linker: CustomerLinker):
         self.ctx, self.book, self.writes, self.linker = ctx, book, writes, linker
-        self._bulk: BulkMutations | None = None
 
-    @property
+    @cached_property
     def bulk(self) -> BulkMutations:
-        if self._bulk is None:
-            self._bulk = BulkMutations(self.ctx.shopify.client)
-        return self._bulk
+        return BulkMutations(self.ctx.shopify.client)
 
     def resume(self, desired: dict[str, DesiredCustomer]) -> None:
         """Finish what a killed run started: wait for its operations, link what they created."""

@@ -6,13 +6,12 @@ the clean run's state, with no customer or contact twice, and a rerun after writ
 
 import pytest
 
-from connectors.shopify.bulk_mutations import BulkMutations
 from connectors.shopify.sandbox.context import BulkModel
 from integration_app.models import CompanyLink, PendingBulkOperation, SyncRun, SyncSettings
 from syncs.b2b.bulk_companies import BulkCompanyCreator
 from syncs.context import WriteLimitReached
 from syncs.customers.existing import ExistingCustomers
-from tests.helpers import run_sync
+from tests.helpers import kill_bulk_stage, run_sync
 from tests.syncs.test_b2b_trees import LA, OO, contacts, locations, tree_shop  # noqa: F401  (the tree shop fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,29 +90,13 @@ def test_the_buyers_go_in_three_bulk_operations_and_no_single_call(
     assert run_sync(installed_shop).stats["writes"] == 0
 
 
-def _kill(monkeypatch, method: str, stage: int) -> None:
-    """At the `stage`th bulk operation the worker dies while it stages the lines, right after the start
-    (before the operation's ID was stored) or while it waits (the operation runs on in Shopify)."""
-    real, calls = getattr(BulkMutations, method), []
-
-    def killed(self, *args):
-        calls.append(method)
-        if len(calls) != stage:
-            return real(self, *args)
-        if method == "run":
-            real(self, *args)
-        raise WriteLimitReached(f"killed in {method}")
-
-    monkeypatch.setattr(BulkMutations, method, killed)
-
-
 @pytest.mark.parametrize("stage", [6, 7, 8])  # the buyers' customers, contacts, roles (after 5 of companies)
 @pytest.mark.parametrize("method", ["wait", "run", "stage"])
 def test_killed_during_a_buyer_stage_the_rerun_ends_in_the_same_state(
     customers_synced, installed_shop, sandbox_shop, shopify_sandbox, monkeypatch, method, stage
 ):
     with monkeypatch.context() as patch:
-        _kill(patch, method, stage)
+        kill_bulk_stage(patch, method, stage)
         with pytest.raises(WriteLimitReached):
             run_sync(installed_shop)
     SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")

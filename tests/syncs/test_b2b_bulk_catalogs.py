@@ -15,7 +15,7 @@ from integration_app.models import ManagedCatalog, PendingBulkOperation, SyncRun
 from syncs.b2b.bulk_companies import BulkCompanyCreator
 from syncs.b2b.bulk_prices import CatalogStages
 from syncs.context import WriteLimitReached
-from tests.helpers import run_sync
+from tests.helpers import kill_bulk_stage, run_sync
 from tests.syncs.test_b2b_trees import (  # noqa: F401  (fixtures and the trees' tests, run here in bulk)
     assert_prices,
     locations,
@@ -82,22 +82,6 @@ def test_a_first_run_writes_catalogs_price_lists_prices_and_membership_in_bulk(
     assert run_sync(installed_shop).stats["writes"] == 0
 
 
-def _kill(monkeypatch, method: str, stage: int) -> None:
-    """At the `stage`th operation the worker dies while it stages the lines, right after the start
-    (before the operation's ID was stored) or while it waits (the operation runs on in Shopify)."""
-    real, calls = getattr(BulkMutations, method), []
-
-    def killed(self, *args):
-        calls.append(method)
-        if len(calls) != stage:
-            return real(self, *args)
-        if method == "run":
-            real(self, *args)
-        raise WriteLimitReached(f"killed in {method}")
-
-    monkeypatch.setattr(BulkMutations, method, killed)
-
-
 # Plus: catalogs, price lists, fixed prices, membership; Grow: fixed prices (its markets are single calls)
 STAGE_CASES = [("Shopify Plus", n) for n in range(1, len(PLUS_STAGES) + 1)] + [("Grow", 1)]
 
@@ -118,7 +102,7 @@ def test_killed_during_a_catalog_stage_the_rerun_ends_in_the_same_state(
     run_sync(installed_shop)  # customers and prices first: every later bulk operation is a catalog one
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
     with monkeypatch.context() as patch:
-        _kill(patch, method, stage)
+        kill_bulk_stage(patch, method, stage)
         with pytest.raises(WriteLimitReached):
             run_sync(installed_shop)
     SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")

@@ -7,12 +7,11 @@ reported for its company."""
 
 import pytest
 
-from connectors.shopify.bulk_mutations import BulkMutations
 from connectors.shopify.sandbox.context import BulkModel
 from integration_app.models import PendingBulkOperation, SyncRun, SyncSettings
 from syncs.b2b.bulk_companies import BulkCompanyCreator
 from syncs.context import WriteLimitReached
-from tests.helpers import run_sync
+from tests.helpers import kill_bulk_stage, run_sync
 from tests.syncs.test_b2b_trees import (  # noqa: F401  (fixtures and the trees' tests, run here in bulk)
     locations,
     test_a_run_killed_anywhere_and_rerun_leaves_no_duplicate_location_contact_or_buyer,
@@ -56,22 +55,6 @@ def single_calls(shopify_sandbox) -> list[str]:
     return [c.operation_name for c in shopify_sandbox.calls if fields & set(c.root_fields)]
 
 
-def _kill(monkeypatch, method: str, stage: int) -> None:
-    """At the `stage`th operation the worker dies while it stages the lines, right after the start
-    (before the operation's ID was stored) or while it waits (the operation runs on in Shopify)."""
-    real, calls = getattr(BulkMutations, method), []
-
-    def killed(self, *args):
-        calls.append(method)
-        if len(calls) != stage:
-            return real(self, *args)
-        if method == "run":
-            real(self, *args)
-        raise WriteLimitReached(f"killed in {method}")
-
-    monkeypatch.setattr(BulkMutations, method, killed)
-
-
 @pytest.mark.parametrize("stage", [1, 2, 3, 4])  # companies, branches, contacts, main contacts (and roles)
 @pytest.mark.parametrize("method", ["wait", "run", "stage"])
 def test_killed_during_the_stage_the_rerun_ends_in_the_same_state(
@@ -88,7 +71,7 @@ def test_killed_during_the_stage_the_rerun_ends_in_the_same_state(
     run_sync(installed_shop)  # customers and prices first
     SyncSettings.objects.filter(shop=installed_shop).update(b2b_companies=True)
     with monkeypatch.context() as patch:
-        _kill(patch, method, stage)
+        kill_bulk_stage(patch, method, stage)
         with pytest.raises(WriteLimitReached):
             run_sync(installed_shop)
     SyncRun.objects.filter(status="running").update(heartbeat_at="2020-01-01T00:00:00Z")

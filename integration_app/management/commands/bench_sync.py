@@ -21,6 +21,7 @@ from integration_app.bench.memory import render_phase_memory
 from integration_app.bench.sandbox_app import SandboxAppCommand
 from integration_app.bench.sync_bench import B2B_PLANS, run_benchmark
 from integration_app.management.foreground import flush_each_line
+from syncs.b2b.volume_writer import EXPORT_THRESHOLD
 
 
 class Command(SandboxAppCommand):
@@ -203,9 +204,10 @@ def render_size(result: dict) -> str:
             managed, whole = read["managed"], read["whole"]
             lines.append(
                 f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists, the variants "
-                f"with volume read in {managed['requests']} requests, cost {managed['cost']} (of the run's "
-                f"{p['shopify_cost']}); whole price lists would take {whole['requests']} requests, cost "
-                f"{whole['cost']}"
+                f"with volume read per variant would take {managed['requests']} requests, cost "
+                f"{managed['cost']}, whole price lists {whole['requests']} requests, cost {whole['cost']}; "
+                f"the run exports lists from {EXPORT_THRESHOLD} managed variants (run cost "
+                f"{p['shopify_cost']})"
             )
     lines += render_phase_memory(result["phases"])
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
