@@ -216,8 +216,8 @@ def b2b_figures(shop: Shop) -> dict:
 def volume_read(shop: Shop, clock) -> dict:
     """What the per-variant comparison with Shopify would cost (the breaks of the variants with volume and
     every rule, per tier price list; a run takes it below the export threshold), and what reading the whole
-    price lists would. Throttle waits
-    go on the benchmark's modelled `clock` (the whole lists cost about 4 points a fixed price)."""
+    price lists would. Throttle waits go on the benchmark's modelled `clock` (the whole lists cost about 4
+    points a fixed price)."""
     rows = (
         ManagedCatalog.objects.filter(shop=shop)
         .exclude(price_list_id="")
