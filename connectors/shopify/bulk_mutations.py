@@ -73,6 +73,13 @@ class LineOutcome:
     def ok(self) -> bool:
         return not self.errors and not self.user_errors and self.payload is not None
 
+    def reason(self, nothing: str) -> str:
+        """Why the line did not do its work: its first userError, else its GraphQL errors, else `nothing`
+        (e.g. "no company returned")."""
+        if self.user_errors:
+            return str(self.user_errors[0])
+        return "; ".join(self.errors) or nothing
+
 
 class BulkRefused(ShopifyQueryError):
     """`bulkOperationRunMutation` answered userErrors; `code` is the first one's (e.g. LIMIT_REACHED)."""

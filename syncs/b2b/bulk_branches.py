@@ -99,12 +99,11 @@ class BulkBranchCreator:
 
     def _refused(self, cin7_id: str, desired: DesiredCompany, outcome) -> None:
         self.creator.refused.add(cin7_id)
-        reason = str(outcome.user_errors[0]) if outcome.user_errors else "; ".join(outcome.errors)
         self.ctx.report(
             Issue(
                 Code.SHOPIFY_USER_ERROR,
                 f"Shopify refused the location of “{desired.state['location']['name']}”: "
-                f"{reason or 'no location returned'}",
+                f"{outcome.reason('no location returned')}",
                 cin7_id=cin7_id,
                 subject=f"b2b:{cin7_id}",
             )

@@ -176,7 +176,7 @@ class BulkCatalogs:
             self.ctx.report(
                 Issue(
                     Code.SHOPIFY_USER_ERROR,
-                    f"Shopify refused a change to catalog “{title}”: {_reason(outcome)}",
+                    f"Shopify refused a change to catalog “{title}”: {outcome.reason('nothing returned')}",
                     subject="b2b:shop",
                 )
             )
@@ -186,12 +186,7 @@ class BulkCatalogs:
         self.ctx.report(
             Issue(
                 Code.SHOPIFY_USER_ERROR,
-                f"Shopify refused {noun} “{title}”: {_reason(outcome)}",
+                f"Shopify refused {noun} “{title}”: {outcome.reason('nothing returned')}",
                 subject="b2b:shop",
             )
         )
-
-
-def _reason(outcome) -> str:
-    reason = str(outcome.user_errors[0]) if outcome.user_errors else "; ".join(outcome.errors)
-    return reason or "nothing returned"

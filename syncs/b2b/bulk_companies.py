@@ -102,8 +102,7 @@ class BulkCompanyCreator:
 
     def _refused(self, cin7_id: str, desired: DesiredCompany, outcome: LineOutcome) -> None:
         self.refused.add(cin7_id)
-        reason = str(outcome.user_errors[0]) if outcome.user_errors else "; ".join(outcome.errors)
-        reason = reason or "no company returned"
+        reason = outcome.reason("no company returned")
         self.ctx.report(
             Issue(
                 Code.SHOPIFY_USER_ERROR,

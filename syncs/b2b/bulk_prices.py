@@ -121,8 +121,7 @@ def _write_in_bulk(ctx, stages: CatalogStages, changes: list, currency: str, nou
         ctx.store.save_catalog(row)
     ctx.store.delete_bulk_operation(record)
     for row, outcome in refused.values():
-        reason = str(outcome.user_errors[0]) if outcome.user_errors else "; ".join(outcome.errors)
-        _report(ctx, noun, row.title, reason or "no prices returned")
+        _report(ctx, noun, row.title, outcome.reason("no prices returned"))
 
 
 def _report(ctx, noun: str, title: str, reason) -> None:
