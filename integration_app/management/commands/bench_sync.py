@@ -200,20 +200,24 @@ def render_size(result: dict) -> str:
                 + ", ".join(f"{name} {cost} ({requests} req)" for name, requests, cost in fields)
             )
         if "b2b_volume_read" in p:
-            read = p["b2b_volume_read"]
-            managed, whole = read["managed"], read["whole"]
-            lines.append(
-                f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists, the variants "
-                f"with volume read per variant would take {managed['requests']} requests, cost "
-                f"{managed['cost']}, whole price lists {whole['requests']} requests, cost {whole['cost']}; "
-                f"the run exports lists from {EXPORT_THRESHOLD} managed variants (run cost "
-                f"{p['shopify_cost']})"
-            )
+            lines.append(_volume_read_line(p))
     lines += render_phase_memory(result["phases"])
     lines.append(f"Peak RSS: {result['peak_rss_mb']} MB")
     for name, met, figures in targets(result):
         lines.append(f"  [{'PASS' if met else 'FAIL'}] {name}: {figures}")
     return "\n".join(lines) + "\n"
+
+
+def _volume_read_line(p: dict) -> str:
+    """What the per-variant volume comparison (and whole price lists) would cost, against the run's cost."""
+    read = p["b2b_volume_read"]
+    managed, whole = read["managed"], read["whole"]
+    return (
+        f"Full-run volume comparison ({p['phase']}): {read['price_lists']} price lists, the variants "
+        f"with volume read per variant would take {managed['requests']} requests, cost "
+        f"{managed['cost']}, whole price lists {whole['requests']} requests, cost {whole['cost']}; "
+        f"the run exports lists from {EXPORT_THRESHOLD} managed variants (run cost {p['shopify_cost']})"
+    )
 
 
 def render_growth(results: list[dict]) -> str:
