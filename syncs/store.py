@@ -4,7 +4,7 @@ The jobs never touch a database: they read and save these records through the `S
 (the app's is `integration_app.runs.stores`). Each protocol is one capability; `Store` is all of them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -175,6 +175,9 @@ class VariantPrices(Protocol):
 
 class B2BRecords(Protocol):
     def company_links(self) -> dict[str, CompanyLinkRecord]: ...
+
+    def iter_company_links(self) -> Iterator[CompanyLinkRecord]:
+        """Each company link once, read row by row: nothing is kept (`company_links` keeps them all)."""
 
     def save_company_link(self, link: CompanyLinkRecord) -> None: ...
 

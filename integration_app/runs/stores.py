@@ -6,6 +6,8 @@ rows of a whole table are never held beside the records made of them, and their 
 maps) is rebuilt row by row with one string per repeated text (`SharedTexts`).
 """
 
+from collections.abc import Iterator
+
 from django.utils import timezone
 
 from syncs.issues import Code
@@ -195,6 +197,11 @@ class OrmStore:
     # B2B ----------------------------------------------------------------------------------------------
     def company_links(self) -> dict[str, CompanyLinkRecord]:
         return self._keyed_rows(CompanyLink, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord, {"written"})
+
+    def iter_company_links(self) -> Iterator[CompanyLinkRecord]:
+        rows = CompanyLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *COMPANY_FIELDS)
+        for row in rows.iterator(ROWS_PER_FETCH):
+            yield CompanyLinkRecord(*row[1:], id=row[0])
 
     def save_company_link(self, link: CompanyLinkRecord) -> None:
         self._save_keyed_row(CompanyLink, "cin7_id", COMPANY_FIELDS, link)

@@ -16,7 +16,7 @@ from .mapping import (
     tier_catalogs,
     tier_code_of,
 )
-from .trees import apply_trees
+from .trees import LinkFacts, apply_trees
 
 PREVIEW_CUSTOMER = "(the customer this run would create)"
 
@@ -28,9 +28,11 @@ class Desired:
     tiers_in_use: set[int]  # the tier codes whose catalogs `add_tier_catalogs` builds
 
 
-def desired_state(ctx, customers, products, variants, *, terms, templates, links: dict) -> Desired:
+def desired_state(
+    ctx, customers, products, variants, *, terms, templates, links: dict[str, LinkFacts]
+) -> Desired:
     """The companies and customer catalogs of `customers`, and the tiers in use (`add_tier_catalogs`).
-    `links`: Cin7 ID -> company link (what was written so far: the tiers still in use, the buyers)."""
+    `links`: Cin7 ID -> what its company link holds (`LinkFacts`: the tiers still in use, the buyers)."""
     linked = ctx.store.linked_customers()
     by_sku = {p.sku: p for p in products}
     rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
@@ -65,8 +67,7 @@ def desired_state(ctx, customers, products, variants, *, terms, templates, links
         if catalog is not None:
             catalogs[catalog.key] = catalog
     apply_trees(ctx, companies, customers, links)
-    in_use = _tiers_in_use(companies, {cin7_id: link.written for cin7_id, link in links.items()})
-    return Desired(companies, catalogs, in_use)
+    return Desired(companies, catalogs, _tiers_in_use(companies, links))
 
 
 def add_tier_catalogs(ctx, desired: Desired, products, variants) -> None:
@@ -76,7 +77,7 @@ def add_tier_catalogs(ctx, desired: Desired, products, variants) -> None:
     desired.catalogs = {**tiers, **desired.catalogs}
 
 
-def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]) -> set[int]:
+def _tiers_in_use(companies: dict[str, DesiredCompany], links: dict[str, LinkFacts]) -> set[int]:
     """Tier codes of the catalogs companies should be in, or still are in (not read this run), directly
     or through a B2B market."""
     in_use = {
@@ -85,10 +86,9 @@ def _tiers_in_use(companies: dict[str, DesiredCompany], written: dict[str, dict]
         for key in company.state["catalogs"]
         if key.startswith("tier:")
     }
-    for cin7_id, state in written.items():
+    for cin7_id, facts in links.items():
         if cin7_id not in companies:
-            in_use.update(int(k.split(":")[1]) for k in state.get("catalogs") or () if k.startswith("tier:"))
-            in_use.update(int(k.split(":")[1]) for k in state.get("markets") or ())  # "market:<code>"
+            in_use.update(facts.tiers)
     return in_use
 
 

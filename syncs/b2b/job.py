@@ -18,7 +18,7 @@ from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.b2b_volume import VolumeAdmin
 
 from ..issues import Code, Issue
-from ..pricing.job import Priced
+from ..pricing.job import Priced, PricedProduct
 from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
@@ -26,7 +26,7 @@ from .desired import add_tier_catalogs, desired_state, variants_for_b2b
 from .markets import MARKET, MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
-from .trees import relatives_to_read
+from .trees import link_facts, relatives_to_read
 from .volume_writer import VolumeWriter, desired_volume
 from .welcomes import send_buyer_welcomes
 
@@ -59,28 +59,25 @@ class B2BJob:
             return
         currency = self.facts.currency or ctx.shop.currency
         terms = ctx.cin7.payment_terms()
-        products = priced.products if priced.products is not None else list(ctx.cin7.iter_products())
-        products = [p for p in products if not p.is_deprecated]
+        products = priced.products
+        if products is None:
+            products = [PricedProduct.of(p) for p in ctx.cin7.iter_products() if not p.is_deprecated]
         variants = variants_for_b2b(ctx, customers, priced.variants)
         priced.products = priced.variants = None
-        links = ctx.store.company_links()
-        if not ctx.full:  # the tree needs the head offices and branches of what changed
-            related = (ctx.cin7.customer(i, include_prices=True) for i in relatives_to_read(customers, links))
-            customers.extend(customer for customer in related if customer is not None)
+        links = self._add_relatives(customers) if not ctx.full else None
+        facts = link_facts(links.values() if links is not None else ctx.store.iter_company_links())
+        templates = list(self.facts.templates)
         desired = desired_state(
-            ctx,
-            customers,
-            products,
-            variants,
-            terms=terms,
-            templates=list(self.facts.templates),
-            links=links,
+            ctx, customers, products, variants, terms=terms, templates=templates, links=facts
         )
         read_ids = [customer.id for customer in customers]
         customers.clear()
+        del facts
         add_tier_catalogs(ctx, desired, products, variants)
         volume = desired_volume(ctx, products, variants, desired.catalogs)
         del products, variants
+        if links is None:  # read only now: with 10k customers, they and the links are the largest objects
+            links = ctx.store.company_links()
         CompanyWriter(ctx, self.api, links).write(desired.companies)
         BuyerWriter(ctx, self.api, links).write(desired.companies)
         welcomed = send_buyer_welcomes(ctx, self.api, links)
@@ -97,6 +94,16 @@ class B2BJob:
         if self.facts.shopify_plus:
             finish_upgrade(ctx, self.api, links, active)
         self._report_refusals(catalogs)
+
+    def _add_relatives(self, customers: list) -> dict:
+        """On an incremental run, add the head offices and branches of the customers read to `customers`
+        (the tree needs them); returns the company links."""
+        links = self.ctx.store.company_links()
+        related = (
+            self.ctx.cin7.customer(i, include_prices=True) for i in relatives_to_read(customers, links)
+        )
+        customers.extend(customer for customer in related if customer is not None)
+        return links
 
     def _catalog_writer(self, currency: str, links: dict, companies: dict, complete: bool) -> CatalogWriter:
         """The catalogs writer of the shop's mode; a plan change first moves the app's catalogs aside."""

@@ -5,7 +5,8 @@ markets stay keyed per location; the tree says which company the location belong
 the head office's Cin7 ID, and its name), its billing address, tax registration ID and buyers.
 """
 
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from connectors.cin7.records import Customer
 
@@ -23,16 +24,44 @@ def relatives_to_read(customers: list[Customer], links: dict) -> list[str]:
     return sorted(wanted - read)
 
 
-def apply_trees(ctx, companies: dict[str, DesiredCompany], customers: list[Customer], links: dict) -> None:
+@dataclass(frozen=True, slots=True)
+class LinkFacts:
+    """What the desired state needs of a company link's written state: its company (head office and
+    name), its buyers' emails and the tier codes of its catalogs and markets. The links themselves, with
+    every location's snapshot, are loaded once the Cin7 customers are let go."""
+
+    head: str
+    name: str | None
+    buyers: tuple[str, ...]
+    tiers: frozenset[int]
+
+
+def link_facts(links: Iterable) -> dict[str, LinkFacts]:
+    """Cin7 ID -> the `LinkFacts` of each company link (`syncs.store.CompanyLinkRecord`)."""
+    facts = {}
+    for link in links:
+        written = link.written
+        tiers = {int(key.split(":")[1]) for key in written.get("catalogs") or () if key.startswith("tier:")}
+        tiers.update(int(key.split(":")[1]) for key in written.get("markets") or ())  # "market:<code>"
+        buyers = tuple(written.get("buyers") or ())
+        facts[link.cin7_id] = LinkFacts(
+            written.get("head") or link.cin7_id, written.get("name"), buyers, frozenset(tiers)
+        )
+    return facts
+
+
+def apply_trees(
+    ctx, companies: dict[str, DesiredCompany], customers: list[Customer], links: dict[str, LinkFacts]
+) -> None:
     """Turn the desired companies of `customers` into locations of their head office's company, with
-    buyers; the tree's issues are reported. `links`: the company links (who holds which buyer)."""
+    buyers; the tree's issues are reported. `links`: the company links' facts (who holds which buyer)."""
     by_id = {customer.id: customer for customer in customers if customer.id in companies}
     owners = buyer_owners(links)
     trees, issues = company_trees(by_id.values(), {customer.id for customer in customers}, owners=owners)
     for issue in issues:
         ctx.report(issue)
     heads = {tree.cin7_id for tree in trees}
-    elsewhere = buyer_owners({cin7_id: link for cin7_id, link in links.items() if cin7_id not in companies})
+    elsewhere = buyer_owners({cin7_id: facts for cin7_id, facts in links.items() if cin7_id not in companies})
     for tree in trees:
         for location in tree.locations:
             desired = companies[location.cin7_id]
@@ -54,8 +83,8 @@ def apply_trees(ctx, companies: dict[str, DesiredCompany], customers: list[Custo
             companies[location.cin7_id] = replace(desired, state=state, buyers=buyers, email=own_email)
 
 
-def _kept_elsewhere(email: str, tree, owner) -> Issue:
-    where = (owner.written.get("name") if owner else None) or "another company"
+def _kept_elsewhere(email: str, tree, owner: LinkFacts | None) -> Issue:
+    where = (owner.name if owner else None) or "another company"
     return Issue(
         Code.B2B_CONTACT_IN_TWO_COMPANIES,
         f"{email} is a contact of “{where}” and of “{tree.name}”; it stays with “{where}”.",
@@ -65,10 +94,10 @@ def _kept_elsewhere(email: str, tree, owner) -> Issue:
     )
 
 
-def buyer_owners(links: dict) -> dict[str, str]:
+def buyer_owners(links: dict[str, LinkFacts]) -> dict[str, str]:
     """Email -> the head office (company) whose location it is a buyer of already, from what was written."""
     owners = {}
-    for cin7_id, link in sorted(links.items()):
-        for email in link.written.get("buyers") or {}:
-            owners.setdefault(email, link.written.get("head") or cin7_id)
+    for _cin7_id, facts in sorted(links.items()):
+        for email in facts.buyers:
+            owners.setdefault(email, facts.head)
     return owners

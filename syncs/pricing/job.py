@@ -7,9 +7,11 @@ for small catalogs, a bulk export for large ones on full runs, batched SKU searc
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..context import OVERLAP
 from ..issues import Code, Issue
+from ..money import positive_amount
 from .mapping import duplicate_tier_names, price_tiers_value, tier_display_names, tier_names_value, value_hash
 from .writes import write_tier_names, write_variant_prices
 
@@ -22,14 +24,32 @@ SKU_LIST_IN_MESSAGE = 20
 class Priced:
     """What the pricing phase read, for the B2B phase (which empties it once mapped).
 
-    `products`: every Cin7 product and `variants`: SKU -> the Shopify variant ids of each active Cin7 SKU,
-    when it read them all (None otherwise); `read`: how many products it read (the changed ones on an
-    incremental run).
+    `products`: every active Cin7 product (`PricedProduct`) and `variants`: SKU -> the Shopify variant ids
+    of each active Cin7 SKU, when it read them all (None otherwise); `read`: how many products it read (the
+    changed ones on an incremental run).
     """
 
     read: int
     products: list | None = None
     variants: dict[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PricedProduct:
+    """What the B2B phase needs of a Cin7 product: its SKU, its tier prices above 0 (Cin7's 0 is "no
+    price"), carton quantity and discount rule; not its ID, name, status or dates (20k products held
+    through the B2B mapping would carry some 10 MB of them)."""
+
+    sku: str
+    tier_prices: dict[int, Decimal]
+    carton_quantity: Decimal | None = None
+    discount_rule: str | None = None
+
+    @classmethod
+    def of(cls, product) -> "PricedProduct":
+        """The projection of a `connectors.cin7.records.Product`."""
+        prices = {code: price for code, price in product.tier_prices.items() if positive_amount(price)}
+        return cls(product.sku, prices, product.carton_quantity, product.discount_rule)
 
 
 class PricingJob:
@@ -78,7 +98,8 @@ class PricingJob:
             return Priced(read=len(products))
         # Only what the B2B phase can price: the active SKUs' variants (a Shopify-only SKU never is).
         priced = {sku: tuple(ids) for sku, ids in variants.items() if sku in active}
-        return Priced(read=len(products), products=products, variants=priced)
+        projected = [PricedProduct.of(product) for product in active.values()]
+        return Priced(read=len(products), products=projected, variants=priced)
 
     def _report_duplicate_tier_names(self, tiers) -> None:
         self.ctx.evaluated("pricing:tier_names")

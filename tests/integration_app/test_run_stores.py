@@ -48,3 +48,17 @@ def test_loaded_json_keeps_its_values_and_shares_repeated_texts():
     assert one[0] is other[0] and one[1] is other[1]
     first["catalogs"].append("tier:3")  # containers of its own: one link's edit stays its own
     assert companies["b"].written["catalogs"] == ["tier:2"]
+
+
+@pytest.mark.django_db
+def test_company_links_can_be_read_one_by_one_as_company_links_reads_them():
+    shop = Shop.objects.create(domain="iter.myshopify.com", access_token="token")
+    for cin7_id in ("a", "b"):
+        written = {"head": "a", "buyers": {f"{cin7_id}@x.test": {"role": "Ordering only"}}}
+        CompanyLink.objects.create(shop=shop, cin7_id=cin7_id, location_id="l" + cin7_id, written=written)
+    store = OrmStore(shop)
+
+    read = store.iter_company_links()
+
+    assert not isinstance(read, list | dict)  # a generator: nothing is held beyond the row at hand
+    assert {link.cin7_id: link for link in read} == store.company_links()

@@ -6,7 +6,10 @@ import pytest
 
 from connectors.cin7.records import Customer, PaymentTerm, PriceTier, Product
 from syncs.b2b.mapping import customer_catalog, map_company, payment_terms_template, tier_catalogs
+from syncs.b2b.trees import LinkFacts, link_facts
 from syncs.issues import Code
+from syncs.pricing.job import PricedProduct
+from syncs.store import CompanyLinkRecord
 
 TEMPLATES = [
     {"id": "gid://shopify/PaymentTermsTemplate/1", "paymentTermsType": "RECEIPT", "dueInDays": None},
@@ -171,6 +174,36 @@ def test_tier_catalogs_hold_every_variant_priced_above_zero_in_tiers_in_use():
         "gid://shopify/ProductVariant/3": "25.00",
     }
     assert catalogs["tier:3"].prices == {}
+
+
+def test_the_b2b_phase_prices_from_a_projection_of_each_product_alike():
+    carton = {"ID": "p4", "SKU": "C", "PriceTier2": 7, "CartonQuantity": 12, "DiscountRule": " Bulk "}
+    full = [*products(), Product.parse(carton)]
+    projected = [PricedProduct.of(product) for product in full]
+
+    assert projected[0] == PricedProduct("A", {1: Decimal(12), 2: Decimal("9.1234")})  # Cin7's 0: no price
+    assert projected[3] == PricedProduct("C", {2: Decimal(7)}, Decimal(12), "Bulk")
+    variants = {**VARIANTS, "C": ["gid://shopify/ProductVariant/4"]}
+    assert tier_catalogs([1, 2, 3], TIERS, projected, variants) == tier_catalogs(
+        [1, 2, 3], TIERS, full, variants
+    )
+
+
+def test_link_facts_hold_what_the_desired_state_needs_of_each_written_company():
+    links = [
+        CompanyLinkRecord("head", written={"name": "Acme", "catalogs": ["tier:2", "customer:head"]}),
+        CompanyLinkRecord(
+            "branch",
+            written={"head": "head", "buyers": {"b@x.test": {}, "c@x.test": {}}, "markets": ["market:3"]},
+        ),
+        CompanyLinkRecord("new"),  # created, nothing written yet
+    ]
+
+    assert link_facts(iter(links)) == {
+        "head": LinkFacts("head", "Acme", (), frozenset({2})),
+        "branch": LinkFacts("head", None, ("b@x.test", "c@x.test"), frozenset({3})),
+        "new": LinkFacts("new", None, (), frozenset()),
+    }
 
 
 def test_customer_catalog_holds_its_prices_and_reports_those_above_the_tier():
