@@ -62,6 +62,9 @@ class CompanyLinkRecord:
     id: int | None = None
 
 
+MARKET_KEY = "market:"  # the key prefix of a B2B market's catalog
+
+
 @dataclass(slots=True)
 class CatalogRecord:
     """A catalog the app owns (`tier:<code>`, `customer:<cin7 id>`, or `market:<code>`: the catalog of a
@@ -181,7 +184,9 @@ class B2BRecords(Protocol):
 
     def save_company_link(self, link: CompanyLinkRecord) -> None: ...
 
-    def catalogs(self) -> dict[str, CatalogRecord]: ...
+    def catalogs(self, *, markets: bool | None = None) -> dict[str, CatalogRecord]:
+        """The app's catalogs by key; `markets` True: only the B2B markets' (`market:<code>`), False: all
+        but those (each row carries its whole price map, so a caller reads only the kind it writes)."""
 
     def save_catalog(self, row: CatalogRecord) -> None: ...
 

@@ -8,11 +8,13 @@ maps) is rebuilt row by row with one string per repeated text (`SharedTexts`).
 
 from collections.abc import Iterator
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from syncs.issues import Code
 from syncs.shared_texts import SharedTexts
 from syncs.store import (
+    MARKET_KEY,
     BulkOperationRecord,
     CatalogRecord,
     CompanyLinkRecord,
@@ -196,7 +198,8 @@ class OrmStore:
 
     # B2B ----------------------------------------------------------------------------------------------
     def company_links(self) -> dict[str, CompanyLinkRecord]:
-        return self._keyed_rows(CompanyLink, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord, {"written"})
+        links = CompanyLink.objects.filter(shop=self.shop)
+        return self._keyed_rows(links, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord, {"written"})
 
     def iter_company_links(self) -> Iterator[CompanyLinkRecord]:
         rows = CompanyLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *COMPANY_FIELDS)
@@ -206,8 +209,12 @@ class OrmStore:
     def save_company_link(self, link: CompanyLinkRecord) -> None:
         self._save_keyed_row(CompanyLink, "cin7_id", COMPANY_FIELDS, link)
 
-    def catalogs(self) -> dict[str, CatalogRecord]:
-        return self._keyed_rows(ManagedCatalog, "key", CATALOG_FIELDS, CatalogRecord, {"prices", "volume"})
+    def catalogs(self, *, markets: bool | None = None) -> dict[str, CatalogRecord]:
+        rows = ManagedCatalog.objects.filter(shop=self.shop)
+        if markets is not None:
+            of_markets = Q(key__startswith=MARKET_KEY)
+            rows = rows.filter(of_markets if markets else ~of_markets)
+        return self._keyed_rows(rows, "key", CATALOG_FIELDS, CatalogRecord, {"prices", "volume"})
 
     def save_catalog(self, row: CatalogRecord) -> None:
         self._save_keyed_row(ManagedCatalog, "key", CATALOG_FIELDS, row)
@@ -242,10 +249,10 @@ class OrmStore:
         PendingBulkOperation.objects.filter(pk=record.id).delete()
 
     # Rows the run finds by a key of its own (a Cin7 ID, a catalog key) and saves back -----------------
-    def _keyed_rows(self, model, key: str, fields: list[str], record_type, shared: set[str]) -> dict:
-        """The shop's rows of `model` as `record_type(key, *fields, id=…)`, by their `key`; the JSON
-        `shared` fields with one string per repeated text."""
-        rows = model.objects.filter(shop=self.shop).values_list("id", key, *fields)
+    def _keyed_rows(self, rows: QuerySet, key: str, fields: list[str], record_type, shared: set[str]) -> dict:
+        """The `rows` as `record_type(key, *fields, id=…)`, by their `key`; the JSON `shared` fields with
+        one string per repeated text."""
+        rows = rows.values_list("id", key, *fields)
         texts = SharedTexts()
         found = {}
         for row in rows.iterator(ROWS_PER_FETCH):

@@ -53,7 +53,7 @@ class DirectCatalogs:
         """Many new catalogs, price lists and fixed prices go in bulk (`bulk_catalogs.py`,
         `bulk_prices.py`), after what a killed run left in bulk is finished; then each goes on as any."""
         ctx = self.ctx
-        self.rows = {k: r for k, r in ctx.store.catalogs().items() if not k.startswith("market:")}
+        self.rows = ctx.store.catalogs(markets=False)
         found = None
         if not ctx.dry_run:
             self.in_bulk.resume()

@@ -18,7 +18,8 @@ from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.b2b_volume import VolumeAdmin
 
 from ..issues import Code, Issue
-from ..pricing.job import Priced, PricedProduct
+from ..pricing.job import Priced
+from ..pricing.mapping import PricedProduct
 from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter

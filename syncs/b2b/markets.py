@@ -11,7 +11,7 @@ from connectors.shopify.b2b import B2BAdmin
 from connectors.shopify.b2b_markets import B2BMarket
 
 from ..issues import Code, Issue
-from ..store import CatalogRecord, CompanyLinkRecord
+from ..store import MARKET_KEY, CatalogRecord, CompanyLinkRecord
 from .bulk_prices import CatalogStages, write_all_prices
 from .catalog_rows import PER_CALL, note_refused, plan_catalog, remember_refusal
 from .diff import membership_moves
@@ -19,7 +19,7 @@ from .mapping import DesiredCatalog
 from .volume_writer import new_price_list_volume
 from .writes import Refused, write_one
 
-MARKET = "market:"
+MARKET = MARKET_KEY
 PRICE_LIST_SUFFIX = " (B2B market)"  # price list names are unique: the direct mode's keep the plain title
 GONE = {"CATALOG_NOT_FOUND", "MARKET_NOT_FOUND"}
 
@@ -45,7 +45,7 @@ class MarketCatalogs:
 
     def write(self, catalogs: dict[str, DesiredCatalog], companies: dict) -> None:
         ctx = self.ctx
-        self.rows = {k: r for k, r in ctx.store.catalogs().items() if k.startswith(MARKET)}
+        self.rows = ctx.store.catalogs(markets=True)
         if not ctx.dry_run:
             self.stages.resume_prices(self.rows)
             if ctx.full and any(row.market_id for row in self.rows.values()):

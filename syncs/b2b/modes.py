@@ -10,7 +10,7 @@ markets are deleted once every direct catalog is active.
 from connectors.shopify.b2b import B2BAdmin
 
 from ..issues import Code, Issue
-from .markets import MARKET, PRICE_LIST_SUFFIX, retire_markets
+from .markets import PRICE_LIST_SUFFIX, retire_markets
 from .writes import Refused, write_one
 
 GONE = {"CATALOG_NOT_FOUND"}
@@ -20,9 +20,7 @@ def retire_direct(ctx, api: B2BAdmin, links: dict) -> None:
     """Delete the app's direct catalogs (with their price lists); their locations leave them."""
     if ctx.dry_run:
         return
-    for key, row in sorted(ctx.store.catalogs().items()):
-        if key.startswith(MARKET):
-            continue
+    for key, row in sorted(ctx.store.catalogs(markets=False).items()):
         if row.catalog_id:
             ctx.before_write()
             errors = [e for e in api.delete_catalog(row.catalog_id, True) if e.code not in GONE]
@@ -43,7 +41,7 @@ def retire_direct(ctx, api: B2BAdmin, links: dict) -> None:
 
 
 def market_rows(ctx) -> dict:
-    return {key: row for key, row in ctx.store.catalogs().items() if key.startswith(MARKET)}
+    return ctx.store.catalogs(markets=True)
 
 
 def step_aside(ctx, api: B2BAdmin) -> None:

@@ -7,12 +7,17 @@ for small catalogs, a bulk export for large ones on full runs, batched SKU searc
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ..context import OVERLAP
 from ..issues import Code, Issue
-from ..money import positive_amount
-from .mapping import duplicate_tier_names, price_tiers_value, tier_display_names, tier_names_value, value_hash
+from .mapping import (
+    PricedProduct,
+    duplicate_tier_names,
+    price_tiers_value,
+    tier_display_names,
+    tier_names_value,
+    value_hash,
+)
 from .writes import write_tier_names, write_variant_prices
 
 logger = logging.getLogger(__name__)
@@ -34,24 +39,6 @@ class Priced:
     variants: dict[str, tuple[str, ...]] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PricedProduct:
-    """What the B2B phase needs of a Cin7 product: its SKU, its tier prices above 0 (Cin7's 0 is "no
-    price"), carton quantity and discount rule; not its ID, name, status or dates (20k products held
-    through the B2B mapping would carry some 10 MB of them)."""
-
-    sku: str
-    tier_prices: dict[int, Decimal]
-    carton_quantity: Decimal | None = None
-    discount_rule: str | None = None
-
-    @classmethod
-    def of(cls, product) -> "PricedProduct":
-        """The projection of a `connectors.cin7.records.Product`."""
-        prices = {code: price for code, price in product.tier_prices.items() if positive_amount(price)}
-        return cls(product.sku, prices, product.carton_quantity, product.discount_rule)
-
-
 class PricingJob:
     def __init__(self, ctx):
         self.ctx = ctx
@@ -66,14 +53,7 @@ class PricingJob:
         read_all = full or names_changed or state.products_watermark is None
         since = None if read_all else state.products_watermark - OVERLAP
         ctx.progress.phase("Reading products")
-        products = []
-        for product in ctx.cin7.iter_products(modified_since=since, include_deprecated=not read_all):
-            products.append(product)
-            ctx.progress.advance()
-        ctx.count("read", len(products))
-        ctx.report_bad_records()
-        active = {p.sku: p for p in products if not p.is_deprecated}
-        deprecated = {p.sku for p in products if p.is_deprecated} - active.keys()
+        active, deprecated, read = self._read_products(since, include_deprecated=not read_all)
         ctx.progress.phase("Reading Shopify variants")
         variants = self._variants(read_all, active.keys() | deprecated, expected=len(active))
         desired = self._desired_values(active, deprecated, variants, names)
@@ -95,11 +75,28 @@ class PricingJob:
         if names_changed and not blocked and ("SHOP", "price_tier_names") not in ctx.definition_conflicts:
             write_tier_names(ctx, names, names_value)
         if not read_all:
-            return Priced(read=len(products))
+            return Priced(read=read)
         # Only what the B2B phase can price: the active SKUs' variants (a Shopify-only SKU never is).
         priced = {sku: tuple(ids) for sku, ids in variants.items() if sku in active}
-        projected = [PricedProduct.of(product) for product in active.values()]
-        return Priced(read=len(products), products=projected, variants=priced)
+        return Priced(read=read, products=list(active.values()), variants=priced)
+
+    def _read_products(
+        self, since, *, include_deprecated: bool
+    ) -> tuple[dict[str, PricedProduct], set[str], int]:
+        """SKU -> each active product read (as `PricedProduct`: 20k Cin7 records are never all held), the
+        SKUs of the deprecated ones no active product has, and how many products were read."""
+        ctx = self.ctx
+        active, deprecated, read = {}, set(), 0
+        for product in ctx.cin7.iter_products(modified_since=since, include_deprecated=include_deprecated):
+            read += 1
+            if product.is_deprecated:
+                deprecated.add(product.sku)
+            else:
+                active[product.sku] = PricedProduct.of(product)
+            ctx.progress.advance()
+        ctx.count("read", read)
+        ctx.report_bad_records()
+        return active, deprecated - active.keys(), read
 
     def _report_duplicate_tier_names(self, tiers) -> None:
         self.ctx.evaluated("pricing:tier_names")

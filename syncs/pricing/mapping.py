@@ -3,10 +3,29 @@
 import hashlib
 import json
 from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
 
 from connectors.cin7.records import PriceTier, Product
 
 from ..money import format_amount, positive_amount
+
+
+@dataclass(frozen=True, slots=True)
+class PricedProduct:
+    """What the pricing and B2B phases need of an active Cin7 product: its SKU, its tier prices above 0
+    (Cin7's 0 is "no price"), carton quantity and discount rule; not its ID, name, status or dates (20k
+    products held from the pricing phase through the B2B mapping would carry some 10 MB of them)."""
+
+    sku: str
+    tier_prices: dict[int, Decimal]
+    carton_quantity: Decimal | None = None
+    discount_rule: str | None = None
+
+    @classmethod
+    def of(cls, product: Product) -> "PricedProduct":
+        prices = {code: price for code, price in product.tier_prices.items() if positive_amount(price)}
+        return cls(product.sku, prices, product.carton_quantity, product.discount_rule)
 
 
 def value_hash(value: str | None) -> str:
@@ -36,7 +55,7 @@ def tier_names_value(names: dict[int, str]) -> str:
     return json.dumps([names[code] for code in sorted(names)], ensure_ascii=False, separators=(",", ":"))
 
 
-def price_tiers_value(product: Product, names: dict[int, str]) -> str | None:
+def price_tiers_value(product: Product | PricedProduct, names: dict[int, str]) -> str | None:
     """`cin7.price_tiers` of the variants of `product`: `{"<tier name>": "12.50", …}` in tier-code order,
     tiers priced above 0 only; None when no tier has a price (the metafield should not exist)."""
     prices = {}

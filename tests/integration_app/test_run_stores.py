@@ -62,3 +62,18 @@ def test_company_links_can_be_read_one_by_one_as_company_links_reads_them():
 
     assert not isinstance(read, list | dict)  # a generator: nothing is held beyond the row at hand
     assert {link.cin7_id: link for link in read} == store.company_links()
+
+
+@pytest.mark.django_db
+def test_catalogs_are_read_by_kind_market_or_direct():
+    shop = Shop.objects.create(domain="kinds.myshopify.com", access_token="token")
+    for key in ("tier:1", "customer:c-1", "market:2"):
+        ManagedCatalog.objects.create(
+            shop=shop, key=key, title=key, prices={"gid://shopify/ProductVariant/1": "1"}
+        )
+    store = OrmStore(shop)
+
+    assert sorted(store.catalogs()) == ["customer:c-1", "market:2", "tier:1"]
+    assert sorted(store.catalogs(markets=True)) == ["market:2"]
+    assert sorted(store.catalogs(markets=False)) == ["customer:c-1", "tier:1"]
+    assert store.catalogs(markets=True)["market:2"].prices == {"gid://shopify/ProductVariant/1": "1"}

@@ -8,7 +8,7 @@ from connectors.cin7.records import Customer, PaymentTerm, PriceTier, Product
 from syncs.b2b.mapping import customer_catalog, map_company, payment_terms_template, tier_catalogs
 from syncs.b2b.trees import LinkFacts, link_facts
 from syncs.issues import Code
-from syncs.pricing.job import PricedProduct
+from syncs.pricing.mapping import PricedProduct
 from syncs.store import CompanyLinkRecord
 
 TEMPLATES = [
