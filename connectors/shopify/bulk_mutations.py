@@ -8,11 +8,14 @@ because 2026-01 offers no way to query by `clientIdentifier` while `BulkOperatio
 document, so `find` can recognise the operation a killed run started.
 """
 
+import io
 import json
 import re
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import requests
 
@@ -126,16 +129,15 @@ class BulkMutations:
                 raise ShopifyQueryError(f"Shopify refused the staged upload: {payload['userErrors']}")
             target = payload["stagedTargets"][0]
             form = [(p["name"], p["value"]) for p in target["parameters"]]
-            self._upload(target["url"], form, (filename, spool, "text/jsonl"))
+            self._upload(target["url"], MultipartBody(form, filename, spool, size))
             return dict(form)["key"]
 
-    def _upload(self, url: str, form: list[tuple[str, str]], file: tuple) -> None:
+    def _upload(self, url: str, body: "MultipartBody") -> None:
         """POST the form with the file as its last part (Shopify: "The file parameter must be the last")."""
         call = "staged upload of bulk mutation variables"
+        headers = {"Content-Type": body.content_type}
         try:
-            response = self.session.post(
-                url, data=form, files={"file": file}, timeout=self.client.timeout * 4
-            )
+            response = self.session.post(url, data=body, headers=headers, timeout=self.client.timeout * 4)
         except requests.RequestException as exc:
             raise ShopifyUnavailableError(f"The upload failed ({type(exc).__name__}).", call=call) from None
         if response.status_code not in (200, 201, 204):
@@ -233,6 +235,38 @@ class BulkMutations:
             raise ShopifyUnavailableError(
                 f"The result file broke off ({type(exc).__name__}).", call=call
             ) from None
+
+
+class MultipartBody:
+    """A `multipart/form-data` body of form fields and then the file, read from the spooled file as it is
+    sent, with its length known up front: requests' `files=` would read a file of up to 100 MB whole and
+    copy it once more into the body."""
+
+    def __init__(self, form: list[tuple[str, str]], filename: str, file: BinaryIO, size: int):
+        boundary = uuid.uuid4().hex
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        head = "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+            for name, value in form
+        )
+        head += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: text/jsonl\r\n\r\n"
+        )
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        self.parts: list[BinaryIO] = [io.BytesIO(head.encode()), file, io.BytesIO(tail)]
+        self.length = len(head.encode()) + size + len(tail)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, size: int = -1) -> bytes:
+        while self.parts:
+            chunk = self.parts[0].read(size)
+            if chunk:
+                return chunk
+            self.parts.pop(0)
+        return b""
 
 
 def named_for(mutation: str, client_identifier: str) -> str:

@@ -2,12 +2,21 @@
 staged uploads and `bulkOperationRunMutation` (sandbox/BULK.md). Every mutation kind the app writes runs
 once as single calls in one shop and once in bulk in a twin shop; both end in the same state and answers."""
 
+import io
 import json
 import re
+from email.parser import BytesParser
+from email.policy import HTTP
 
 import pytest
 
-from connectors.shopify.bulk_mutations import BULK_DOCUMENTS, BulkMutations, named_for, operation_name
+from connectors.shopify.bulk_mutations import (
+    BULK_DOCUMENTS,
+    BulkMutations,
+    MultipartBody,
+    named_for,
+    operation_name,
+)
 from connectors.shopify.client import GraphQLClient
 from connectors.shopify.documents import document
 
@@ -257,3 +266,22 @@ def test_every_bulk_document_passes_the_bulk_rules(sandbox, clock, name):
     bulk = bulk_client(sandbox, clock, SHOP)
     operation = bulk.run(document(name), bulk.stage([{}]), f"rules_{name}")
     assert operation.status == "CREATED"
+
+
+def test_the_upload_body_is_the_form_then_the_file_read_as_it_is_sent():
+    lines = b"".join(b'{"input":{"email":"b%d@x.test"}}\n' % n for n in range(5000))
+    form = [("key", "tmp/1/bulk/vars.jsonl"), ("policy", "cG9saWN5"), ("x-goog-signature", "abc")]
+
+    body = MultipartBody(form, "vars.jsonl", io.BytesIO(lines), len(lines))
+    chunks = list(iter(lambda: body.read(8192), b""))
+    sent = b"".join(chunks)
+
+    assert len(sent) == len(body) and max(map(len, chunks)) <= 8192  # never more than asked for at once
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {body.content_type}\r\n\r\n".encode() + sent
+    )
+    parts = [
+        (part.get_param("name", header="content-disposition"), part.get_payload(decode=True))
+        for part in message.iter_parts()
+    ]
+    assert parts == [(name, value.encode()) for name, value in form] + [("file", lines)]
