@@ -33,12 +33,13 @@ def run_jobs(ctx: RunContext) -> bool:
     since = None if full_customers else state.customers_watermark - OVERLAP
     b2b = kind == RunKind.ALL and ctx.settings.b2b_companies
     # A pricing run writes only the customer-specific prices of linked customers.
-    read = CustomerJob(ctx, prices_only=kind == RunKind.PRICING, keep_records=b2b).run(since=since)
+    job = CustomerJob(ctx, prices_only=kind == RunKind.PRICING, keep_records=b2b)
+    read = job.run(since=since)
     customers = read if b2b else None  # the B2B phase takes them (and empties the list)
     del read
     priced = PricingJob(ctx).run(full=ctx.full) if kind in (RunKind.ALL, RunKind.PRICING) else None
     if b2b:  # after customers (contacts) and pricing (matched variants)
-        B2BJob(ctx).run(customers, priced, complete=full_customers)
+        B2BJob(ctx).run(customers, priced, read_ids=job.read_ids, complete=full_customers)
     return full_customers
 
 

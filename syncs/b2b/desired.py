@@ -29,10 +29,11 @@ class Desired:
 
 
 def desired_state(
-    ctx, customers, products, variants, *, terms, templates, links: dict[str, LinkFacts]
+    ctx, customers, products, variants, *, terms, templates, links: dict[str, LinkFacts], read_ids: list[str]
 ) -> Desired:
     """The companies and customer catalogs of `customers`, and the tiers in use (`add_tier_catalogs`).
-    `links`: Cin7 ID -> what its company link holds (`LinkFacts`: the tiers still in use, the buyers)."""
+    `links`: Cin7 ID -> what its company link holds (`LinkFacts`: the tiers still in use, the buyers);
+    `read_ids`: every customer the run read."""
     linked = ctx.store.linked_customers()
     by_sku = {p.sku: p for p in products}
     rules = frozenset(r.strip().casefold() for r in ctx.settings.tax_exempt_rules)
@@ -66,7 +67,7 @@ def desired_state(
         companies[customer.id] = company
         if catalog is not None:
             catalogs[catalog.key] = catalog
-    apply_trees(ctx, companies, customers, links)
+    apply_trees(ctx, companies, customers, links, read_ids)
     return Desired(companies, catalogs, _tiers_in_use(companies, links))
 
 

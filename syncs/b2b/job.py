@@ -48,12 +48,13 @@ class B2BJob:
         self.ctx = ctx
         self.api = B2BAdmin(ctx.shopify.client)
 
-    def run(self, customers: list, priced: Priced, *, complete: bool = False) -> None:
-        """Sync the companies of `customers` (the customers the run read) and their catalogs, priced from
-        `priced`. Both are emptied once mapped: with 10k customers and 20k products they are the run's
-        largest objects. `complete`: `customers` are all of them (what reaches checkout is counted)."""
+    def run(self, customers: list, priced: Priced, *, read_ids: list[str], complete: bool = False) -> None:
+        """Sync the companies of `customers` (the customers the run read that are in scope or linked) and
+        their catalogs, priced from `priced`. Both are emptied once mapped: with 10k customers and 20k
+        products they are the run's largest objects. `read_ids`: every customer the run read. `complete`:
+        the run read all of them (what reaches checkout is counted)."""
         ctx = self.ctx
-        if not ctx.full and not customers and not priced.read:
+        if not ctx.full and not read_ids and not priced.read:
             return  # nothing changed in Cin7: not even a read (incremental reruns stay at Cin7's floor)
         ctx.evaluated("b2b:shop")
         if not self._available():
@@ -65,13 +66,19 @@ class B2BJob:
             products = [PricedProduct.of(p) for p in ctx.cin7.iter_products() if not p.is_deprecated]
         variants = variants_for_b2b(ctx, customers, priced.variants)
         priced.products = priced.variants = None
-        links = self._add_relatives(customers) if not ctx.full else None
+        links = self._add_relatives(customers, read_ids) if not ctx.full else None
         facts = link_facts(links.values() if links is not None else ctx.store.iter_company_links())
         templates = list(self.facts.templates)
         desired = desired_state(
-            ctx, customers, products, variants, terms=terms, templates=templates, links=facts
+            ctx,
+            customers,
+            products,
+            variants,
+            terms=terms,
+            templates=templates,
+            links=facts,
+            read_ids=read_ids,
         )
-        read_ids = [customer.id for customer in customers]
         customers.clear()
         del facts
         add_tier_catalogs(ctx, desired, products, variants)
@@ -96,14 +103,15 @@ class B2BJob:
             finish_upgrade(ctx, self.api, links, active)
         self._report_refusals(catalogs)
 
-    def _add_relatives(self, customers: list) -> dict:
+    def _add_relatives(self, customers: list, read_ids: list[str]) -> dict:
         """On an incremental run, add the head offices and branches of the customers read to `customers`
-        (the tree needs them); returns the company links."""
+        and `read_ids` (the tree needs them); returns the company links."""
         links = self.ctx.store.company_links()
-        related = (
-            self.ctx.cin7.customer(i, include_prices=True) for i in relatives_to_read(customers, links)
-        )
-        customers.extend(customer for customer in related if customer is not None)
+        for cin7_id in relatives_to_read(customers, links, read_ids):
+            customer = self.ctx.cin7.customer(cin7_id, include_prices=True)
+            if customer is not None:
+                customers.append(customer)
+                read_ids.append(customer.id)
         return links
 
     def _catalog_writer(self, currency: str, links: dict, companies: dict, complete: bool) -> CatalogWriter:

@@ -15,10 +15,11 @@ from .mapping import DesiredCompany
 from .shapes import company_trees, location_state
 
 
-def relatives_to_read(customers: list[Customer], links: dict) -> list[str]:
-    """On an incremental run, the Cin7 IDs the tree needs that were not read: the head offices of the
-    branches read, and the branches of the head offices read (their location follows the head office)."""
-    read = {customer.id for customer in customers}
+def relatives_to_read(customers: list[Customer], links: dict, read_ids: list[str]) -> list[str]:
+    """On an incremental run, the Cin7 IDs the tree needs that were not read (`read_ids`): the head offices
+    of the branches in `customers`, and the branches of the head offices read (their location follows the
+    head office)."""
+    read = set(read_ids)
     wanted = {customer.parent_id for customer in customers if customer.parent_id}
     wanted |= {cin7_id for cin7_id, link in links.items() if link.written.get("head") in read}
     return sorted(wanted - read)
@@ -51,13 +52,18 @@ def link_facts(links: Iterable) -> dict[str, LinkFacts]:
 
 
 def apply_trees(
-    ctx, companies: dict[str, DesiredCompany], customers: list[Customer], links: dict[str, LinkFacts]
+    ctx,
+    companies: dict[str, DesiredCompany],
+    customers: list[Customer],
+    links: dict[str, LinkFacts],
+    read_ids: list[str],
 ) -> None:
     """Turn the desired companies of `customers` into locations of their head office's company, with
-    buyers; the tree's issues are reported. `links`: the company links' facts (who holds which buyer)."""
+    buyers; the tree's issues are reported. `links`: the company links' facts (who holds which buyer);
+    `read_ids`: every customer the run read (a head office out of scope is not a missing one)."""
     by_id = {customer.id: customer for customer in customers if customer.id in companies}
     owners = buyer_owners(links)
-    trees, issues = company_trees(by_id.values(), {customer.id for customer in customers}, owners=owners)
+    trees, issues = company_trees(by_id.values(), set(read_ids), owners=owners)
     for issue in issues:
         ctx.report(issue)
     heads = {tree.cin7_id for tree in trees}

@@ -39,8 +39,9 @@ def mapping_settings(ctx) -> MappingSettings:
 class CustomerJob:
     """One pass over Cin7 customers. `prices_only` writes just `cin7.customer_prices` of linked customers
     (the pricing kind); otherwise the whole customer. Without `keep_records` the Cin7 records are let go
-    once mapped (the list `run` returns is then empty): only a later phase that reads them needs them. A
-    full read without `keep_records` maps each customer as it is read, so they are never all held."""
+    once mapped (the list `run` returns is then empty): only a later phase that reads them needs them; with
+    it, only the records of customers in scope or linked are kept (`read_ids` has every ID read). A full
+    read without `keep_records` maps each customer as it is read, so they are never all held."""
 
     def __init__(self, ctx, *, prices_only: bool = False, keep_records: bool = True):
         self.ctx = ctx
@@ -48,6 +49,7 @@ class CustomerJob:
         self.keep_records = keep_records
         self.settings = mapping_settings(ctx)
         self.links: dict[str, CustomerLinkRecord] = {}
+        self.read_ids: list[str] = []  # with `keep_records`: every customer read, kept or not
 
     def run(self, *, since) -> list[Customer]:
         """Read the customers modified since `since` (every one when None), sync them; return them."""
@@ -64,6 +66,9 @@ class CustomerJob:
         desired, leaving, seen = self._map(customers)
         if not self.keep_records:
             customers.clear()  # mapped: the desired states are all the writes need
+        else:  # the B2B phase needs the records of those it may make companies of, and every ID
+            self.read_ids = [customer.id for customer in customers]
+            customers[:] = [c for c in customers if c.id in self.links or in_scope(c, self.settings)]
         self._write_mapped(desired, leaving, seen, complete)
 
     def _sync_as_read(self) -> None:
