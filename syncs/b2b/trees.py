@@ -28,8 +28,8 @@ def relatives_to_read(customers: list[Customer], links: dict, read_ids: list[str
 @dataclass(frozen=True, slots=True)
 class LinkFacts:
     """What the desired state needs of a company link's written state: its company (head office and
-    name), its buyers' emails and the tier codes of its catalogs and markets. The links themselves, with
-    every location's snapshot, are loaded once the Cin7 customers are let go."""
+    name), its buyers' emails and the tier codes of its catalogs and markets. On a full run the links
+    themselves, with every location's snapshot, are loaded only once the Cin7 customers are let go."""
 
     head: str
     name: str | None
@@ -103,7 +103,7 @@ def _kept_elsewhere(email: str, tree, owner: LinkFacts | None) -> Issue:
 def buyer_owners(links: dict[str, LinkFacts]) -> dict[str, str]:
     """Email -> the head office (company) whose location it is a buyer of already, from what was written."""
     owners = {}
-    for _cin7_id, facts in sorted(links.items()):
-        for email in facts.buyers:
-            owners.setdefault(email, facts.head)
+    for cin7_id in sorted(links):
+        for email in links[cin7_id].buyers:
+            owners.setdefault(email, links[cin7_id].head)
     return owners
