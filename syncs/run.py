@@ -36,10 +36,11 @@ def run_jobs(ctx: RunContext) -> bool:
     job = CustomerJob(ctx, prices_only=kind == RunKind.PRICING, keep_records=b2b)
     read = job.run(since=since)
     customers = read if b2b else None  # the B2B phase takes them (and empties the list)
-    del read
+    read_ids = job.read_ids
+    del read, job  # the job's customer links and writer are not kept through the phases after it
     priced = PricingJob(ctx).run(full=ctx.full) if kind in (RunKind.ALL, RunKind.PRICING) else None
     if b2b:  # after customers (contacts) and pricing (matched variants)
-        B2BJob(ctx).run(customers, priced, read_ids=job.read_ids, complete=full_customers)
+        B2BJob(ctx).run(customers, priced, read_ids=read_ids, complete=full_customers)
     return full_customers
 
 
