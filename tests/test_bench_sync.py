@@ -25,6 +25,18 @@ def bench_sync(tmp_path, *options):
     return run_python("manage.py", "bench_sync", *sizes, *options, env=env, timeout=300).stdout
 
 
+def test_the_measured_process_loads_no_sandbox_module(tmp_path):
+    """The sandboxes run in a child process: the process the benchmark measures holds none of their
+    modules (nor their data), as the app's process in production does not."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}
+    script = (
+        "import sys, django; django.setup(); import integration_app.management.commands.bench_sync; "
+        "print(sorted(m for m in sys.modules if m.startswith('connectors.') and 'sandbox' in m))"
+    )
+    loaded = run_python("-c", script, env=env).stdout.strip()
+    assert loaded == "['connectors.sandbox_process']"
+
+
 @pytest.mark.slow
 def test_bench_sync_prints_every_phase_and_target(tmp_path):
     report = tmp_path / "benchmarks.md"

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from connectors.clock import SharedVirtualClock
-from connectors.sandboxes import SandboxProcess
+from connectors.sandbox_process import SandboxProcess
 from connectors.shopify.b2b_volume import VolumeAdmin
 from syncs.b2b.volume_writer import price_break_count
 
