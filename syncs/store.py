@@ -213,7 +213,7 @@ class BulkOperations(Protocol):
         """The shop's unfinished bulk operations of these kinds, oldest first."""
 
     def save_bulk_operation(self, record: BulkOperationRecord) -> None:
-        """Store it (its `id` set when new)."""
+        """Store it (its `id` set when new); once stored, only its `operation_id` changes."""
 
     def delete_bulk_operation(self, record: BulkOperationRecord) -> None: ...
 

@@ -239,11 +239,11 @@ class OrmStore:
         ]
 
     def save_bulk_operation(self, record: BulkOperationRecord) -> None:
-        values = _values(record, ["kind", "client_identifier", "operation_id", "lines"])
         if record.id is None:
+            values = _values(record, ["kind", "client_identifier", "operation_id", "lines"])
             record.id = PendingBulkOperation.objects.create(shop=self.shop, **values).pk
-        else:
-            PendingBulkOperation.objects.filter(pk=record.id).update(**values)
+        else:  # its lines (thousands of keys in a large stage) are not written again
+            PendingBulkOperation.objects.filter(pk=record.id).update(operation_id=record.operation_id)
 
     def delete_bulk_operation(self, record: BulkOperationRecord) -> None:
         PendingBulkOperation.objects.filter(pk=record.id).delete()

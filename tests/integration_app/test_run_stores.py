@@ -1,6 +1,8 @@
 """The values `syncs` writes are the ones the app's models store (the ORM store maps nothing)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from integration_app.models import (
     CompanyLink,
@@ -8,12 +10,13 @@ from integration_app.models import (
     InviteStatus,
     ManagedCatalog,
     OnUntag,
+    PendingBulkOperation,
     RunKind,
     Shop,
 )
 from integration_app.runs.stores import OrmStore
 from syncs.context import RunKind as SyncsRunKind
-from syncs.store import InviteState
+from syncs.store import BulkOperationRecord, InviteState
 
 
 def test_invite_states_are_the_stored_invite_statuses():
@@ -77,3 +80,19 @@ def test_catalogs_are_read_by_kind_market_or_direct():
     assert sorted(store.catalogs(markets=True)) == ["market:2"]
     assert sorted(store.catalogs(markets=False)) == ["customer:c-1", "tier:1"]
     assert store.catalogs(markets=True)["market:2"].prices == {"gid://shopify/ProductVariant/1": "1"}
+
+
+@pytest.mark.django_db
+def test_a_bulk_operation_is_stored_with_its_lines_then_only_its_id_is_written():
+    shop = Shop.objects.create(domain="bulk.myshopify.com", access_token="token")
+    store = OrmStore(shop)
+    lines = [["cin7-1", {"a@x.test": {"role": "Ordering only"}}], ["cin7-2", {}]]
+    record = BulkOperationRecord("buyer_roles", "cin7_buyer_roles_1", lines=lines)
+    store.save_bulk_operation(record)
+    record.operation_id = "gid://shopify/BulkOperation/7"
+    with CaptureQueriesContext(connection) as queries:
+        store.save_bulk_operation(record)
+    assert "lines" not in queries[0]["sql"]  # thousands of keys in a large stage are not written twice
+    (kept,) = store.bulk_operations(["buyer_roles"])
+    assert (kept.operation_id, kept.lines, kept.id) == (record.operation_id, lines, record.id)
+    assert PendingBulkOperation.objects.filter(shop=shop).count() == 1
