@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from ..fields import PackedJSONField
+
 
 class PendingBulkOperation(models.Model):
     """A bulk operation kept from its start until its results are read: a killed run's successor resumes
@@ -12,7 +14,7 @@ class PendingBulkOperation(models.Model):
     kind = models.CharField(max_length=40)
     client_identifier = models.CharField(max_length=200)
     operation_id = models.CharField(max_length=100, blank=True, default="")
-    lines = models.JSONField(default=list, blank=True)
+    lines = PackedJSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

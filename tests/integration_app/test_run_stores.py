@@ -1,5 +1,8 @@
 """The values `syncs` writes are the ones the app's models store (the ORM store maps nothing)."""
 
+import json
+import zlib
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -83,7 +86,7 @@ def test_catalogs_are_read_by_kind_market_or_direct():
 
 
 @pytest.mark.django_db
-def test_a_bulk_operation_is_stored_with_its_lines_then_only_its_id_is_written():
+def test_a_bulk_operation_is_stored_with_its_packed_lines_then_only_its_id_is_written():
     shop = Shop.objects.create(domain="bulk.myshopify.com", access_token="token")
     store = OrmStore(shop)
     lines = [["cin7-1", {"a@x.test": {"role": "Ordering only"}}], ["cin7-2", {}]]
@@ -96,3 +99,7 @@ def test_a_bulk_operation_is_stored_with_its_lines_then_only_its_id_is_written()
     (kept,) = store.bulk_operations(["buyer_roles"])
     assert (kept.operation_id, kept.lines, kept.id) == (record.operation_id, lines, record.id)
     assert PendingBulkOperation.objects.filter(shop=shop).count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lines FROM integration_app_pendingbulkoperation WHERE id = %s", [record.id])
+        (stored,) = cursor.fetchone()
+    assert json.loads(zlib.decompress(stored)) == lines  # packed
