@@ -25,9 +25,10 @@ class EncryptedTextField(models.TextField):
 
 
 class PackedJSONField(models.BinaryField):
-    """A JSON value stored zlib-compressed (a bulk stage's keys: megabytes of gids, a fifteenth of that
-    packed). It is encoded and compressed piece by piece, so saving it never holds the whole JSON text:
-    a 2.4 MB value saved as JSON cost the process some 17 MB more at its peak, with SQLite's copies."""
+    """A JSON value stored zlib-compressed (a bulk stage's keys: megabytes of gids, about a sixteenth
+    of that packed). It is encoded and compressed piece by piece, so saving it never holds the whole
+    JSON text: a 2.4 MB value saved as JSON cost the process some 17 MB more at its peak, with SQLite's
+    copies."""
 
     def from_db_value(self, value, expression, connection):
         return json.loads(zlib.decompress(value)) if value is not None else value
