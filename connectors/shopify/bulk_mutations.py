@@ -245,17 +245,17 @@ class MultipartBody:
     def __init__(self, form: list[tuple[str, str]], filename: str, file: BinaryIO, size: int):
         boundary = uuid.uuid4().hex
         self.content_type = f"multipart/form-data; boundary={boundary}"
-        head = "".join(
+        fields = "".join(
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
             for name, value in form
         )
-        head += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        head = (
+            f'{fields}--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
             "Content-Type: text/jsonl\r\n\r\n"
-        )
+        ).encode()
         tail = f"\r\n--{boundary}--\r\n".encode()
-        self.parts: list[BinaryIO] = [io.BytesIO(head.encode()), file, io.BytesIO(tail)]
-        self.length = len(head.encode()) + size + len(tail)
+        self.parts: list[BinaryIO] = [io.BytesIO(head), file, io.BytesIO(tail)]
+        self.length = len(head) + size + len(tail)
 
     def __len__(self) -> int:
         return self.length

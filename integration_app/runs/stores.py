@@ -202,9 +202,8 @@ class OrmStore:
         return self._keyed_rows(links, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord, {"written"})
 
     def iter_company_links(self) -> Iterator[CompanyLinkRecord]:
-        rows = CompanyLink.objects.filter(shop=self.shop).values_list("id", "cin7_id", *COMPANY_FIELDS)
-        for row in rows.iterator(ROWS_PER_FETCH):
-            yield CompanyLinkRecord(*row[1:], id=row[0])
+        links = CompanyLink.objects.filter(shop=self.shop)
+        return self._records(links, "cin7_id", COMPANY_FIELDS, CompanyLinkRecord)
 
     def save_company_link(self, link: CompanyLinkRecord) -> None:
         self._save_keyed_row(CompanyLink, "cin7_id", COMPANY_FIELDS, link)
@@ -252,13 +251,16 @@ class OrmStore:
     def _keyed_rows(self, rows: QuerySet, key: str, fields: list[str], record_type, shared: set[str]) -> dict:
         """The `rows` as `record_type(key, *fields, id=…)`, by their `key`; the JSON `shared` fields with
         one string per repeated text."""
-        rows = rows.values_list("id", key, *fields)
+        return {getattr(found, key): found for found in self._records(rows, key, fields, record_type, shared)}
+
+    def _records(
+        self, rows: QuerySet, key: str, fields: list[str], record_type, shared=frozenset()
+    ) -> Iterator:
+        """The `rows` as `record_type(key, *fields, id=…)`, one at a time (see `_keyed_rows`)."""
         texts = SharedTexts()
-        found = {}
-        for row in rows.iterator(ROWS_PER_FETCH):
+        for row in rows.values_list("id", key, *fields).iterator(ROWS_PER_FETCH):
             values = (texts.of(v) if name in shared else v for name, v in zip(fields, row[2:], strict=True))
-            found[row[1]] = record_type(row[1], *values, id=row[0])
-        return found
+            yield record_type(row[1], *values, id=row[0])
 
     def _save_keyed_row(self, model, key: str, fields: list[str], record) -> None:
         """Insert the record's row (then it has an `id`), or update its `fields` and `updated_at`."""
