@@ -25,7 +25,7 @@ def bench_sync(tmp_path, *options):
     return run_python("manage.py", "bench_sync", *sizes, *options, env=env, timeout=300).stdout
 
 
-def test_the_measured_process_loads_no_sandbox_module(tmp_path):
+def test_the_measured_process_loads_no_sandbox_module():
     """The sandboxes run in a child process: the process the benchmark measures holds none of their
     modules (nor their data), as the app's process in production does not."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "integration_app.settings", "DEBUG": "true"}

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from integration_app.models import Shop
 from integration_app.runs.stores import OrmStore
 
 BEFORE = [("integration_app", "0010_b2b_volume")]
@@ -22,8 +23,6 @@ def test_the_lines_of_a_bulk_operation_pending_at_the_upgrade_are_packed_as_they
     )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())  # 0011 and any after it
-
-    from integration_app.models import Shop
 
     (kept,) = OrmStore(Shop.objects.get(domain="up.myshopify.com")).bulk_operations(["buyer_roles"])
     assert (kept.client_identifier, kept.lines) == ("cin7_buyer_roles_1", lines)
