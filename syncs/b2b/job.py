@@ -20,11 +20,12 @@ from connectors.shopify.b2b_volume import VolumeAdmin
 from ..issues import Code, Issue
 from ..pricing.job import Priced
 from ..pricing.mapping import PricedProduct
+from ..store import MARKET_KEY
 from .buyers import BuyerWriter
 from .catalogs import CatalogWriter, DirectCatalogs
 from .companies import CompanyWriter
 from .desired import add_tier_catalogs, desired_state, variants_for_b2b
-from .markets import MARKET, MarketCatalogs
+from .markets import MarketCatalogs
 from .modes import finish_upgrade, market_rows, retire_direct, step_aside
 from .reach import CUSTOMER_PRICES_SUBJECT, TIERS_SUBJECT, reach, reach_issues, served_tiers
 from .trees import link_facts, relatives_to_read
@@ -126,7 +127,7 @@ class B2BJob:
         retire_direct(ctx, self.api, links)
         kept = None
         if not complete:
-            kept = sorted(int(key.removeprefix(MARKET)) for key in market_rows(ctx)) or None
+            kept = sorted(int(key.removeprefix(MARKET_KEY)) for key in market_rows(ctx)) or None
         served = served_tiers(companies, ctx.tiers, ctx.settings.b2b_market_tiers, kept)
         if complete:
             facts = reach(companies, ctx.tiers, served)

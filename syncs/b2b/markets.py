@@ -19,13 +19,12 @@ from .mapping import DesiredCatalog
 from .volume_writer import new_price_list_volume
 from .writes import Refused, write_one
 
-MARKET = MARKET_KEY
 PRICE_LIST_SUFFIX = " (B2B market)"  # price list names are unique: the direct mode's keep the plain title
 GONE = {"CATALOG_NOT_FOUND", "MARKET_NOT_FOUND"}
 
 
 def market_key(code: int) -> str:
-    return f"{MARKET}{code}"
+    return f"{MARKET_KEY}{code}"
 
 
 class MarketCatalogs:
@@ -50,7 +49,7 @@ class MarketCatalogs:
             self.stages.resume_prices(self.rows)
             if ctx.full and any(row.market_id for row in self.rows.values()):
                 self._forget_deleted()
-            retired = [k for k in self.rows if int(k.removeprefix(MARKET)) not in self.served]
+            retired = [k for k in self.rows if int(k.removeprefix(MARKET_KEY)) not in self.served]
             retire_markets(ctx, self.api, self.rows, self.links, retired)
         priced = []
         for code in self.served:
@@ -126,7 +125,7 @@ class MarketCatalogs:
 
     def _create_market(self, row: CatalogRecord, desired: DesiredCatalog, companies: dict) -> bool:
         """Created with the locations that want it (a market needs a condition); False when refused."""
-        tier_key = "tier:" + row.key.removeprefix(MARKET)
+        tier_key = "tier:" + row.key.removeprefix(MARKET_KEY)
         members = [
             link
             for cin7_id, link in sorted(self.links.items())
@@ -201,7 +200,7 @@ class MarketCatalogs:
             return
         live = {key for key, row in self.rows.items() if row.market_id}
         markets_wanted = {
-            cin7_id: [k for k in (MARKET + key.removeprefix("tier:") for key in keys) if k in live]
+            cin7_id: [k for k in (MARKET_KEY + key.removeprefix("tier:") for key in keys) if k in live]
             for cin7_id, keys in wanted.items()
         }
         current = {

@@ -18,7 +18,7 @@ from connectors.shopify.b2b_volume_export import VolumeExports
 from connectors.shopify.errors import ShopifyQueryError, ShopifyUnavailableError
 
 from ..issues import Code, Issue
-from ..store import CatalogRecord
+from ..store import MARKET_KEY, CatalogRecord
 from .volume import (
     NO_VOLUME,
     PACK_SIZE_CARTON,
@@ -31,7 +31,7 @@ from .writes import planned
 
 logger = logging.getLogger(__name__)
 
-TIER, MARKET = "tier:", "market:"
+TIER = "tier:"
 # Measured on the sandbox (docs/benchmarks.md "Volume pricing and pack sizes"): the per-variant read costs
 # about 7 points a variant, an export about 20 points (start, location check, polls) whatever its size but
 # some 8 s of polling; from 100 variants (700 points, 7 s of a standard bucket) the export wins on both.
@@ -122,7 +122,7 @@ class VolumeWriter:
     def _probe(self, row: CatalogRecord) -> str | None:
         """A company location the price list of `row` alone prices, checked in Shopify: recorded in that
         catalog only (Plus: its direct catalog; below Plus: its market, with no direct catalog)."""
-        market = row.key.startswith(MARKET)
+        market = row.key.startswith(MARKET_KEY)
         expected = [] if market else [(row.catalog_id, "ACTIVE")]
         checked = 0
         for link in sorted(self.links.values(), key=lambda link: link.cin7_id):
@@ -197,8 +197,8 @@ def tier_key_of(key: str) -> str | None:
     """The tier catalog key a catalog prices (`tier:<code>` directly, `market:<code>` through a market)."""
     if key.startswith(TIER):
         return key
-    if key.startswith(MARKET):
-        return TIER + key.removeprefix(MARKET)
+    if key.startswith(MARKET_KEY):
+        return TIER + key.removeprefix(MARKET_KEY)
     return None  # a customer's own catalog: volume pricing follows the tier price lists only
 
 
